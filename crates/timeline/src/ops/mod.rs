@@ -1,0 +1,115 @@
+//! Edits as pure functions: `apply(&Draft, &Op, &EditContext) -> Result<Applied, EditError>`.
+//!
+//! Each `Op` is one typed edit a person could ask for. Applying never mutates its input and
+//! never does I/O; what an edit needs to know about the media (the silence map of an asset)
+//! comes in through [`EditContext`]. The result is always a valid Draft (checked before it is
+//! returned) plus an [`Effect`] with the numbers a reply reports ("removed 14 pauses").
+//!
+//! Edits that remove or retime parts of the main track (the first video track) ripple: later
+//! segments move up, and segments on the other tracks are moved through the same time map
+//! ([`retime`]), so a title stays over the picture it was put on and music stays continuous.
+
+mod retime;
+mod settings;
+mod speed;
+mod trim;
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::analysis::SilenceMap;
+use crate::canvas::Fit;
+use crate::draft::Draft;
+use crate::time::TimeRange;
+use crate::validate::{validate, DraftError};
+
+/// One edit. The serde form (`{"op": "trim_pauses", …}`) is what plans are written in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// Remove the quiet runs of at least `min_pause_ms` from the main track, keeping
+    /// `padding_ms` of each pause next to the speech on either side.
+    TrimPauses { min_pause_ms: u64, padding_ms: u64 },
+    /// Remove these timeline ranges; what follows moves up.
+    Cut { ranges: Vec<TimeRange> },
+    /// Keep only these timeline ranges; everything else is cut.
+    Keep { ranges: Vec<TimeRange> },
+    /// Play the main track `factor` times faster (0.5 = half speed).
+    Speed { factor: f64 },
+    /// Set the gain of the original audio (the main track's clips); 0 mutes it.
+    Volume { volume: f64 },
+    /// Fade the whole output in from black and silence, and out to them.
+    Fade {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fade_in_ms: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fade_out_ms: Option<u64>,
+    },
+    /// Set the output canvas (see `canvas::choose_canvas`) and how sources fit it.
+    Canvas {
+        width: u32,
+        height: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fit: Option<Fit>,
+    },
+}
+
+/// What edits may read about the media: analyses cached per asset id.
+#[derive(Clone, Debug, Default)]
+pub struct EditContext {
+    pub silence: BTreeMap<String, SilenceMap>,
+}
+
+/// The new Draft and what the edit did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Applied {
+    pub draft: Draft,
+    pub effect: Effect,
+}
+
+/// The numbers an edit reports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    PausesTrimmed { pauses: usize, removed_ms: u64 },
+    RangesRemoved { removed_ms: u64 },
+    Retimed { from_ms: u64, to_ms: u64 },
+    SettingsChanged,
+}
+
+#[derive(Debug, Error, PartialEq)]
+pub enum EditError {
+    #[error("there is no video on the timeline to edit")]
+    NoMainTrack,
+    #[error("the pauses of {asset} have not been analysed")]
+    MissingAnalysis { asset: String },
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("that would remove everything on the timeline")]
+    NothingLeft,
+    #[error("the edit gave an invalid timeline: {0}")]
+    Invalid(#[from] DraftError),
+}
+
+/// Applies one edit to a copy of `draft`.
+pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, EditError> {
+    let applied = match op {
+        Op::TrimPauses {
+            min_pause_ms,
+            padding_ms,
+        } => trim::trim_pauses(draft, *min_pause_ms, *padding_ms, context)?,
+        Op::Cut { ranges } => retime::cut(draft, ranges)?,
+        Op::Keep { ranges } => retime::keep(draft, ranges)?,
+        Op::Speed { factor } => speed::set_speed(draft, *factor)?,
+        Op::Volume { volume } => settings::set_original_volume(draft, *volume)?,
+        Op::Fade {
+            fade_in_ms,
+            fade_out_ms,
+        } => settings::fade(draft, *fade_in_ms, *fade_out_ms)?,
+        Op::Canvas { width, height, fit } => settings::canvas(draft, *width, *height, *fit)?,
+    };
+    let known: HashSet<&str> = draft.sources().into_iter().collect();
+    validate(&applied.draft, |src| known.contains(src))?;
+    Ok(applied)
+}
