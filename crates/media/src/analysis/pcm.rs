@@ -1,0 +1,67 @@
+//! Audio decoded by ffmpeg to mono signed 16-bit PCM at [`ANALYSIS_SAMPLE_RATE`], streamed in
+//! fixed-size chunks so memory stays flat whatever the length of the clip.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::error::MediaError;
+use crate::input::input_args;
+use crate::limits::Limits;
+use crate::probe::Probe;
+use crate::process::{Tool, ToolCommand};
+
+/// 16 kHz keeps the speech band (fricatives included) and is cheap to decode.
+pub const ANALYSIS_SAMPLE_RATE: u32 = 16_000;
+
+/// Samples handed to the callback at a time (0.25 s).
+const CHUNK_SAMPLES: usize = 4_000;
+
+/// Streams the first audio stream of `path` as mono PCM samples to `on_chunk`.
+pub fn decode_mono(
+    path: &Path,
+    probe: &Probe,
+    limits: &Limits,
+    mut on_chunk: impl FnMut(&[i16]),
+) -> Result<(), MediaError> {
+    // Generous: decoding runs at hundreds of times realtime.
+    let timeout = Duration::from_secs(60) + Duration::from_millis(probe.duration_ms / 10);
+    let mut running = ToolCommand::new(Tool::Ffmpeg)
+        .args(input_args(path, probe, limits))
+        .args(["-map", "0:a:0", "-vn", "-sn", "-dn"])
+        .args(["-ac", "1", "-ar", &ANALYSIS_SAMPLE_RATE.to_string()])
+        .args(["-f", "s16le", "-acodec", "pcm_s16le", "pipe:1"])
+        .timeout(timeout)
+        .spawn()?;
+    let mut stdout = running
+        .take_stdout()
+        .ok_or_else(|| MediaError::Internal("ffmpeg's output was not captured".into()))?;
+    let mut bytes = vec![0u8; CHUNK_SAMPLES * 2];
+    let mut samples = Vec::with_capacity(CHUNK_SAMPLES);
+    let mut filled = 0;
+    loop {
+        let n = stdout
+            .read(&mut bytes[filled..])
+            .map_err(|e| MediaError::io("reading decoded audio", e))?;
+        filled += n;
+        let done = n == 0;
+        if filled == bytes.len() || (done && filled > 0) {
+            let whole = filled - filled % 2;
+            samples.clear();
+            samples.extend(
+                bytes[..whole]
+                    .chunks_exact(2)
+                    .map(|pair| i16::from_le_bytes([pair[0], pair[1]])),
+            );
+            on_chunk(&samples);
+            bytes.copy_within(whole..filled, 0);
+            filled -= whole;
+        }
+        if done {
+            break;
+        }
+    }
+    drop(stdout);
+    running.wait()?;
+    Ok(())
+}
