@@ -45,6 +45,8 @@ pub enum MediaError {
     NoAudio { path: PathBuf },
     #[error("cannot write {}: {reason}", path.display())]
     Unwritable { path: PathBuf, reason: String },
+    #[error("the render came out {} long instead of {}: an input is damaged or truncated", timeline::format_clock(*made_ms), timeline::format_clock(*expected_ms))]
+    ShortOutput { made_ms: u64, expected_ms: u64 },
     #[error("the timeline cannot be rendered: {0}")]
     Unrenderable(String),
     #[error("{context}: {source}")]

@@ -1,1 +1,19 @@
+//! Rendering a Draft: plan (pure: Draft → ffmpeg command) then execute (run it with progress,
+//! write the output atomically, check what came out).
+//!
+//! - [`graph`]: the typed filter graph and the one escaping function.
+//! - [`plan`]: Draft + sources + settings → `RenderPlan`; golden tests pin it.
+//! - [`execute`]: runs a plan, reports progress from `-progress pipe:1`, never leaves a
+//!   partial output behind.
+//! - [`fonts`]: finds the font titles are drawn with.
 
+pub mod execute;
+pub mod fonts;
+pub mod graph;
+pub mod plan;
+
+pub use execute::{render, RenderOutcome};
+pub use plan::{
+    plan, PlanFile, Quality, RateControl, RenderPaths, RenderPlan, RenderSettings, Source, Sources,
+    VideoEncoding,
+};

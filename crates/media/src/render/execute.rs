@@ -1,0 +1,155 @@
+//! Runs a render plan: progress from ffmpeg's `-progress pipe:1` key=value lines, the output
+//! written to a hidden temporary file beside the target and renamed into place only when it is
+//! complete and checked, so a failed or interrupted render never leaves a partial file.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use timeline::Draft;
+
+use crate::error::MediaError;
+use crate::limits::Limits;
+use crate::probe::probe;
+use crate::process::{Tool, ToolCommand};
+use crate::render::plan::{plan, RenderPaths, RenderSettings, Sources};
+
+/// What a finished render produced, measured on the file itself.
+#[derive(Clone, Debug)]
+pub struct RenderOutcome {
+    pub output: PathBuf,
+    pub duration_ms: u64,
+    pub size_bytes: u64,
+    pub canvas: (u32, u32),
+}
+
+/// Renders `draft` to `output`. `on_progress` gets the fraction done (0–1).
+pub fn render(
+    draft: &Draft,
+    sources: &Sources,
+    output: &Path,
+    settings: &RenderSettings,
+    mut on_progress: impl FnMut(f64),
+) -> Result<RenderOutcome, MediaError> {
+    refuse_overwriting_a_source(output, sources)?;
+    let partial = partial_output(output)?;
+    let work_dir = tempfile::tempdir().map_err(|e| MediaError::io("creating a work folder", e))?;
+    let paths = RenderPaths {
+        output: partial.path().to_path_buf(),
+        work_dir: work_dir.path().to_path_buf(),
+    };
+    let plan = plan(draft, sources, settings, &paths)?;
+    for file in &plan.files {
+        std::fs::write(&file.path, &file.contents)
+            .map_err(|e| MediaError::io("writing a title for ffmpeg", e))?;
+    }
+    let timeout =
+        Duration::from_secs(120) + Duration::from_millis(plan.duration_ms.saturating_mul(20));
+    let mut running = ToolCommand::new(Tool::Ffmpeg)
+        .args(&plan.args)
+        .timeout(timeout)
+        .spawn()?;
+    if let Some(stdout) = running.take_stdout() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| MediaError::io("reading ffmpeg's progress", e))?;
+            if let Some(fraction) = progress_fraction(&line, plan.duration_ms) {
+                on_progress(fraction);
+            }
+        }
+    }
+    running.wait()?;
+
+    let made = probe(partial.path(), &Limits::default())?;
+    let expected_ms = plan.duration_ms;
+    if made.duration_ms + 1000.max(expected_ms / 20) < expected_ms {
+        return Err(MediaError::ShortOutput {
+            made_ms: made.duration_ms,
+            expected_ms,
+        });
+    }
+    let size_bytes = made.size_bytes;
+    partial
+        .persist(output)
+        .map_err(|e| MediaError::Unwritable {
+            path: output.to_path_buf(),
+            reason: e.error.to_string(),
+        })?;
+    on_progress(1.0);
+    Ok(RenderOutcome {
+        output: output.to_path_buf(),
+        duration_ms: made.duration_ms,
+        size_bytes,
+        canvas: plan.canvas,
+    })
+}
+
+/// A hidden temporary file in the output's folder (so the final rename is atomic), deleted
+/// unless the render succeeds. Failing to create it is how an unwritable output is found,
+/// before any work is done.
+fn partial_output(output: &Path) -> Result<tempfile::NamedTempFile, MediaError> {
+    let unwritable = |reason: String| MediaError::Unwritable {
+        path: output.to_path_buf(),
+        reason,
+    };
+    if output.is_dir() {
+        return Err(unwritable("it is a folder".into()));
+    }
+    let folder = match output.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !folder.is_dir() {
+        return Err(unwritable(format!("{} is not a folder", folder.display())));
+    }
+    tempfile::Builder::new()
+        .prefix(".cutline-")
+        .suffix(".part.mp4")
+        .tempfile_in(&folder)
+        .map_err(|e| unwritable(e.to_string()))
+}
+
+fn refuse_overwriting_a_source(output: &Path, sources: &Sources) -> Result<(), MediaError> {
+    let Ok(target) = output.canonicalize() else {
+        return Ok(());
+    };
+    let clash = sources
+        .values()
+        .any(|source| source.path.canonicalize().is_ok_and(|p| p == target));
+    if clash {
+        return Err(MediaError::Unwritable {
+            path: output.to_path_buf(),
+            reason: "it is one of the inputs".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Reads one `-progress` line: `out_time_us=…` (microseconds, as is `out_time_ms` despite its
+/// name) gives the fraction of `total_ms` done; `progress=end` gives 1.
+pub fn progress_fraction(line: &str, total_ms: u64) -> Option<f64> {
+    let (key, value) = line.trim().split_once('=')?;
+    match key {
+        "out_time_us" | "out_time_ms" => {
+            let micros: i64 = value.trim().parse().ok()?;
+            Some((micros.max(0) as f64 / 1000.0 / total_ms.max(1) as f64).min(1.0))
+        }
+        "progress" if value.trim() == "end" => Some(1.0),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_lines_become_fractions() {
+        assert_eq!(progress_fraction("out_time_us=2500000", 10_000), Some(0.25));
+        assert_eq!(progress_fraction("out_time_ms=2500000", 10_000), Some(0.25));
+        assert_eq!(progress_fraction("out_time_us=N/A", 10_000), None);
+        assert_eq!(progress_fraction("out_time_us=-5", 10_000), Some(0.0));
+        assert_eq!(progress_fraction("progress=continue", 10_000), None);
+        assert_eq!(progress_fraction("progress=end", 10_000), Some(1.0));
+        assert_eq!(progress_fraction("frame=12", 10_000), None);
+    }
+}

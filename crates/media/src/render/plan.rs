@@ -1,0 +1,896 @@
+//! Draft → the exact ffmpeg arguments and filter graph that render it. Pure: no process, no
+//! file is touched here (text for titles is returned as files for the executor to write), so
+//! golden tests can pin the whole command.
+//!
+//! The graph, for a main track of clips, gaps and stills:
+//!
+//! ```text
+//! input i ─split─► trim → setpts → fps → fit to canvas ─┐
+//!        ─asplit─► atrim → atempo → volume → 48 kHz ────┤ one (video, audio) pair per item,
+//! gap    color black / anullsrc ─────────────────────────┤ each exactly the item's length
+//!                                                        ▼
+//!                                      concat ─► drawtext (titles) ─► fades ─► [vout]
+//!                                             ─► amix with music tracks ─► fades ─► [aout]
+//! ```
+//!
+//! Cut points are the Draft's own milliseconds; each item's audio is padded or trimmed to the
+//! item's exact length, so concat starts every item's audio and video together and sync holds
+//! at every cut.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use timeline::{Draft, Fit, Position, Segment, TrackKind};
+
+use crate::error::MediaError;
+use crate::input::input_args;
+use crate::limits::Limits;
+use crate::probe::{file_url, MediaKind, Probe};
+use crate::render::graph::{seconds, Filter, Graph, Pad};
+
+/// A source the Draft refers to: where it is and what it is.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub path: PathBuf,
+    pub probe: Probe,
+}
+
+/// Asset id → source.
+pub type Sources = BTreeMap<String, Source>;
+
+/// How hard the encoder works.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Quality {
+    /// Visually clean at a fast preset (the default).
+    #[default]
+    High,
+    Medium,
+    /// Fast previews.
+    Draft,
+}
+
+impl FromStr for Quality {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "high" => Ok(Quality::High),
+            "medium" => Ok(Quality::Medium),
+            "draft" => Ok(Quality::Draft),
+            _ => Err(format!(
+                "unknown quality '{text}' (use high, medium or draft)"
+            )),
+        }
+    }
+}
+
+/// libx264 settings: a preset and a rate control.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VideoEncoding {
+    pub preset: String,
+    pub rate: RateControl,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RateControl {
+    /// Constant quality (lower is better).
+    Crf(u8),
+    /// Average bitrate, as ffmpeg writes it ("10M").
+    Bitrate(String),
+}
+
+impl Quality {
+    pub fn encoding(self) -> VideoEncoding {
+        let (preset, crf) = match self {
+            Quality::High => ("veryfast", 20),
+            Quality::Medium => ("veryfast", 24),
+            Quality::Draft => ("ultrafast", 28),
+        };
+        VideoEncoding {
+            preset: preset.into(),
+            rate: RateControl::Crf(crf),
+        }
+    }
+}
+
+impl VideoEncoding {
+    fn args(&self) -> Vec<String> {
+        let mut args = vec![
+            "-c:v".into(),
+            "libx264".into(),
+            "-preset".into(),
+            self.preset.clone(),
+        ];
+        match &self.rate {
+            RateControl::Crf(crf) => args.extend(["-crf".into(), crf.to_string()]),
+            RateControl::Bitrate(rate) => args.extend(["-b:v".into(), rate.clone()]),
+        }
+        args
+    }
+
+    /// "libx264 veryfast crf 20", for summaries and benchmark tables.
+    pub fn describe(&self) -> String {
+        match &self.rate {
+            RateControl::Crf(crf) => format!("libx264 {} crf {crf}", self.preset),
+            RateControl::Bitrate(rate) => format!("libx264 {} {rate}", self.preset),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RenderSettings {
+    pub encoding: VideoEncoding,
+    /// The font titles are drawn with (required only when the Draft has text).
+    pub font_file: Option<PathBuf>,
+    pub limits: Limits,
+}
+
+/// Where a render writes: the output file and a private folder for the plan's files.
+#[derive(Clone, Debug)]
+pub struct RenderPaths {
+    pub output: PathBuf,
+    pub work_dir: PathBuf,
+}
+
+/// A file the executor writes before running ffmpeg.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanFile {
+    pub path: PathBuf,
+    pub contents: String,
+}
+
+/// Everything needed to run one render.
+#[derive(Clone, Debug)]
+pub struct RenderPlan {
+    /// ffmpeg's arguments after the process wrapper's own (`-nostdin` …).
+    pub args: Vec<OsString>,
+    pub filter_graph: String,
+    pub files: Vec<PlanFile>,
+    pub duration_ms: u64,
+    pub canvas: (u32, u32),
+}
+
+const AUDIO_RATE: &str = "48000";
+const DEFAULT_TITLE_FADE_MS: u64 = 250;
+
+/// Plans the render of `draft` to `output`.
+pub fn plan(
+    draft: &Draft,
+    sources: &Sources,
+    settings: &RenderSettings,
+    paths: &RenderPaths,
+) -> Result<RenderPlan, MediaError> {
+    timeline::validate(draft, |src| sources.contains_key(src))
+        .map_err(|e| MediaError::Unrenderable(e.to_string()))?;
+    if draft.duration_ms == 0 {
+        return Err(MediaError::Unrenderable("the timeline is empty".into()));
+    }
+    let video_tracks = draft
+        .tracks
+        .iter()
+        .filter(|t| t.kind == TrackKind::Video)
+        .count();
+    if video_tracks > 1 {
+        return Err(MediaError::Unrenderable(
+            "only one video track can be rendered yet (overlays come later)".into(),
+        ));
+    }
+    let mut planner = Planner::new(draft, sources, settings, &paths.work_dir)?;
+    let (video, audio) = planner.main_track()?;
+    let video = planner.texts(video)?;
+    let audio = planner.mix_audio_tracks(audio)?;
+    let (video, audio) = planner.finish(video, audio);
+
+    let filter_graph = planner.graph.to_string();
+    let mut args: Vec<OsString> = Vec::new();
+    for src in &planner.inputs {
+        let source = &sources[*src];
+        args.extend(input_args(&source.path, &source.probe, &settings.limits));
+    }
+    args.extend(["-filter_complex".into(), filter_graph.clone().into()]);
+    let fps = planner.fps.clone();
+    let output_args: Vec<String> = [
+        vec![
+            "-map".into(),
+            video.to_string(),
+            "-map".into(),
+            audio.to_string(),
+        ],
+        settings.encoding.args(),
+        [
+            "-pix_fmt",
+            "yuv420p",
+            "-profile:v",
+            "high",
+            "-r",
+            &fps,
+            "-c:a",
+            "aac",
+            "-b:a",
+            "192k",
+            "-ar",
+            AUDIO_RATE,
+            "-ac",
+            "2",
+            "-movflags",
+            "+faststart",
+            "-map_metadata",
+            "-1",
+            "-map_chapters",
+            "-1",
+            "-f",
+            "mp4",
+            "-progress",
+            "pipe:1",
+            "-nostats",
+            "-y",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+    ]
+    .concat();
+    args.extend(output_args.into_iter().map(OsString::from));
+    args.push(file_url(&paths.output));
+    Ok(RenderPlan {
+        args,
+        filter_graph,
+        files: planner.files,
+        duration_ms: draft.duration_ms,
+        canvas: (draft.meta.width, draft.meta.height),
+    })
+}
+
+/// Which stream of an input a segment takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Stream {
+    Video,
+    Audio,
+}
+
+struct Planner<'a> {
+    draft: &'a Draft,
+    sources: &'a Sources,
+    settings: &'a RenderSettings,
+    work_dir: &'a Path,
+    graph: Graph,
+    /// Asset ids in ffmpeg input order.
+    inputs: Vec<&'a str>,
+    /// Unused branches of each input stream, one per segment that reads it.
+    taps: BTreeMap<(usize, Stream), Vec<Pad>>,
+    files: Vec<PlanFile>,
+    fps: String,
+}
+
+impl<'a> Planner<'a> {
+    fn new(
+        draft: &'a Draft,
+        sources: &'a Sources,
+        settings: &'a RenderSettings,
+        work_dir: &'a Path,
+    ) -> Result<Self, MediaError> {
+        let inputs = draft.sources();
+        let mut planner = Planner {
+            draft,
+            sources,
+            settings,
+            work_dir,
+            graph: Graph::default(),
+            inputs,
+            taps: BTreeMap::new(),
+            files: Vec::new(),
+            fps: fps_expression(draft.meta.fps),
+        };
+        planner.split_inputs()?;
+        Ok(planner)
+    }
+
+    fn source(&self, segment: &Segment) -> (usize, &'a Source) {
+        let src = segment.src.as_deref().unwrap_or_default();
+        let index = self.inputs.iter().position(|s| *s == src).unwrap_or(0);
+        (index, &self.sources[src])
+    }
+
+    /// Counts the segments reading each input stream and splits the streams read more than once.
+    fn split_inputs(&mut self) -> Result<(), MediaError> {
+        let mut uses: BTreeMap<(usize, Stream), usize> = BTreeMap::new();
+        for track in &self.draft.tracks {
+            for segment in &track.segments {
+                if track.kind == TrackKind::Text {
+                    continue;
+                }
+                let (index, source) = self.source(segment);
+                let kind = source.probe.kind;
+                match track.kind {
+                    TrackKind::Video if kind == MediaKind::Audio => {
+                        return Err(MediaError::Unrenderable(format!(
+                            "segment {} on the video track plays {}, which has no picture",
+                            segment.id,
+                            segment.src.as_deref().unwrap_or_default()
+                        )))
+                    }
+                    TrackKind::Video => {
+                        *uses.entry((index, Stream::Video)).or_default() += 1;
+                        if kind == MediaKind::Video && source.probe.audio.is_some() {
+                            *uses.entry((index, Stream::Audio)).or_default() += 1;
+                        }
+                    }
+                    _ if source.probe.audio.is_none() => {
+                        return Err(MediaError::Unrenderable(format!(
+                            "segment {} on an audio track plays {}, which has no sound",
+                            segment.id,
+                            segment.src.as_deref().unwrap_or_default()
+                        )))
+                    }
+                    _ => *uses.entry((index, Stream::Audio)).or_default() += 1,
+                }
+            }
+        }
+        for ((index, stream), count) in uses {
+            let (specifier, split) = match stream {
+                Stream::Video => ("v", "split"),
+                Stream::Audio => ("a", "asplit"),
+            };
+            let input = Pad::input_stream(index, specifier);
+            let taps = if count == 1 {
+                vec![input]
+            } else {
+                let outputs: Vec<Pad> = (0..count)
+                    .map(|_| self.graph.pad(&format!("i{index}{specifier}")))
+                    .collect();
+                self.graph.chain(
+                    &[input],
+                    vec![Filter::new(split).opt("outputs", count)],
+                    &outputs,
+                );
+                outputs
+            };
+            self.taps
+                .insert((index, stream), taps.into_iter().rev().collect());
+        }
+        Ok(())
+    }
+
+    fn tap(&mut self, index: usize, stream: Stream) -> Pad {
+        self.taps
+            .get_mut(&(index, stream))
+            .and_then(Vec::pop)
+            .expect("every use was counted in split_inputs")
+    }
+
+    /// The main track as one video and one audio stream of exactly `d`, gaps filled with black
+    /// and silence.
+    fn main_track(&mut self) -> Result<(Pad, Pad), MediaError> {
+        let segments: &[Segment] = self
+            .draft
+            .main_track_index()
+            .map(|i| self.draft.tracks[i].segments.as_slice())
+            .unwrap_or_default();
+        let mut items = Vec::new();
+        let mut cursor = 0;
+        for segment in segments {
+            if segment.start_ms > cursor {
+                items.push(self.gap(segment.start_ms - cursor));
+            }
+            items.push(self.clip(segment));
+            cursor = segment.end_ms();
+        }
+        if self.draft.duration_ms > cursor {
+            items.push(self.gap(self.draft.duration_ms - cursor));
+        }
+        if items.len() == 1 {
+            return Ok(items.remove(0));
+        }
+        let inputs: Vec<Pad> = items
+            .iter()
+            .flat_map(|(v, a)| [v.clone(), a.clone()])
+            .collect();
+        let (video, audio) = (self.graph.pad("main_v"), self.graph.pad("main_a"));
+        self.graph.chain(
+            &inputs,
+            vec![Filter::new("concat")
+                .opt("n", items.len())
+                .opt("v", 1)
+                .opt("a", 1)],
+            &[video.clone(), audio.clone()],
+        );
+        Ok((video, audio))
+    }
+
+    fn gap(&mut self, duration_ms: u64) -> (Pad, Pad) {
+        let (w, h) = (self.draft.meta.width, self.draft.meta.height);
+        let video = self.graph.pad("gap_v");
+        self.graph.chain(
+            &[],
+            vec![
+                Filter::new("color")
+                    .opt("c", "black")
+                    .opt("s", format!("{w}x{h}"))
+                    .opt("r", &self.fps)
+                    .opt("d", seconds(duration_ms)),
+                Filter::new("setsar").opt("r", 1),
+                Filter::new("format").opt("pix_fmts", "yuv420p"),
+            ],
+            std::slice::from_ref(&video),
+        );
+        (video, self.silence(duration_ms))
+    }
+
+    fn silence(&mut self, duration_ms: u64) -> Pad {
+        let audio = self.graph.pad("silence");
+        self.graph.chain(
+            &[],
+            vec![
+                Filter::new("anullsrc")
+                    .opt("r", AUDIO_RATE)
+                    .opt("cl", "stereo"),
+                Filter::new("atrim").opt("end", seconds(duration_ms)),
+            ],
+            std::slice::from_ref(&audio),
+        );
+        audio
+    }
+
+    /// One main-track segment: a clip (picture and its own sound) or a still.
+    fn clip(&mut self, segment: &Segment) -> (Pad, Pad) {
+        let (index, source) = self.source(segment);
+        let probe = &source.probe;
+        let display = probe
+            .video
+            .as_ref()
+            .map(|v| v.display_size())
+            .unwrap_or((2, 2));
+        let duration = seconds(segment.duration_ms);
+        let tap = self.tap(index, Stream::Video);
+        let timed = if probe.kind == MediaKind::Image {
+            vec![
+                Filter::new("loop")
+                    .opt("loop", -1)
+                    .opt("size", 1)
+                    .opt("start", 0),
+                Filter::new("setpts").opt("expr", format!("N/({})/TB", self.fps)),
+                Filter::new("trim").opt("end", &duration),
+            ]
+        } else {
+            let source_range = segment.source_range();
+            vec![
+                Filter::new("trim")
+                    .opt("start", seconds(source_range.start_ms))
+                    .opt("end", seconds(source_range.end_ms)),
+                Filter::new("setpts").opt("expr", speed_pts(segment.speed())),
+                Filter::new("fps").opt("fps", &self.fps),
+            ]
+        };
+        let timed = self.graph.then(&tap, timed, "v");
+        let video = self.fit(timed, display);
+        let audio = if probe.kind == MediaKind::Video && probe.audio.is_some() {
+            let tap = self.tap(index, Stream::Audio);
+            let source_range = segment.source_range();
+            let mut filters = vec![
+                Filter::new("atrim")
+                    .opt("start", seconds(source_range.start_ms))
+                    .opt("end", seconds(source_range.end_ms)),
+                Filter::new("asetpts").opt("expr", "PTS-STARTPTS"),
+            ];
+            filters.extend(tempo(segment.speed()));
+            filters.extend(gain(segment.volume()));
+            filters.extend(to_output_audio());
+            filters.push(Filter::new("apad").opt("whole_dur", &duration));
+            filters.push(Filter::new("atrim").opt("end", &duration));
+            self.graph.then(&tap, filters, "a")
+        } else {
+            self.silence(segment.duration_ms)
+        };
+        (video, audio)
+    }
+
+    /// Scales a picture of `source` display size onto the canvas by the Draft's fit mode.
+    fn fit(&mut self, input: Pad, (sw, sh): (u32, u32)) -> Pad {
+        let (w, h) = (self.draft.meta.width, self.draft.meta.height);
+        let same_shape =
+            (sw as u64 * h as u64).abs_diff(sh as u64 * w as u64) * 100 <= (sw as u64 * h as u64);
+        let finish = || {
+            vec![
+                Filter::new("setsar").opt("r", 1),
+                Filter::new("format").opt("pix_fmts", "yuv420p"),
+            ]
+        };
+        let cover = |w: u32, h: u32| {
+            vec![
+                Filter::new("scale")
+                    .opt("w", w)
+                    .opt("h", h)
+                    .opt("force_original_aspect_ratio", "increase"),
+                Filter::new("crop").opt("w", w).opt("h", h),
+            ]
+        };
+        let inside = || {
+            Filter::new("scale")
+                .opt("w", w)
+                .opt("h", h)
+                .opt("force_original_aspect_ratio", "decrease")
+                .opt("force_divisible_by", 2)
+        };
+        if same_shape {
+            let filters = [vec![Filter::new("scale").opt("w", w).opt("h", h)], finish()].concat();
+            return self.graph.then(&input, filters, "fit");
+        }
+        match self.draft.meta.fit {
+            Fit::Crop => self
+                .graph
+                .then(&input, [cover(w, h), finish()].concat(), "fit"),
+            Fit::Pad => {
+                let pad = Filter::new("pad")
+                    .opt("w", w)
+                    .opt("h", h)
+                    .opt("x", -1)
+                    .opt("y", -1)
+                    .opt("color", "black");
+                self.graph
+                    .then(&input, [vec![inside(), pad], finish()].concat(), "fit")
+            }
+            Fit::Blur => {
+                let (back, front) = (self.graph.pad("blur_in"), self.graph.pad("front_in"));
+                self.graph.chain(
+                    &[input],
+                    vec![Filter::new("split").opt("outputs", 2)],
+                    &[back.clone(), front.clone()],
+                );
+                // Blur a small copy and scale it up: the same look at a fraction of the cost.
+                let (small_w, small_h) = ((w / 8).max(2) & !1, (h / 8).max(2) & !1);
+                let mut blurred = cover(small_w, small_h);
+                blurred.push(
+                    Filter::new("boxblur")
+                        .opt("luma_radius", 6)
+                        .opt("luma_power", 2),
+                );
+                blurred.push(Filter::new("scale").opt("w", w).opt("h", h));
+                let back = self.graph.then(&back, blurred, "blur");
+                let front = self.graph.then(&front, vec![inside()], "front");
+                let output = self.graph.pad("fit");
+                let overlay = Filter::new("overlay")
+                    .opt("x", "(W-w)/2")
+                    .opt("y", "(H-h)/2");
+                self.graph.chain(
+                    &[back, front],
+                    [vec![overlay], finish()].concat(),
+                    std::slice::from_ref(&output),
+                );
+                output
+            }
+        }
+    }
+
+    /// Burns every text segment into the picture.
+    fn texts(&mut self, video: Pad) -> Result<Pad, MediaError> {
+        let texts: Vec<&Segment> = self
+            .draft
+            .tracks
+            .iter()
+            .filter(|t| t.kind == TrackKind::Text)
+            .flat_map(|t| &t.segments)
+            .collect();
+        if texts.is_empty() {
+            return Ok(video);
+        }
+        let font = self.settings.font_file.clone().ok_or_else(|| {
+            MediaError::Unrenderable(
+                "the timeline has text but no font was found (on Debian/Ubuntu: apt-get install fonts-dejavu-core)".into(),
+            )
+        })?;
+        let font = utf8(&font)?;
+        let mut filters = Vec::new();
+        for segment in texts {
+            let text = segment.meta.text.clone().unwrap_or_default();
+            let path = self
+                .work_dir
+                .join(format!("text-{}.txt", self.files.len() + 1));
+            filters.push(self.drawtext(segment, &text, &font, utf8(&path)?));
+            self.files.push(PlanFile {
+                path,
+                contents: text,
+            });
+        }
+        Ok(self.graph.then(&video, filters, "text"))
+    }
+
+    fn drawtext(&self, segment: &Segment, text: &str, font: &str, text_file: String) -> Filter {
+        let (w, h) = (self.draft.meta.width as f64, self.draft.meta.height as f64);
+        let style = TitleStyle::for_canvas(w, h, text);
+        let y = match segment.meta.position.unwrap_or_default() {
+            Position::Top => format!("{}", style.margin),
+            Position::Center => "(h-text_h)/2".to_string(),
+            Position::Bottom => format!("h-text_h-{}", style.margin),
+        };
+        let is_caption = segment.meta.role.as_deref() == Some("caption");
+        let default_fade = if is_caption { 0 } else { DEFAULT_TITLE_FADE_MS };
+        let fade_in = segment
+            .meta
+            .fade_in_ms
+            .unwrap_or(default_fade)
+            .min(segment.duration_ms / 2);
+        let fade_out = segment
+            .meta
+            .fade_out_ms
+            .unwrap_or(default_fade)
+            .min(segment.duration_ms / 2);
+        let (start, end) = (seconds(segment.start_ms), seconds(segment.end_ms()));
+        Filter::new("drawtext")
+            .opt("fontfile", font)
+            .opt("textfile", text_file)
+            .opt("expansion", "none")
+            .opt("fontsize", style.font_size)
+            .opt("fontcolor", "white")
+            .opt("borderw", style.border)
+            .opt("bordercolor", "black@0.6")
+            .opt("shadowx", 0)
+            .opt("shadowy", style.border)
+            .opt("shadowcolor", "black@0.35")
+            .opt("line_spacing", style.font_size / 5)
+            .opt("x", "(w-text_w)/2")
+            .opt("y", y)
+            .opt("fix_bounds", 1)
+            .opt("enable", format!("gte(t,{start})*lt(t,{end})"))
+            .opt(
+                "alpha",
+                fade_alpha(segment.start_ms, segment.end_ms(), fade_in, fade_out),
+            )
+    }
+
+    /// Mixes music and other audio tracks under the main track's sound, each at its volume.
+    fn mix_audio_tracks(&mut self, main_audio: Pad) -> Result<Pad, MediaError> {
+        let segments: Vec<&Segment> = self
+            .draft
+            .tracks
+            .iter()
+            .filter(|t| t.kind == TrackKind::Audio)
+            .flat_map(|t| &t.segments)
+            .collect();
+        if segments.is_empty() {
+            return Ok(main_audio);
+        }
+        let mut inputs = vec![main_audio];
+        for segment in segments {
+            let (index, _) = self.source(segment);
+            let tap = self.tap(index, Stream::Audio);
+            let source_range = segment.source_range();
+            let duration = segment.duration_ms;
+            let mut filters = vec![
+                Filter::new("atrim")
+                    .opt("start", seconds(source_range.start_ms))
+                    .opt("end", seconds(source_range.end_ms)),
+                Filter::new("asetpts").opt("expr", "PTS-STARTPTS"),
+            ];
+            filters.extend(tempo(segment.speed()));
+            filters.extend(gain(segment.volume()));
+            filters.extend(to_output_audio());
+            filters.push(Filter::new("atrim").opt("end", seconds(duration)));
+            if let Some(ms) = segment.meta.fade_in_ms.filter(|ms| *ms > 0) {
+                filters.push(
+                    Filter::new("afade")
+                        .opt("t", "in")
+                        .opt("st", 0)
+                        .opt("d", seconds(ms)),
+                );
+            }
+            if let Some(ms) = segment.meta.fade_out_ms.filter(|ms| *ms > 0) {
+                let start = seconds(duration.saturating_sub(ms));
+                filters.push(
+                    Filter::new("afade")
+                        .opt("t", "out")
+                        .opt("st", start)
+                        .opt("d", seconds(ms)),
+                );
+            }
+            if segment.start_ms > 0 {
+                filters.push(
+                    Filter::new("adelay")
+                        .opt("delays", segment.start_ms)
+                        .opt("all", 1),
+                );
+            }
+            inputs.push(self.graph.then(&tap, filters, "music"));
+        }
+        let mixed = self.graph.pad("mix");
+        let amix = Filter::new("amix")
+            .opt("inputs", inputs.len())
+            .opt("duration", "first")
+            .opt("dropout_transition", 0)
+            .opt("normalize", 0);
+        self.graph
+            .chain(&inputs, vec![amix], std::slice::from_ref(&mixed));
+        Ok(mixed)
+    }
+
+    /// Whole-output fades and the final formats: `[vout]` and `[aout]`.
+    fn finish(&mut self, video: Pad, audio: Pad) -> (Pad, Pad) {
+        let meta = &self.draft.meta;
+        let duration = self.draft.duration_ms;
+        let mut video_filters = Vec::new();
+        let mut audio_filters = Vec::new();
+        if meta.fade_in_ms > 0 {
+            let d = seconds(meta.fade_in_ms);
+            video_filters.push(Filter::new("fade").opt("t", "in").opt("st", 0).opt("d", &d));
+            audio_filters.push(
+                Filter::new("afade")
+                    .opt("t", "in")
+                    .opt("st", 0)
+                    .opt("d", &d),
+            );
+        }
+        if meta.fade_out_ms > 0 {
+            let d = seconds(meta.fade_out_ms);
+            let st = seconds(duration.saturating_sub(meta.fade_out_ms));
+            video_filters.push(
+                Filter::new("fade")
+                    .opt("t", "out")
+                    .opt("st", &st)
+                    .opt("d", &d),
+            );
+            audio_filters.push(
+                Filter::new("afade")
+                    .opt("t", "out")
+                    .opt("st", &st)
+                    .opt("d", &d),
+            );
+        }
+        video_filters.push(Filter::new("trim").opt("end", seconds(duration)));
+        video_filters.push(Filter::new("format").opt("pix_fmts", "yuv420p"));
+        audio_filters.extend(to_output_audio());
+        audio_filters.push(Filter::new("apad").opt("whole_dur", seconds(duration)));
+        audio_filters.push(Filter::new("atrim").opt("end", seconds(duration)));
+        let video = self.graph.then(&video, video_filters, "vout");
+        let audio = self.graph.then(&audio, audio_filters, "aout");
+        (video, audio)
+    }
+}
+
+/// Size, border and margin of titles on a canvas, so they read the same at every resolution
+/// and aspect and a long title still fits the width.
+struct TitleStyle {
+    font_size: u32,
+    border: u32,
+    margin: u32,
+}
+
+impl TitleStyle {
+    fn for_canvas(width: f64, height: f64, text: &str) -> Self {
+        let short_side = width.min(height);
+        let widest_line = text
+            .lines()
+            .map(|line| {
+                line.chars()
+                    .map(|c| if is_wide(c) { 1.0 } else { 0.58 })
+                    .sum::<f64>()
+            })
+            .fold(1.0, f64::max);
+        let fits_width = 0.9 * width / widest_line;
+        let font_size = (short_side * 0.075).min(fits_width).max(12.0).floor() as u32;
+        TitleStyle {
+            font_size,
+            border: (font_size / 18).max(2),
+            margin: (height * 0.08).round() as u32,
+        }
+    }
+}
+
+/// Characters that take a full em (CJK, fullwidth forms).
+fn is_wide(c: char) -> bool {
+    matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6)
+}
+
+/// A drawtext alpha expression that fades in after `start` and out before `end`.
+fn fade_alpha(start_ms: u64, end_ms: u64, fade_in_ms: u64, fade_out_ms: u64) -> String {
+    let (start, end) = (seconds(start_ms), seconds(end_ms));
+    let fade_in = (fade_in_ms > 0).then(|| format!("min(1,(t-{start})/{})", seconds(fade_in_ms)));
+    let fade_out = (fade_out_ms > 0).then(|| format!("min(1,({end}-t)/{})", seconds(fade_out_ms)));
+    match (fade_in, fade_out) {
+        (Some(a), Some(b)) => format!("max(0,min({a},{b}))"),
+        (Some(a), None) => format!("max(0,{a})"),
+        (None, Some(b)) => format!("max(0,{b})"),
+        (None, None) => "1".into(),
+    }
+}
+
+/// `setpts` for a clip played at `speed`.
+fn speed_pts(speed: f64) -> String {
+    if (speed - 1.0).abs() < 1e-9 {
+        "PTS-STARTPTS".into()
+    } else {
+        format!("(PTS-STARTPTS)/{speed}")
+    }
+}
+
+/// `atempo` steps for `speed` (each step must lie within 0.5–100).
+fn tempo(speed: f64) -> Vec<Filter> {
+    if (speed - 1.0).abs() < 1e-9 {
+        return Vec::new();
+    }
+    let mut steps = Vec::new();
+    let mut rest = speed;
+    while rest < 0.5 {
+        steps.push(Filter::new("atempo").opt("tempo", 0.5));
+        rest /= 0.5;
+    }
+    steps.push(Filter::new("atempo").opt("tempo", rest));
+    steps
+}
+
+fn gain(volume: f64) -> Option<Filter> {
+    ((volume - 1.0).abs() > 1e-9).then(|| Filter::new("volume").opt("volume", volume))
+}
+
+fn to_output_audio() -> [Filter; 2] {
+    [
+        Filter::new("aresample").opt("osr", AUDIO_RATE),
+        Filter::new("aformat")
+            .opt("sample_fmts", "fltp")
+            .opt("sample_rates", AUDIO_RATE)
+            .opt("channel_layouts", "stereo"),
+    ]
+}
+
+/// The Draft's fps as ffmpeg's exact rational where it is an NTSC rate (29.97 → 30000/1001).
+fn fps_expression(fps: f64) -> String {
+    for (nominal, exact) in [
+        (23.976, "24000/1001"),
+        (29.97, "30000/1001"),
+        (59.94, "60000/1001"),
+    ] {
+        if (fps - nominal).abs() < 0.005 {
+            return exact.into();
+        }
+    }
+    if (fps - fps.round()).abs() < 1e-6 {
+        format!("{}", fps.round() as u32)
+    } else {
+        format!("{fps:.3}")
+    }
+}
+
+fn utf8(path: &Path) -> Result<String, MediaError> {
+    path.to_str().map(str::to_owned).ok_or_else(|| {
+        MediaError::Unrenderable(format!("the path {} is not UTF-8", path.display()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ntsc_rates_become_exact_fractions() {
+        assert_eq!(fps_expression(29.97), "30000/1001");
+        assert_eq!(fps_expression(30.0), "30");
+        assert_eq!(fps_expression(12.5), "12.500");
+    }
+
+    #[test]
+    fn slow_speeds_are_split_into_atempo_steps_ffmpeg_accepts() {
+        let steps: Vec<String> = tempo(0.3).iter().map(ToString::to_string).collect();
+        assert_eq!(steps, ["atempo=tempo=0.5", "atempo=tempo=0.6"]);
+        assert!(tempo(1.0).is_empty());
+    }
+
+    #[test]
+    fn titles_fit_the_width_of_any_canvas() {
+        let long = "A title that is far too long for a portrait canvas";
+        let portrait = TitleStyle::for_canvas(1080.0, 1920.0, long);
+        let chars = long.chars().count() as f64;
+        assert!(portrait.font_size as f64 * 0.58 * chars <= 0.9 * 1080.0 + 1.0);
+        let short = TitleStyle::for_canvas(1920.0, 1080.0, "Urban Dreams");
+        assert_eq!(short.font_size, 81);
+        let cjk = TitleStyle::for_canvas(1080.0, 1920.0, "城市之梦城市之梦城市之梦城市之梦");
+        assert!(cjk.font_size as f64 * 16.0 <= 0.9 * 1080.0 + 1.0);
+    }
+
+    #[test]
+    fn title_alpha_fades_at_both_ends() {
+        assert_eq!(
+            fade_alpha(0, 3_000, 250, 250),
+            "max(0,min(min(1,(t-0.000)/0.250),min(1,(3.000-t)/0.250)))"
+        );
+        assert_eq!(fade_alpha(0, 3_000, 0, 0), "1");
+    }
+}
