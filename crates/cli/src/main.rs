@@ -1,1 +1,45 @@
-fn main() {}
+//! `cutline`: the command line front door.
+//!
+//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`); [`draft_file`]
+//! reads and writes draft files whose sources are paths or asset ids; [`progress`] draws the
+//! progress bar on stderr (hidden when stderr is not a terminal). Every failure ends as one
+//! line on stderr and a non-zero exit code.
+
+mod commands;
+mod draft_file;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// cutline: a self-hosted AI video assistant. Raw footage in, a clean H.264 MP4 out.
+#[derive(Parser)]
+#[command(name = "cutline", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show what a media file is: duration, streams, codecs, size, fps, rotation.
+    Probe(commands::probe::ProbeArgs),
+    /// Edit a clip (or render a draft timeline) into an MP4.
+    Edit(Box<commands::edit::EditArgs>),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Probe(args) => commands::probe::run(&args),
+        Command::Edit(args) => commands::edit::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

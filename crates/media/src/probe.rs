@@ -144,6 +144,9 @@ pub struct AudioInfo {
     pub codec: String,
     pub sample_rate: u32,
     pub channels: u32,
+    /// The audio stream's own length, when the container states it (it may end before the
+    /// picture does).
+    pub duration_ms: Option<u64>,
 }
 
 /// Everything cutline needs to know about an input before using it.
@@ -176,6 +179,7 @@ struct FfStream {
     r_frame_rate: Option<String>,
     sample_rate: Option<String>,
     channels: Option<u32>,
+    duration: Option<String>,
     #[serde(default)]
     disposition: FfDisposition,
     #[serde(default)]
@@ -240,9 +244,7 @@ pub fn parse_ffprobe_json(json: &[u8]) -> Result<Probe, ProbeParseError> {
         _ => format
             .duration
             .as_deref()
-            .and_then(|d| d.parse::<f64>().ok())
-            .filter(|d| d.is_finite() && *d >= 0.0)
-            .map(|d| (d * 1000.0).round() as u64)
+            .and_then(seconds_to_ms)
             .unwrap_or(0),
     };
     Ok(Probe {
@@ -254,6 +256,12 @@ pub fn parse_ffprobe_json(json: &[u8]) -> Result<Probe, ProbeParseError> {
         video,
         audio,
     })
+}
+
+/// ffprobe's decimal seconds ("9.840998") as milliseconds.
+fn seconds_to_ms(text: &str) -> Option<u64> {
+    let seconds: f64 = text.trim().parse().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| (seconds * 1000.0).round() as u64)
 }
 
 fn video_info(stream: &FfStream) -> Result<VideoInfo, ProbeParseError> {
@@ -306,6 +314,7 @@ fn audio_info(stream: &FfStream) -> Result<AudioInfo, ProbeParseError> {
             .and_then(|r| r.parse().ok())
             .unwrap_or(0),
         channels: stream.channels.unwrap_or(0),
+        duration_ms: stream.duration.as_deref().and_then(seconds_to_ms),
     })
 }
 
