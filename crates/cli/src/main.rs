@@ -1,6 +1,6 @@
 //! `cutline`: the command line front door.
 //!
-//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`); [`draft_file`]
+//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`, `pauses`); [`draft_file`]
 //! reads and writes draft files whose sources are paths or asset ids; [`progress`] draws the
 //! progress bar on stderr (hidden when stderr is not a terminal). Every failure ends as one
 //! line on stderr and a non-zero exit code.
@@ -27,6 +27,8 @@ enum Command {
     Probe(commands::probe::ProbeArgs),
     /// Edit a clip (or render a draft timeline) into an MP4.
     Edit(Box<commands::edit::EditArgs>),
+    /// List the pauses in a clip's sound (what --trim-pauses would cut).
+    Pauses(commands::pauses::PausesArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Probe(args) => commands::probe::run(&args),
         Command::Edit(args) => commands::edit::run(&args),
+        Command::Pauses(args) => commands::pauses::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

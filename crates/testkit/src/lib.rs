@@ -1,1 +1,66 @@
-//! placeholder
+//! Test footage for cutline's tests, made on the fly and cached once per run, and measurements
+//! of rendered files made independently of the code under test (plain ffmpeg/ffprobe and
+//! arithmetic here, never cutline's own probe or analysis).
+//!
+//! - [`talk`]: clips of espeak-ng speech with known pauses over room noise, with the truth
+//!   (where speech is) written beside each clip as JSON.
+//! - [`measure`]: stream properties, decoded audio, frames as luma, tone onsets.
+//! - [`bad`]: hostile and broken inputs (a text file named .mp4, a playlist, …).
+//! - [`tools`]: running ffmpeg and espeak-ng from tests.
+//!
+//! Fixtures live in `target/test-fixtures` (or `CUTLINE_FIXTURES`); each is generated under a
+//! temporary name and renamed into place, so tests running at once never see half a file.
+
+pub mod bad;
+pub mod measure;
+pub mod talk;
+pub mod tools;
+pub mod wav;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Where fixtures are kept between tests of one run (and reused by later runs).
+pub fn fixtures_dir() -> PathBuf {
+    let dir = match std::env::var_os("CUTLINE_FIXTURES") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-fixtures"),
+    };
+    std::fs::create_dir_all(&dir).expect("create the fixtures folder");
+    dir
+}
+
+/// The fixture file `name`, made by `make(path)` the first time it is asked for. `make` writes
+/// to the path it is given; the result is renamed to its final name only when `make` returns.
+pub fn cached(name: &str, make: impl FnOnce(&Path)) -> PathBuf {
+    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> = OnceLock::new();
+    let lock = {
+        let mut locks = LOCKS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        Arc::clone(locks.entry(name.to_string()).or_default())
+    };
+    let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let path = fixtures_dir().join(name);
+    if path.exists() {
+        return path;
+    }
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("bin");
+    let partial = fixtures_dir().join(format!(
+        ".{name}.{}.partial.{extension}",
+        std::process::id()
+    ));
+    make(&partial);
+    std::fs::rename(&partial, &path).expect("move a fixture into place");
+    path
+}
+
+/// A fresh temporary folder for one test's outputs.
+pub fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("cutline-test-")
+        .tempdir()
+        .expect("create a scratch folder")
+}

@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
 pub mod edit;
+pub mod pauses;
 pub mod probe;

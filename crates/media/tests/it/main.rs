@@ -1,0 +1,5 @@
+//! Integration tests of `media` on footage made by `testkit`: one test binary for the crate.
+
+mod pauses;
+mod probing;
+mod render_plan;

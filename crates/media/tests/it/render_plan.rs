@@ -1,0 +1,152 @@
+//! Golden tests of the render plan: the exact ffmpeg arguments and filter graph for drafts of
+//! each shape. A change to the plan shows up here as a readable diff; to accept it, run the
+//! tests with `UPDATE_GOLDEN=1` and review the new files under `tests/golden/`.
+
+use std::path::{Path, PathBuf};
+
+use media::probe::{AudioInfo, Container, FrameRate, MediaKind, Probe, VideoInfo};
+use media::render::{plan, Quality, RenderPaths, RenderSettings, Source, Sources};
+use media::Limits;
+use timeline::Draft;
+
+fn video_probe(width: u32, height: u32, rotation: u32) -> Probe {
+    Probe {
+        container: Container::Mp4,
+        kind: MediaKind::Video,
+        duration_ms: 12_000,
+        size_bytes: 1_000_000,
+        stream_count: 2,
+        video: Some(VideoInfo {
+            codec: "h264".into(),
+            coded_width: width,
+            coded_height: height,
+            rotation,
+            fps: FrameRate { num: 30, den: 1 },
+        }),
+        audio: Some(audio_info()),
+    }
+}
+
+fn audio_info() -> AudioInfo {
+    AudioInfo {
+        codec: "aac".into(),
+        sample_rate: 48_000,
+        channels: 2,
+        duration_ms: Some(12_000),
+    }
+}
+
+fn sources() -> Sources {
+    let music = Probe {
+        container: Container::Mp3,
+        kind: MediaKind::Audio,
+        video: None,
+        stream_count: 1,
+        ..video_probe(2, 2, 0)
+    };
+    let still = Probe {
+        container: Container::Png,
+        kind: MediaKind::Image,
+        duration_ms: 0,
+        audio: None,
+        stream_count: 1,
+        ..video_probe(800, 800, 0)
+    };
+    [
+        ("a_city", "/media/city.mp4", video_probe(1920, 1080, 0)),
+        ("a_phone", "/media/phone.mov", video_probe(1920, 1080, 90)),
+        ("a_lofi", "/media/lo-fi, take 2.mp3", music),
+        ("a_logo", "/media/logo.png", still),
+    ]
+    .into_iter()
+    .map(|(id, path, probe)| {
+        (
+            id.to_string(),
+            Source {
+                path: PathBuf::from(path),
+                probe,
+            },
+        )
+    })
+    .collect()
+}
+
+fn check(name: &str, draft_json: &str) {
+    let draft: Draft = timeline::wire::from_json(draft_json).unwrap();
+    let settings = RenderSettings {
+        encoding: Quality::High.encoding(),
+        font_file: Some(PathBuf::from("/fonts/Sans Bold.ttf")),
+        limits: Limits::default(),
+    };
+    let paths = RenderPaths {
+        output: PathBuf::from("/out/.cutline-x.part.mp4"),
+        work_dir: PathBuf::from("/work"),
+    };
+    let plan = plan(&draft, &sources(), &settings, &paths).unwrap();
+    let mut text = String::new();
+    for arg in &plan.args {
+        let arg = arg.to_string_lossy();
+        if arg.contains(';') {
+            text += "\n  ";
+            text += &arg.replace(';', ";\n  ");
+            text += "\n";
+        } else {
+            text += &arg;
+            text += "\n";
+        }
+    }
+    for file in &plan.files {
+        text += &format!("file {}: {:?}\n", file.path.display(), file.contents);
+    }
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.txt"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+        std::fs::write(&golden, &text).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+        panic!(
+            "no golden file {}: run with UPDATE_GOLDEN=1",
+            golden.display()
+        )
+    });
+    assert!(
+        expected == text,
+        "the plan for {name} changed; run with UPDATE_GOLDEN=1 to accept.\n--- expected\n{expected}\n--- got\n{text}"
+    );
+}
+
+#[test]
+fn the_three_track_example_of_the_design() {
+    check(
+        "three-tracks",
+        r#"{ "d": 10000, "m": {"w": 1920, "h": 1080, "fps": 30},
+          "t": [
+            {"id": "v1", "tt": 0, "sg": [{"id": "s1", "src": "a_city", "s": 0, "in": 0, "d": 10000}]},
+            {"id": "a1", "tt": 1, "sg": [{"id": "s2", "src": "a_lofi", "s": 0, "in": 0, "d": 10000,
+                                           "m": {"name": "Lo-fi", "volume": 0.35}}]},
+            {"id": "x1", "tt": 7, "sg": [{"id": "s3", "s": 0, "d": 3000,
+                                           "m": {"text": "Urban Dreams: it's [new]", "role": "title"}}]}
+          ] }"#,
+    );
+}
+
+#[test]
+fn trimmed_pieces_of_one_clip_a_gap_a_still_and_fades() {
+    check(
+        "pieces-gap-still",
+        r#"{ "d": 9000, "m": {"w": 1080, "h": 1920, "fps": 29.97, "fit": "blur", "fade_in": 500, "fade_out": 1000},
+          "t": [
+            {"id": "v1", "tt": 0, "sg": [
+              {"id": "s1", "src": "a_phone", "s": 0, "in": 0, "d": 2000},
+              {"id": "s1-2", "src": "a_phone", "s": 2000, "in": 3500, "d": 2000, "m": {"speed": 1.5, "volume": 0.8}},
+              {"id": "s2", "src": "a_city", "s": 5000, "in": 1000, "d": 2000},
+              {"id": "s3", "src": "a_logo", "s": 7000, "d": 2000}
+            ]},
+            {"id": "a1", "tt": 1, "sg": [{"id": "m1", "src": "a_lofi", "s": 1000, "in": 500, "d": 8000,
+                                           "m": {"volume": 0.35, "fade_in": 1000, "fade_out": 2000}}]}
+          ] }"#,
+    );
+}

@@ -1,0 +1,179 @@
+//! Measurements of media files, made with plain ffmpeg/ffprobe and arithmetic: stream
+//! properties, decoded audio, frames as luma, tone onsets.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::tools::{ffmpeg, run};
+
+#[derive(Debug, Deserialize)]
+pub struct Stream {
+    pub codec_type: String,
+    pub codec_name: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub pix_fmt: Option<String>,
+    pub sample_rate: Option<String>,
+    pub channels: Option<u32>,
+    pub avg_frame_rate: Option<String>,
+    pub duration: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Format {
+    pub format_name: String,
+    pub duration: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Streams {
+    pub streams: Vec<Stream>,
+    pub format: Format,
+}
+
+impl Streams {
+    pub fn video(&self) -> &Stream {
+        self.streams
+            .iter()
+            .find(|s| s.codec_type == "video")
+            .expect("a video stream")
+    }
+
+    pub fn audio(&self) -> &Stream {
+        self.streams
+            .iter()
+            .find(|s| s.codec_type == "audio")
+            .expect("an audio stream")
+    }
+
+    pub fn duration_s(&self) -> f64 {
+        self.format
+            .duration
+            .as_deref()
+            .and_then(|d| d.parse().ok())
+            .expect("a duration")
+    }
+}
+
+pub fn streams(path: &Path) -> Streams {
+    let json = run(
+        "ffprobe",
+        [
+            "-v",
+            "error",
+            "-of",
+            "json",
+            "-show_format",
+            "-show_streams",
+            path.to_str().unwrap(),
+        ],
+    );
+    serde_json::from_slice(&json).expect("ffprobe JSON")
+}
+
+/// Whether the MP4's index (moov) comes before its media data (mdat): `+faststart`.
+pub fn is_faststart(path: &Path) -> bool {
+    let bytes = std::fs::read(path).expect("read an MP4");
+    let find = |tag: &[u8]| bytes.windows(4).position(|w| w == tag);
+    matches!((find(b"moov"), find(b"mdat")), (Some(moov), Some(mdat)) if moov < mdat)
+}
+
+/// The first audio stream decoded to mono samples in −1…1 at `rate`.
+pub fn audio_mono(path: &Path, rate: u32) -> Vec<f32> {
+    let bytes = ffmpeg([
+        "-i",
+        path.to_str().unwrap(),
+        "-map",
+        "0:a:0",
+        "-ac",
+        "1",
+        "-ar",
+        &rate.to_string(),
+        "-f",
+        "f32le",
+        "pipe:1",
+    ]);
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+pub fn rms(samples: &[f32]) -> f64 {
+    (samples.iter().map(|&x| x as f64 * x as f64).sum::<f64>() / samples.len().max(1) as f64).sqrt()
+}
+
+/// Every frame scaled to `width`×`height` luma bytes.
+pub fn gray_frames(path: &Path, width: u32, height: u32) -> Vec<Vec<u8>> {
+    let bytes = ffmpeg([
+        "-i",
+        path.to_str().unwrap(),
+        "-map",
+        "0:v:0",
+        "-vf",
+        &format!("scale={width}:{height},format=gray"),
+        "-f",
+        "rawvideo",
+        "pipe:1",
+    ]);
+    bytes
+        .chunks_exact((width * height) as usize)
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// The frame shown at `seconds`, at full size, as luma bytes (width × height of the video).
+pub fn gray_frame_at(path: &Path, seconds: f64) -> (u32, u32, Vec<u8>) {
+    let info = streams(path);
+    let (w, h) = (info.video().width.unwrap(), info.video().height.unwrap());
+    let bytes = ffmpeg([
+        "-ss",
+        &format!("{seconds:.3}"),
+        "-i",
+        path.to_str().unwrap(),
+        "-frames:v",
+        "1",
+        "-vf",
+        "format=gray",
+        "-f",
+        "rawvideo",
+        "pipe:1",
+    ]);
+    (w, h, bytes)
+}
+
+/// How many pixels of the luma frame in the given rectangle are brighter than `level`.
+pub fn bright_pixels(frame: &[u8], width: u32, rect: (u32, u32, u32, u32), level: u8) -> usize {
+    let (x0, y0, x1, y1) = rect;
+    (y0..y1)
+        .flat_map(|y| (x0..x1).map(move |x| (y * width + x) as usize))
+        .filter(|&i| frame[i] > level)
+        .count()
+}
+
+/// When a pure tone of `hz` first becomes the main content of the sound (Goertzel power over
+/// 10 ms windows stepped by 1 ms, as a share of the window's energy), in seconds.
+pub fn tone_onset(samples: &[f32], rate: u32, hz: f64) -> Option<f64> {
+    let window = (rate / 100) as usize;
+    let step = (rate / 1000) as usize;
+    let coefficient = 2.0 * (2.0 * std::f64::consts::PI * hz / rate as f64).cos();
+    let mut start = 0;
+    while start + window <= samples.len() {
+        let chunk = &samples[start..start + window];
+        let (mut s1, mut s2) = (0.0f64, 0.0f64);
+        for &x in chunk {
+            let s0 = x as f64 + coefficient * s1 - s2;
+            s2 = s1;
+            s1 = s0;
+        }
+        let power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+        let energy: f64 = chunk.iter().map(|&x| x as f64 * x as f64).sum();
+        let share = power / (energy * window as f64 / 2.0).max(1e-12);
+        if share > 0.6 && energy / window as f64 > 1e-4 {
+            return Some(start as f64 / rate as f64);
+        }
+        start += step;
+    }
+    None
+}
