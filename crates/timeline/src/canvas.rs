@@ -158,7 +158,7 @@ fn cap_long_side((w, h): (u32, u32), cap: u32) -> (u32, u32) {
 
 /// H.264 in yuv420p needs even dimensions; round to the nearest even number (at least 2).
 fn even(value: u64) -> u32 {
-    (((value + 1) / 2 * 2).max(2)) as u32
+    (value.div_ceil(2) * 2).max(2) as u32
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ pub fn validate(draft: &Draft, is_known_source: impl Fn(&str) -> bool) -> Result
 
 fn validate_canvas(draft: &Draft) -> Result<(), DraftError> {
     let meta = &draft.meta;
-    let side_ok = |side: u32| side >= 2 && side <= MAX_CANVAS_SIDE && side % 2 == 0;
+    let side_ok = |side: u32| (2..=MAX_CANVAS_SIDE).contains(&side) && side.is_multiple_of(2);
     let fps_ok = meta.fps.is_finite() && meta.fps > 0.0 && meta.fps <= MAX_FPS;
     if side_ok(meta.width) && side_ok(meta.height) && fps_ok {
         Ok(())

@@ -302,7 +302,7 @@ fn encoding(args: &EditArgs) -> media::render::VideoEncoding {
 }
 
 fn seconds_to_ms(flag: &str, seconds: f64) -> Result<u64, String> {
-    if seconds.is_finite() && seconds >= 0.0 && seconds < 1e7 {
+    if (0.0..1e7).contains(&seconds) {
         Ok((seconds * 1000.0).round() as u64)
     } else {
         Err(format!("{flag} takes a number of seconds, not {seconds}"))

@@ -1,0 +1,118 @@
+//! `cutline edit --draft`: the three-track example of DESIGN.md, measured.
+
+use testkit::measure::{audio_mono, bright_pixels, gray_frame_at, is_faststart, rms, streams};
+use testkit::tools::ffmpeg;
+
+use crate::{cutline, cutline_ok, path_str, FRAME_S};
+
+const DRAFT: &str = r#"{ "d": 10000, "m": {"w": 1920, "h": 1080, "fps": 30},
+  "t": [
+    {"id": "v1", "tt": 0, "sg": [{"id": "s1", "src": "city.mp4", "s": 0, "in": 0, "d": 10000,
+                                   "m": {"name": "city timelapse"}}]},
+    {"id": "a1", "tt": 1, "sg": [{"id": "s2", "src": "media/lofi.m4a", "s": 0, "in": 0, "d": 10000,
+                                   "m": {"name": "Lo-fi", "volume": 0.35}}]},
+    {"id": "x1", "tt": 7, "sg": [{"id": "s3", "s": 0, "d": 3000,
+                                   "m": {"text": "Urban Dreams", "role": "title"}}]}
+  ] }"#;
+
+#[test]
+fn the_three_track_example_renders_with_music_at_its_level_and_the_title_in_its_place() {
+    let scratch = testkit::scratch();
+    let folder = scratch.path();
+    std::fs::create_dir(folder.join("media")).unwrap();
+    // A silent, dark "timelapse" (so the title's white is measurable) and a chord as music.
+    ffmpeg([
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=0x203040:s=640x360:r=30:d=10",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        path_str(&folder.join("city.mp4")),
+    ]);
+    let music = folder.join("media/lofi.m4a");
+    ffmpeg([
+        "-f",
+        "lavfi",
+        "-i",
+        "aevalsrc=0.2*sin(2*PI*220*t)+0.15*sin(2*PI*330*t)+0.1*sin(2*PI*440*t):s=48000:d=12",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "192k",
+        path_str(&music),
+    ]);
+    let draft = folder.join("urban.json");
+    std::fs::write(&draft, DRAFT).unwrap();
+    let out = folder.join("urban.mp4");
+    cutline_ok(["edit", "--draft", path_str(&draft), "-o", path_str(&out)]);
+
+    let info = streams(&out);
+    assert!(
+        (info.duration_s() - 10.0).abs() <= FRAME_S,
+        "lasts {} s",
+        info.duration_s()
+    );
+    assert_eq!(
+        (info.video().width, info.video().height),
+        (Some(1920), Some(1080))
+    );
+    assert_eq!(info.video().codec_name.as_deref(), Some("h264"));
+    assert!(is_faststart(&out));
+
+    let rate = 48_000;
+    let middle = |samples: Vec<f32>| samples[rate as usize / 2..rate as usize * 19 / 2].to_vec();
+    let level = rms(&middle(audio_mono(&out, rate))) / rms(&middle(audio_mono(&music, rate)));
+    assert!(
+        (level - 0.35).abs() < 0.035,
+        "music at {level:.3} of its source level, not 0.35"
+    );
+
+    // The title sits in the middle band of the frame for the first 3 s, and nowhere after.
+    let band = (0, 1080 / 2 - 100, 1920, 1080 / 2 + 100);
+    let (w, _, during) = gray_frame_at(&out, 1.5);
+    let title_pixels = bright_pixels(&during, w, band, 200);
+    assert!(
+        title_pixels > 2_000,
+        "only {title_pixels} bright pixels at 1.5 s"
+    );
+    for t in [3.5, 5.0, 9.0] {
+        let (w, _, after) = gray_frame_at(&out, t);
+        assert_eq!(
+            bright_pixels(&after, w, (0, 0, 1920, 1080), 200),
+            0,
+            "title pixels at {t} s"
+        );
+    }
+}
+
+#[test]
+fn a_draft_with_a_missing_source_or_an_overlap_is_refused_before_rendering() {
+    let scratch = testkit::scratch();
+    let draft = scratch.path().join("broken.json");
+    let out = scratch.path().join("out.mp4");
+    std::fs::write(&draft, DRAFT).unwrap();
+    let output = cutline(["edit", "--draft", path_str(&draft), "-o", path_str(&out)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("segment s1") && stderr.contains("no such file"),
+        "{stderr}"
+    );
+
+    let overlapping = r#"{"d": 2000, "m": {"w": 640, "h": 360}, "t": [{"id": "x", "tt": 7, "sg": [
+        {"id": "a", "s": 0, "d": 1500, "m": {"text": "one"}},
+        {"id": "b", "s": 1000, "d": 1000, "m": {"text": "two"}}]}]}"#;
+    std::fs::write(&draft, overlapping).unwrap();
+    let output = cutline(["edit", "--draft", path_str(&draft), "-o", path_str(&out)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("segments a and b overlap on track x"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}

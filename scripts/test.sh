@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, then checks formatting, lints, and runs every
+# test (unit tests and the end-to-end tests on footage they generate).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
