@@ -251,6 +251,14 @@ impl Draft {
             .unwrap_or(0)
     }
 
+    /// Every segment on tracks of `kind`, track by track.
+    pub fn segments_of(&self, kind: TrackKind) -> impl Iterator<Item = &Segment> {
+        self.tracks
+            .iter()
+            .filter(move |t| t.kind == kind)
+            .flat_map(|t| &t.segments)
+    }
+
     /// Every asset id the draft refers to, each once, in order of first use.
     pub fn sources(&self) -> Vec<&str> {
         let mut seen = Vec::new();

@@ -15,6 +15,7 @@ use timeline::canvas::choose_canvas;
 use timeline::time::format_seconds;
 use timeline::{
     apply, Aspect, Draft, DraftMeta, EditContext, Effect, Fit, Op, Resolution, SilenceMap,
+    TrackKind,
 };
 
 use crate::commands::probe::megabytes;
@@ -104,9 +105,7 @@ pub fn run(args: &EditArgs) -> Result<(), String> {
         })
         .collect();
     let texts = draft
-        .tracks
-        .iter()
-        .flat_map(|t| &t.segments)
+        .segments_of(TrackKind::Text)
         .filter_map(|s| s.meta.text.as_deref());
     let settings = RenderSettings {
         encoding: encoding(args),

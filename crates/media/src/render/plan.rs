@@ -466,16 +466,7 @@ impl<'a> Planner<'a> {
         let video = self.fit(timed, display);
         let audio = if probe.kind == MediaKind::Video && probe.audio.is_some() {
             let tap = self.tap(index, Stream::Audio);
-            let source_range = segment.source_range();
-            let mut filters = vec![
-                Filter::new("atrim")
-                    .opt("start", seconds(source_range.start_ms))
-                    .opt("end", seconds(source_range.end_ms)),
-                Filter::new("asetpts").opt("expr", "PTS-STARTPTS"),
-            ];
-            filters.extend(tempo(segment.speed()));
-            filters.extend(gain(segment.volume()));
-            filters.extend(to_output_audio());
+            let mut filters = segment_sound(segment);
             filters.push(Filter::new("apad").opt("whole_dur", &duration));
             filters.push(Filter::new("atrim").opt("end", &duration));
             self.graph.then(&tap, filters, "a")
@@ -564,13 +555,7 @@ impl<'a> Planner<'a> {
 
     /// Burns every text segment into the picture.
     fn texts(&mut self, video: Pad) -> Result<Pad, MediaError> {
-        let texts: Vec<&Segment> = self
-            .draft
-            .tracks
-            .iter()
-            .filter(|t| t.kind == TrackKind::Text)
-            .flat_map(|t| &t.segments)
-            .collect();
+        let texts: Vec<&Segment> = self.draft.segments_of(TrackKind::Text).collect();
         if texts.is_empty() {
             return Ok(video);
         }
@@ -640,13 +625,7 @@ impl<'a> Planner<'a> {
 
     /// Mixes music and other audio tracks under the main track's sound, each at its volume.
     fn mix_audio_tracks(&mut self, main_audio: Pad) -> Result<Pad, MediaError> {
-        let segments: Vec<&Segment> = self
-            .draft
-            .tracks
-            .iter()
-            .filter(|t| t.kind == TrackKind::Audio)
-            .flat_map(|t| &t.segments)
-            .collect();
+        let segments: Vec<&Segment> = self.draft.segments_of(TrackKind::Audio).collect();
         if segments.is_empty() {
             return Ok(main_audio);
         }
@@ -654,17 +633,8 @@ impl<'a> Planner<'a> {
         for segment in segments {
             let (index, _) = self.source(segment);
             let tap = self.tap(index, Stream::Audio);
-            let source_range = segment.source_range();
             let duration = segment.duration_ms;
-            let mut filters = vec![
-                Filter::new("atrim")
-                    .opt("start", seconds(source_range.start_ms))
-                    .opt("end", seconds(source_range.end_ms)),
-                Filter::new("asetpts").opt("expr", "PTS-STARTPTS"),
-            ];
-            filters.extend(tempo(segment.speed()));
-            filters.extend(gain(segment.volume()));
-            filters.extend(to_output_audio());
+            let mut filters = segment_sound(segment);
             filters.push(Filter::new("atrim").opt("end", seconds(duration)));
             if let Some(ms) = segment.meta.fade_in_ms.filter(|ms| *ms > 0) {
                 filters.push(
@@ -791,6 +761,22 @@ fn fade_alpha(start_ms: u64, end_ms: u64, fade_in_ms: u64, fade_out_ms: u64) -> 
         (None, Some(b)) => format!("max(0,{b})"),
         (None, None) => "1".into(),
     }
+}
+
+/// A segment's stretch of its source's sound at the segment's speed and volume, in the output
+/// format, starting at zero.
+fn segment_sound(segment: &Segment) -> Vec<Filter> {
+    let source_range = segment.source_range();
+    let mut filters = vec![
+        Filter::new("atrim")
+            .opt("start", seconds(source_range.start_ms))
+            .opt("end", seconds(source_range.end_ms)),
+        Filter::new("asetpts").opt("expr", "PTS-STARTPTS"),
+    ];
+    filters.extend(tempo(segment.speed()));
+    filters.extend(gain(segment.volume()));
+    filters.extend(to_output_audio());
+    filters
 }
 
 /// `setpts` for a clip played at `speed`.
