@@ -8,4 +8,5 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
+# --all-targets: unit and integration tests (there are no doctests), so the last summary line is a real one.
+cargo test --workspace --all-targets --locked
