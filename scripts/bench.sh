@@ -128,7 +128,8 @@ generate_clip() {
     python3 "$LIB/assemble_speech.py" "$speech_wav" "$CLIP_SECS" 42 "${wavs[@]}"
 
     # Video: testsrc2 1080p30. Audio: speech mixed over pink noise
-    # (amplitude 0.016 measures about -50 dBFS RMS), resampled to 48 kHz
+    # (amplitude 0.016 measures about -50 dBFS RMS), resampled to 48 kHz and
+    # copied to both channels at full level (pan, not the -3 dB upmix), as
     # stereo AAC. atrim/apad and -t make both streams exactly CLIP_SECS long.
     # Written to a temporary name first so an interrupted run is never reused.
     local tmp="$BENCH/.talk-${MINUTES}min-1080p.tmp.mp4"
@@ -136,7 +137,7 @@ generate_clip() {
         -f lavfi -i "testsrc2=s=1920x1080:r=30:d=${CLIP_SECS}" \
         -i "$speech_wav" \
         -f lavfi -i "anoisesrc=color=pink:amplitude=0.016:sample_rate=48000:seed=7:d=${CLIP_SECS}" \
-        -filter_complex "[1:a]aresample=48000,aformat=channel_layouts=mono[sp];[sp][2:a]amix=inputs=2:duration=longest:normalize=0,apad,atrim=end=${CLIP_SECS},aformat=channel_layouts=stereo[a]" \
+        -filter_complex "[1:a]aresample=48000,aformat=channel_layouts=mono[sp];[sp][2:a]amix=inputs=2:duration=longest:normalize=0,apad,atrim=end=${CLIP_SECS},pan=stereo|c0=c0|c1=c0[a]" \
         -map 0:v -map '[a]' \
         -c:v libx264 -preset ultrafast -crf 23 -pix_fmt yuv420p \
         -c:a aac -b:a 128k -ar 48000 \
@@ -172,7 +173,11 @@ install_auto_editor() {
 }
 if [[ $SKIP_AE -eq 1 ]]; then
     note "skipping auto-editor (--skip-auto-editor)"
-elif [[ -x "$AE" ]] && "$AE_VENV/bin/pip" show auto-editor 2>/dev/null | grep -qx "Version: $AE_VERSION"; then
+elif [[ -x "$AE" ]] && "$AE_VENV/bin/python" -c \
+    'import sys, importlib.metadata as m; sys.exit(m.version("auto-editor") != sys.argv[1])' \
+    "$AE_VERSION" 2>/dev/null; then
+    # (Asked of the venv's Python, not `pip show | grep -q`: grep closing the
+    # pipe early makes pip exit 1, which pipefail turns into a false "no".)
     note "auto-editor $AE_VERSION already installed in $AE_VENV"
     HAVE_AE=1
 elif install_auto_editor && [[ -x "$AE" ]]; then
@@ -199,13 +204,13 @@ run_row() {
     slug=$(printf '%s' "$name" | tr -c 'A-Za-z0-9' '-' | tr -s '-')
     times="$LOGS/$slug.time"
     log="$LOGS/$slug.log"
-    [[ "$output" != "-" ]] && rm -f "$output"
+    if [[ "$output" != "-" ]]; then rm -f "$output"; fi
     note "running: $name"
     if /usr/bin/time -f '%e %M' -o "$times" "$@" >"$log" 2>&1; then
         local wall kb
         read -r wall kb <"$times"
         ROW_NAME+=("$name")
-        ROW_WALL+=("$(printf '%.1f' "$wall")")
+        ROW_WALL+=("$(printf '%.2f' "$wall")")
         ROW_RT+=("$(awk -v c="$CLIP_SECS" -v w="$wall" 'BEGIN { if (w > 0) printf "%.1f×", c / w; else print "n/a" }')")
         ROW_MB+=("$(awk -v k="$kb" 'BEGIN { printf "%.0f", k / 1024 }')")
         if [[ "$output" != "-" ]]; then
@@ -279,7 +284,7 @@ encoder_info() {
     sei=$(ffmpeg -nostdin -v error -i "$f" -map 0:v:0 -c copy -bsf:v h264_mp4toannexb \
         -frames:v 1 -f h264 - 2>/dev/null | LC_ALL=C grep -a -o 'x264 - core[ -~]*' | head -n 1 || true)
     printf '%s' "$codec"
-    [[ -n "$tag" ]] && printf '; muxer %s' "$tag"
+    if [[ -n "$tag" ]]; then printf '; muxer %s' "$tag"; fi
     if [[ -n "$sei" ]]; then
         # Keep the options that tell presets and rate control apart.
         opts=$(printf '%s\n' "$sei" | tr ' ' '\n' |
