@@ -10,6 +10,7 @@ command -v espeak-ng >/dev/null 2>&1 || need_packages+=(espeak-ng)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || need_packages+=(fonts-dejavu-core)
 [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc ] || need_packages+=(fonts-noto-cjk)
 command -v cc >/dev/null 2>&1 || need_packages+=(build-essential)
+command -v pgrep >/dev/null 2>&1 || need_packages+=(procps)
 command -v curl >/dev/null 2>&1 || command -v cargo >/dev/null 2>&1 || need_packages+=(curl ca-certificates)
 
 if [ ${#need_packages[@]} -gt 0 ]; then

@@ -12,6 +12,7 @@ mod progress;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use media::process::CancelToken;
 
 /// cutline: a self-hosted AI video assistant. Raw footage in, a clean H.264 MP4 out.
 #[derive(Parser)]
@@ -31,15 +32,29 @@ enum Command {
     Pauses(commands::pauses::PausesArgs),
 }
 
+/// The exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT), as shells expect.
+const INTERRUPTED: u8 = 130;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C and SIGTERM cancel the work: running ffmpeg processes are killed, partial
+    // outputs removed, and the command ends with one line saying so.
+    let cancel = CancelToken::new();
+    let on_signal = cancel.clone();
+    if let Err(e) = ctrlc::set_handler(move || on_signal.cancel()) {
+        eprintln!("warning: Ctrl-C will not clean up: {e}");
+    }
     let result = match cli.command {
         Command::Probe(args) => commands::probe::run(&args),
-        Command::Edit(args) => commands::edit::run(&args),
-        Command::Pauses(args) => commands::pauses::run(&args),
+        Command::Edit(args) => commands::edit::run(&args, &cancel),
+        Command::Pauses(args) => commands::pauses::run(&args, &cancel),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(_) if cancel.is_cancelled() => {
+            eprintln!("error: interrupted; no output was written");
+            ExitCode::from(INTERRUPTED)
+        }
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE

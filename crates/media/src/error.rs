@@ -55,6 +55,8 @@ pub enum MediaError {
         #[source]
         source: io::Error,
     },
+    #[error("stopped before it finished (cancelled)")]
+    Cancelled,
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -16,6 +16,7 @@
 
 use std::fs;
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,7 @@ use crate::analysis;
 use crate::error::MediaError;
 use crate::limits::Limits;
 use crate::probe::{absolute_file, probe, Probe};
+use crate::process::CancelToken;
 
 /// Bump when the pause detector changes what it finds.
 const SILENCE_CACHE_NAME: &str = "silence-v1.json";
@@ -45,11 +47,22 @@ struct AssetRecord {
 pub struct Library {
     root: PathBuf,
     limits: Limits,
+    cancel: CancelToken,
 }
 
 impl Library {
     pub fn new(root: PathBuf, limits: Limits) -> Self {
-        Self { root, limits }
+        Self {
+            root,
+            limits,
+            cancel: CancelToken::new(),
+        }
+    }
+
+    /// Analyses stop when `token` is cancelled.
+    pub fn with_cancel(mut self, token: &CancelToken) -> Self {
+        self.cancel = token.clone();
+        self
     }
 
     /// The library at the user's cache location.
@@ -102,7 +115,13 @@ impl Library {
         {
             return Ok(map);
         }
-        let map = analysis::silence_map(&asset.path, &asset.probe, &self.limits, on_progress)?;
+        let decode = analysis::Decode {
+            path: &asset.path,
+            probe: &asset.probe,
+            limits: &self.limits,
+            cancel: &self.cancel,
+        };
+        let map = analysis::silence_map(decode, on_progress)?;
         if let Ok(bytes) = serde_json::to_vec(&map) {
             let _ = write_atomically(&cached, &bytes);
         }
@@ -156,6 +175,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     fs::create_dir_all(folder)?;
     let mut file = tempfile::NamedTempFile::new_in(folder)?;
     file.write_all(bytes)?;
+    // A temporary file is private (0600); what it becomes is an ordinary file.
+    fs::set_permissions(file.path(), fs::Permissions::from_mode(0o644))?;
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -3,12 +3,16 @@
 //! It owns what each call must have: the binary looked up with a clear "install it" message
 //! when missing, `-nostdin` and quiet logs, a timeout enforced by a watchdog, the child killed
 //! when its handle is dropped (so an abandoned render never keeps running), and the tail of
-//! stderr kept for the error message. Callers either collect the output ([`ToolCommand::output`])
-//! or stream stdout while it runs ([`ToolCommand::spawn`]).
+//! stderr kept for the error message, and a [`CancelToken`] that stops it from outside (Ctrl-C,
+//! a cancelled export). Children run in their own process group, so a terminal's Ctrl-C
+//! reaches cutline, which decides how to stop them. Callers either collect the output
+//! ([`ToolCommand::output`]) or stream stdout while it runs ([`ToolCommand::spawn`]).
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Read};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -18,6 +22,36 @@ use crate::error::MediaError;
 
 /// How much of stderr is kept for an error message.
 const STDERR_TAIL_BYTES: usize = 16 * 1024;
+
+/// How often the watchdog looks at the cancel token.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+/// Asks running work to stop: every process started with a cancelled token is killed, and
+/// its call returns [`MediaError::Cancelled`]. Clones share one flag.
+#[derive(Clone, Debug, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Why the watchdog ended.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Verdict {
+    Finished,
+    TimedOut,
+    Cancelled,
+}
 
 /// The external tools cutline runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +92,7 @@ pub struct ToolCommand {
     tool: Tool,
     args: Vec<OsString>,
     timeout: Duration,
+    cancel: CancelToken,
 }
 
 /// What a finished call printed.
@@ -73,6 +108,7 @@ impl ToolCommand {
             tool,
             args: tool.base_args().iter().map(OsString::from).collect(),
             timeout: Duration::from_secs(60),
+            cancel: CancelToken::new(),
         }
     }
 
@@ -93,6 +129,12 @@ impl ToolCommand {
 
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Stops the call (killing the process) when `token` is cancelled.
+    pub fn cancel_with(mut self, token: &CancelToken) -> Self {
+        self.cancel = token.clone();
         self
     }
 
@@ -119,9 +161,13 @@ impl ToolCommand {
 
     /// Starts the tool with stdout piped for the caller to read while it runs.
     pub fn spawn(self) -> Result<Running, MediaError> {
+        if self.cancel.is_cancelled() {
+            return Err(MediaError::Cancelled);
+        }
         let mut command = Command::new(self.tool.program());
         command
             .args(&self.args)
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -149,16 +195,30 @@ impl ToolCommand {
         let child = Arc::new(Mutex::new(child));
         let (stop_watchdog, watchdog_stopped) = mpsc::channel::<()>();
         let watched = Arc::clone(&child);
-        let timeout = self.timeout;
-        let watchdog = thread::spawn(move || match watchdog_stopped.recv_timeout(timeout) {
-            Err(RecvTimeoutError::Timeout) => {
-                if let Ok(mut child) = watched.lock() {
-                    let _ = child.kill();
+        let deadline = Instant::now() + self.timeout;
+        let cancel = self.cancel.clone();
+        let watchdog = thread::spawn(move || loop {
+            let wait = deadline
+                .saturating_duration_since(Instant::now())
+                .min(CANCEL_POLL);
+            match watchdog_stopped.recv_timeout(wait) {
+                Err(RecvTimeoutError::Timeout) => {
+                    let verdict = if cancel.is_cancelled() {
+                        Verdict::Cancelled
+                    } else if Instant::now() >= deadline {
+                        Verdict::TimedOut
+                    } else {
+                        continue;
+                    };
+                    if let Ok(mut child) = watched.lock() {
+                        let _ = child.kill();
+                    }
+                    return verdict;
                 }
-                true
+                _ => return Verdict::Finished,
             }
-            _ => false,
         });
+        let timeout = self.timeout;
         Ok(Running {
             tool: self.tool,
             child,
@@ -178,7 +238,7 @@ pub struct Running {
     child: Arc<Mutex<Child>>,
     stdout: Option<ChildStdout>,
     stderr_reader: Option<JoinHandle<String>>,
-    watchdog: Option<(mpsc::Sender<()>, JoinHandle<bool>)>,
+    watchdog: Option<(mpsc::Sender<()>, JoinHandle<Verdict>)>,
     timeout: Duration,
     started: Instant,
     finished: bool,
@@ -195,19 +255,22 @@ impl Running {
         drop(self.stdout.take());
         let status = self.wait_status()?;
         self.finished = true;
-        let timed_out = match self.watchdog.take() {
+        let verdict = match self.watchdog.take() {
             Some((stop, handle)) => {
                 let _ = stop.send(());
-                handle.join().unwrap_or(false)
+                handle.join().unwrap_or(Verdict::Finished)
             }
-            None => false,
+            None => Verdict::Finished,
         };
         let stderr = self
             .stderr_reader
             .take()
             .and_then(|reader| reader.join().ok())
             .unwrap_or_default();
-        if timed_out {
+        if verdict == Verdict::Cancelled {
+            return Err(MediaError::Cancelled);
+        }
+        if verdict == Verdict::TimedOut {
             return Err(MediaError::TimedOut {
                 tool: self.tool,
                 after: self.timeout,
@@ -291,5 +354,31 @@ mod tests {
             "{result:?}"
         );
         assert!(started.elapsed() < Duration::from_secs(30));
+    }
+
+    #[test]
+    fn a_cancelled_call_is_killed_and_says_so() {
+        let token = CancelToken::new();
+        let canceller = token.clone();
+        let started = Instant::now();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            canceller.cancel();
+        });
+        let result = ToolCommand::new(Tool::Ffmpeg)
+            .args(["-re", "-f", "lavfi", "-i", "anullsrc", "-f", "null", "-"])
+            .timeout(Duration::from_secs(600))
+            .cancel_with(&token)
+            .output();
+        assert!(matches!(result, Err(MediaError::Cancelled)), "{result:?}");
+        assert!(started.elapsed() < Duration::from_secs(30));
+        let again = ToolCommand::new(Tool::Ffprobe)
+            .arg("-version")
+            .cancel_with(&token)
+            .output();
+        assert!(
+            matches!(again, Err(MediaError::Cancelled)),
+            "nothing starts once cancelled"
+        );
     }
 }

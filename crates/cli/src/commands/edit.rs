@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use media::library::{Asset, Library};
+use media::process::CancelToken;
 use media::render::{render, Quality, RateControl, RenderSettings, Source, Sources};
 use media::{Limits, MediaKind};
 use timeline::canvas::choose_canvas;
@@ -80,8 +81,8 @@ pub struct EditArgs {
     video_bitrate: Option<String>,
 }
 
-pub fn run(args: &EditArgs) -> Result<(), String> {
-    let library = Library::at_default_location(Limits::default());
+pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
+    let library = Library::at_default_location(Limits::default()).with_cancel(cancel);
     let (mut draft, assets) = starting_draft(args, &library)?;
     let original_ms = draft.duration_ms;
     let context = analyse(args, &draft, &assets, &library)?;
@@ -111,6 +112,7 @@ pub fn run(args: &EditArgs) -> Result<(), String> {
         encoding: encoding(args),
         font_file: media::render::fonts::title_font(texts),
         limits: library.limits().clone(),
+        cancel: cancel.clone(),
     };
     let bar = Progress::stage("rendering");
     let outcome = render(&draft, &sources, &args.output, &settings, |f| bar.set(f))

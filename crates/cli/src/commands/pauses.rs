@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use media::analysis::Decode;
 use media::library::Library;
+use media::process::CancelToken;
 use media::Limits;
 use timeline::time::format_seconds;
 
@@ -25,15 +27,21 @@ pub struct PausesArgs {
     json: bool,
 }
 
-pub fn run(args: &PausesArgs) -> Result<(), String> {
+pub fn run(args: &PausesArgs, cancel: &CancelToken) -> Result<(), String> {
     let limits = Limits::default();
     let bar = Progress::stage("finding pauses");
     let map = if args.no_cache {
-        let asset = media::probe(&args.file, &limits).map_err(|e| e.to_string())?;
+        let probe = media::probe(&args.file, &limits).map_err(|e| e.to_string())?;
         let path = media::probe::absolute_file(&args.file).map_err(|e| e.to_string())?;
-        media::analysis::silence_map(&path, &asset, &limits, |f| bar.set(f))
+        let decode = Decode {
+            path: &path,
+            probe: &probe,
+            limits: &limits,
+            cancel,
+        };
+        media::analysis::silence_map(decode, |f| bar.set(f))
     } else {
-        let library = Library::at_default_location(limits);
+        let library = Library::at_default_location(limits).with_cancel(cancel);
         let asset = library.add(&args.file).map_err(|e| e.to_string())?;
         library.silence_map(&asset, |f| bar.set(f))
     }

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod draft_render;
+mod interrupt;
 mod probe_cmd;
 mod shapes;
 mod trim;

@@ -146,6 +146,13 @@ fn the_output_is_clean_h264_and_aac_with_faststart() {
     assert_eq!(audio.sample_rate.as_deref(), Some("48000"));
     assert_eq!(audio.channels, Some(2));
     assert!(testkit::measure::is_faststart(&out));
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&out).unwrap().permissions());
+    assert_eq!(
+        mode & 0o777,
+        0o644,
+        "an ordinary file, not a private temporary one"
+    );
     let expected_s = clip.truth.duration_ms as f64 / 1000.0 / 1.25;
     assert!(
         (info.duration_s() - expected_s).abs() <= FRAME_S + 0.001,

@@ -8,22 +8,18 @@
 pub mod pauses;
 pub mod pcm;
 
-use std::path::Path;
-
 use timeline::SilenceMap;
 
 use crate::error::MediaError;
-use crate::limits::Limits;
-use crate::probe::Probe;
+pub use pcm::Decode;
 
 /// Decodes the file's first audio stream and finds its quiet runs. `on_progress` gets the
 /// fraction of the audio read so far.
 pub fn silence_map(
-    path: &Path,
-    probe: &Probe,
-    limits: &Limits,
+    decode: Decode,
     mut on_progress: impl FnMut(f64),
 ) -> Result<SilenceMap, MediaError> {
+    let (path, probe) = (decode.path, decode.probe);
     let Some(audio) = &probe.audio else {
         return Err(MediaError::NoAudio {
             path: path.to_path_buf(),
@@ -33,7 +29,7 @@ pub fn silence_map(
     let mut detector = pauses::PauseDetector::new(pcm::ANALYSIS_SAMPLE_RATE);
     let total_samples = expected_ms.max(1) as f64 * pcm::ANALYSIS_SAMPLE_RATE as f64 / 1000.0;
     let mut read_samples = 0u64;
-    pcm::decode_mono(path, probe, limits, |chunk| {
+    pcm::decode_mono(decode, |chunk| {
         detector.push(chunk);
         read_samples += chunk.len() as u64;
         on_progress((read_samples as f64 / total_samples).min(1.0));

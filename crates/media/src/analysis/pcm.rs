@@ -9,7 +9,7 @@ use crate::error::MediaError;
 use crate::input::input_args;
 use crate::limits::Limits;
 use crate::probe::Probe;
-use crate::process::{Tool, ToolCommand};
+use crate::process::{CancelToken, Tool, ToolCommand};
 
 /// 16 kHz keeps the speech band (fricatives included) and is cheap to decode.
 pub const ANALYSIS_SAMPLE_RATE: u32 = 16_000;
@@ -17,21 +17,26 @@ pub const ANALYSIS_SAMPLE_RATE: u32 = 16_000;
 /// Samples handed to the callback at a time (0.25 s).
 const CHUNK_SAMPLES: usize = 4_000;
 
-/// Streams the first audio stream of `path` as mono PCM samples to `on_chunk`.
-pub fn decode_mono(
-    path: &Path,
-    probe: &Probe,
-    limits: &Limits,
-    mut on_chunk: impl FnMut(&[i16]),
-) -> Result<(), MediaError> {
+/// A probed file to decode, and the rules the decode runs under.
+#[derive(Clone, Copy)]
+pub struct Decode<'a> {
+    pub path: &'a Path,
+    pub probe: &'a Probe,
+    pub limits: &'a Limits,
+    pub cancel: &'a CancelToken,
+}
+
+/// Streams the first audio stream of the file as mono PCM samples to `on_chunk`.
+pub fn decode_mono(decode: Decode, mut on_chunk: impl FnMut(&[i16])) -> Result<(), MediaError> {
     // Generous: decoding runs at hundreds of times realtime.
-    let timeout = Duration::from_secs(60) + Duration::from_millis(probe.duration_ms / 10);
+    let timeout = Duration::from_secs(60) + Duration::from_millis(decode.probe.duration_ms / 10);
     let mut running = ToolCommand::new(Tool::Ffmpeg)
-        .args(input_args(path, probe, limits))
+        .args(input_args(decode.path, decode.probe, decode.limits))
         .args(["-map", "0:a:0", "-vn", "-sn", "-dn"])
         .args(["-ac", "1", "-ar", &ANALYSIS_SAMPLE_RATE.to_string()])
         .args(["-f", "s16le", "-acodec", "pcm_s16le", "pipe:1"])
         .timeout(timeout)
+        .cancel_with(decode.cancel)
         .spawn()?;
     let mut stdout = running
         .take_stdout()

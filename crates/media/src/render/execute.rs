@@ -3,6 +3,7 @@
 //! complete and checked, so a failed or interrupted render never leaves a partial file.
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -48,6 +49,7 @@ pub fn render(
     let mut running = ToolCommand::new(Tool::Ffmpeg)
         .args(&plan.args)
         .timeout(timeout)
+        .cancel_with(&settings.cancel)
         .spawn()?;
     if let Some(stdout) = running.take_stdout() {
         for line in BufReader::new(stdout).lines() {
@@ -68,6 +70,9 @@ pub fn render(
         });
     }
     let size_bytes = made.size_bytes;
+    // The temporary file is private (0600); the video it becomes is an ordinary file.
+    std::fs::set_permissions(partial.path(), std::fs::Permissions::from_mode(0o644))
+        .map_err(|e| MediaError::io("setting the output's permissions", e))?;
     partial
         .persist(output)
         .map_err(|e| MediaError::Unwritable {

@@ -28,6 +28,7 @@ use crate::error::MediaError;
 use crate::input::input_args;
 use crate::limits::Limits;
 use crate::probe::{file_url, MediaKind, Probe};
+use crate::process::CancelToken;
 use crate::render::graph::{seconds, Filter, Graph, Pad};
 
 /// A source the Draft refers to: where it is and what it is.
@@ -124,6 +125,8 @@ pub struct RenderSettings {
     /// The font titles are drawn with (required only when the Draft has text).
     pub font_file: Option<PathBuf>,
     pub limits: Limits,
+    /// Stops the render (and removes its partial output) when cancelled.
+    pub cancel: CancelToken,
 }
 
 /// Where a render writes: the output file and a private folder for the plan's files.

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use media::probe::{AudioInfo, Container, FrameRate, MediaKind, Probe, VideoInfo};
+use media::process::CancelToken;
 use media::render::{plan, Quality, RenderPaths, RenderSettings, Source, Sources};
 use media::Limits;
 use timeline::Draft;
@@ -77,6 +78,7 @@ fn check(name: &str, draft_json: &str) {
         encoding: Quality::High.encoding(),
         font_file: Some(PathBuf::from("/fonts/Sans Bold.ttf")),
         limits: Limits::default(),
+        cancel: CancelToken::new(),
     };
     let paths = RenderPaths {
         output: PathBuf::from("/out/.cutline-x.part.mp4"),
