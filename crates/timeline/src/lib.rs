@@ -11,6 +11,7 @@
 //! - [`canvas`]: output shapes (aspect presets, resolutions, fit modes) as typed values.
 //! - [`analysis`]: analysis results the edits consume (the silence map of an asset).
 //! - [`ops`]: one typed edit each (`Op`), applied by `apply(&Draft, &Op, &EditContext)`.
+//! - [`subtitles`]: caption segments as SRT/WebVTT cues (and a strict SRT reader).
 //! - [`time`]: integer-millisecond ranges and the clock format users read ("2:14").
 //!
 //! This crate depends on nothing of ours and never spawns, reads or writes anything.
@@ -19,6 +20,7 @@ pub mod analysis;
 pub mod canvas;
 pub mod draft;
 pub mod ops;
+pub mod subtitles;
 pub mod time;
 pub mod validate;
 pub mod wire;
