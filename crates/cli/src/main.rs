@@ -1,13 +1,15 @@
 //! `cutline`: the command line front door.
 //!
-//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`, `pauses`); [`draft_file`]
-//! reads and writes draft files whose sources are paths or asset ids; [`progress`] draws the
+//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`, `pauses`, `transcribe`); [`draft_file`]
+//! reads and writes draft files whose sources are paths or asset ids; [`transcription`] gets
+//! cached transcripts and captions of assets; [`progress`] draws the
 //! progress bar on stderr (hidden when stderr is not a terminal). Every failure ends as one
 //! line on stderr and a non-zero exit code.
 
 mod commands;
 mod draft_file;
 mod progress;
+mod transcription;
 
 use std::process::ExitCode;
 
@@ -30,6 +32,8 @@ enum Command {
     Edit(Box<commands::edit::EditArgs>),
     /// List the pauses in a clip's sound (what --trim-pauses would cut).
     Pauses(commands::pauses::PausesArgs),
+    /// Transcribe a clip offline: SRT, WebVTT, JSON with word times, or text.
+    Transcribe(commands::transcribe::TranscribeArgs),
 }
 
 /// The exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT), as shells expect.
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
         Command::Probe(args) => commands::probe::run(&args),
         Command::Edit(args) => commands::edit::run(&args, &cancel),
         Command::Pauses(args) => commands::pauses::run(&args, &cancel),
+        Command::Transcribe(args) => commands::transcribe::run(&args, &cancel),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

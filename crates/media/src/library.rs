@@ -104,28 +104,44 @@ impl Library {
         asset: &Asset,
         on_progress: impl FnMut(f64),
     ) -> Result<SilenceMap, MediaError> {
-        let cached = self
-            .root
-            .join("analyses")
-            .join(&asset.id)
-            .join(SILENCE_CACHE_NAME);
-        if let Some(map) = fs::read(&cached)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<SilenceMap>(&bytes).ok())
-        {
-            return Ok(map);
-        }
-        let decode = analysis::Decode {
+        self.cached(asset, SILENCE_CACHE_NAME, || {
+            analysis::silence_map(self.decode(asset), on_progress)
+        })
+    }
+
+    /// How this library decodes an asset (its limits, its cancel token).
+    pub fn decode<'a>(&'a self, asset: &'a Asset) -> analysis::Decode<'a> {
+        analysis::Decode {
             path: &asset.path,
             probe: &asset.probe,
             limits: &self.limits,
             cancel: &self.cancel,
-        };
-        let map = analysis::silence_map(decode, on_progress)?;
-        if let Ok(bytes) = serde_json::to_vec(&map) {
-            let _ = write_atomically(&cached, &bytes);
         }
-        Ok(map)
+    }
+
+    /// An analysis of `asset` cached as JSON under `name` (which should carry a version):
+    /// read from the cache when there, else computed by `compute` and cached.
+    pub fn cached<T, E>(
+        &self,
+        asset: &Asset,
+        name: &str,
+        compute: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        T: Serialize + for<'de> Deserialize<'de>,
+    {
+        let path = self.root.join("analyses").join(&asset.id).join(name);
+        if let Some(value) = fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<T>(&bytes).ok())
+        {
+            return Ok(value);
+        }
+        let value = compute()?;
+        if let Ok(bytes) = serde_json::to_vec(&value) {
+            let _ = write_atomically(&path, &bytes);
+        }
+        Ok(value)
     }
 }
 

@@ -123,29 +123,37 @@ fn word_of(tokens: &[&TimedToken]) -> Option<Word> {
 
 /// How far after a pause's end a recogniser may place the first word after it.
 const ONSET_WINDOW_MS: u64 = 800;
+/// The longest a word moved back out of a pause is taken to last.
+const LATE_WORD_MS: u64 = 400;
 
 /// Puts word edges where the sound is, using the asset's quiet runs (its silence map).
 ///
 /// A recogniser's times for the first word after a pause run a little late (whisper's DTW
 /// alignment does): that word (the one heard nearest the end of the pause) starts where the
-/// pause ends. A word that runs on into a pause from before it ends where the pause begins.
+/// pause ends. A word before it that starts inside the pause (heard late) or runs on into it
+/// ends where the pause begins.
 pub fn snap_to_speech(words: &mut [Word], quiet: &[timeline::TimeRange]) {
     for pause in quiet {
-        // (A late-aligned last word before the pause may start inside it too: the word after
-        // the pause is the one heard nearest to where the sound starts again.)
         let window = pause.start_ms..=pause.end_ms + ONSET_WINDOW_MS;
-        let after = words
-            .iter_mut()
-            .filter(|w| window.contains(&w.start_ms) && w.end_ms > pause.end_ms)
-            .min_by_key(|w| w.start_ms.abs_diff(pause.end_ms));
-        if let Some(word) = after {
+        let after = (0..words.len())
+            .filter(|&i| window.contains(&words[i].start_ms) && words[i].end_ms > pause.end_ms)
+            .min_by_key(|&i| words[i].start_ms.abs_diff(pause.end_ms));
+        if let Some(i) = after {
+            let word = &mut words[i];
             let length = word.end_ms.saturating_sub(word.start_ms);
             word.start_ms = pause.end_ms;
             word.end_ms = word.end_ms.max(word.start_ms + length);
         }
-        for word in words.iter_mut() {
+        let before = after.unwrap_or(words.len());
+        for word in &mut words[..before] {
+            let starts_inside = pause.start_ms <= word.start_ms && word.start_ms < pause.end_ms;
             let runs_into_pause = word.start_ms < pause.start_ms && pause.start_ms < word.end_ms;
-            if runs_into_pause && word.end_ms <= pause.end_ms {
+            if starts_inside {
+                // Heard late: the last word before the pause ends where the sound stops.
+                let length = word.end_ms.saturating_sub(word.start_ms).min(LATE_WORD_MS);
+                word.end_ms = pause.start_ms;
+                word.start_ms = pause.start_ms.saturating_sub(length);
+            } else if runs_into_pause && word.end_ms <= pause.end_ms {
                 word.end_ms = pause.start_ms;
             }
         }
@@ -190,8 +198,9 @@ mod tests {
         let spans = |words: &[Word]| -> Vec<(u64, u64)> {
             words.iter().map(|w| (w.start_ms, w.end_ms)).collect()
         };
-        // Alignment times run late: the last word before the pause starts inside it, the
-        // first word after it a little after the sound does.
+        // Alignment times run late: the last word before the pause starts inside it (it moves
+        // back to end where the sound stops), the first word after it a little after the
+        // sound starts again (it moves to the onset).
         let mut late = vec![
             Word::new("talk", 500, 900),
             Word::new("out.", 1_100, 1_300),
@@ -201,7 +210,7 @@ mod tests {
         snap_to_speech(&mut late, &quiet);
         assert_eq!(
             spans(&late),
-            [(500, 900), (1_100, 1_300), (1_800, 2_300), (2_400, 2_500)]
+            [(500, 900), (800, 1_000), (1_800, 2_300), (2_400, 2_500)]
         );
         // A word that runs on into the pause ends where the sound stops.
         let mut long = vec![Word::new("out.", 600, 1_200)];

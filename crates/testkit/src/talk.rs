@@ -298,6 +298,13 @@ pub mod specs {
         marker_after: None,
     };
 
+    /// The same talk over a flat dark picture, so burnt-in captions can be measured.
+    pub const DARK_TALK: TalkSpec = TalkSpec {
+        name: "talk-v1-dark",
+        dark_picture: true,
+        ..TALK
+    };
+
     /// The same talk in a noisy room (−38 dBFS of noise).
     pub const NOISY_TALK: TalkSpec = TalkSpec {
         name: "talk-v1-noisy",

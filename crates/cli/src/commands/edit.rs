@@ -1,18 +1,19 @@
 //! `cutline edit`: one clip (or a draft file) in, one MP4 out, offline.
 //!
 //! The flags become typed edits (`timeline::Op`) applied in a fixed order: trim pauses,
-//! speed, volume, fades, canvas. Each edit reports what it did, and those reports make the
+//! speed, volume, fades, canvas, then captions (laid out inside what the edits kept). Each edit reports what it did, and those reports make the
 //! one-line summary ("removed 14 pauses (23.4 s): 2:14 → 1:51").
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
-use media::library::{Asset, Library};
+use media::library::{write_atomically, Asset, Library};
 use media::process::CancelToken;
 use media::render::{render, Quality, RateControl, RenderSettings, Source, Sources};
 use media::{Limits, MediaKind};
 use timeline::canvas::choose_canvas;
+use timeline::subtitles::{caption_cues, to_srt, to_vtt};
 use timeline::time::format_seconds;
 use timeline::{
     apply, Aspect, Draft, DraftMeta, EditContext, Effect, Fit, Op, Resolution, SilenceMap,
@@ -22,6 +23,7 @@ use timeline::{
 use crate::commands::probe::megabytes;
 use crate::draft_file;
 use crate::progress::Progress;
+use crate::transcription::{language_option, source_captions, transcript_of};
 
 #[derive(Args)]
 pub struct EditArgs {
@@ -70,6 +72,13 @@ pub struct EditArgs {
     /// Fade out to black over this many seconds.
     #[arg(long, value_name = "SECONDS")]
     fade_out: Option<f64>,
+    /// Burn in captions of what is said (offline speech recognition) and write OUT.srt and
+    /// OUT.vtt beside the video.
+    #[arg(long)]
+    captions: bool,
+    /// Spoken language for --captions: auto, en, zh, …
+    #[arg(long, default_value = "auto")]
+    language: String,
     /// Also write the edited timeline to this file (render it again with --draft).
     #[arg(long, value_name = "FILE")]
     save_draft: Option<PathBuf>,
@@ -88,6 +97,12 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
     let context = analyse(args, &draft, &assets, &library)?;
     let mut notes = Vec::new();
     for op in requested_ops(args, &draft, &assets)? {
+        let applied = apply(&draft, &op, &context).map_err(|e| e.to_string())?;
+        notes.extend(describe(&op, &applied.effect));
+        draft = applied.draft;
+    }
+    if args.captions {
+        let op = captions_op(args, &draft, &assets, &library)?;
         let applied = apply(&draft, &op, &context).map_err(|e| e.to_string())?;
         notes.extend(describe(&op, &applied.effect));
         draft = applied.draft;
@@ -118,6 +133,7 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
     let outcome = render(&draft, &sources, &args.output, &settings, |f| bar.set(f))
         .map_err(|e| e.to_string())?;
     bar.done();
+    write_subtitles(&draft, &args.output)?;
     let what = if notes.is_empty() {
         "rendered".to_string()
     } else {
@@ -210,6 +226,49 @@ fn analyse(
     Ok(context)
 }
 
+/// Captions for every clip with sound on the main track, laid out inside what the edit keeps.
+fn captions_op(
+    args: &EditArgs,
+    draft: &Draft,
+    assets: &BTreeMap<String, Asset>,
+    library: &Library,
+) -> Result<Op, String> {
+    let language = language_option(&args.language);
+    let main = draft
+        .main_track_index()
+        .map(|i| &draft.tracks[i].segments[..])
+        .unwrap_or_default();
+    let mut captions = Vec::new();
+    let mut done = Vec::new();
+    for src in main.iter().filter_map(|s| s.src.as_deref()) {
+        let asset = &assets[src];
+        if done.contains(&src)
+            || asset.probe.kind != MediaKind::Video
+            || asset.probe.audio.is_none()
+        {
+            continue;
+        }
+        done.push(src);
+        let transcript = transcript_of(library, asset, language.as_deref())?;
+        captions.extend(source_captions(draft, asset, &transcript));
+    }
+    Ok(Op::AddCaptions { captions })
+}
+
+/// `OUT.srt` and `OUT.vtt` beside the video when it has captions: the same cues as burnt in.
+fn write_subtitles(draft: &Draft, output: &Path) -> Result<(), String> {
+    let cues = caption_cues(draft);
+    if cues.is_empty() {
+        return Ok(());
+    }
+    for (extension, text) in [("srt", to_srt(&cues)), ("vtt", to_vtt(&cues))] {
+        let path = output.with_extension(extension);
+        write_atomically(&path, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// The edits the flags ask for, in the order they apply.
 fn requested_ops(
     args: &EditArgs,
@@ -283,6 +342,7 @@ fn describe(op: &Op, effect: &Effect) -> Option<String> {
         (Op::Volume { volume }, _) if *volume == 0.0 => "muted".into(),
         (Op::Volume { volume }, _) => format!("volume {:.0}%", volume * 100.0),
         (Op::Fade { .. }, _) => "faded".into(),
+        (_, Effect::CaptionsAdded { captions }) => format!("added {captions} captions"),
         (Op::Canvas { width, height, fit }, _) => match fit {
             Some(fit) => format!("framed {width}×{height} ({fit:?})").to_lowercase(),
             None => format!("framed {width}×{height}"),

@@ -3,3 +3,4 @@
 pub mod edit;
 pub mod pauses;
 pub mod probe;
+pub mod transcribe;

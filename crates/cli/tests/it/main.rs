@@ -1,6 +1,7 @@
 //! End-to-end tests of the `cutline` binary on footage made by `testkit`: one test binary.
 
 mod bad_input;
+mod captions;
 mod draft_render;
 mod interrupt;
 mod probe_cmd;
@@ -19,8 +20,17 @@ where
     Command::new(env!("CARGO_BIN_EXE_cutline"))
         .args(args)
         .env("CUTLINE_CACHE", testkit::fixtures_dir().join("cache"))
+        .env("CUTLINE_MODELS", models_dir())
         .output()
         .expect("run cutline")
+}
+
+/// The speech models: `CUTLINE_MODELS` (scripts/test.sh sets it), else where
+/// scripts/prepare-speech-model.sh puts them by default.
+pub fn models_dir() -> std::path::PathBuf {
+    std::env::var_os("CUTLINE_MODELS")
+        .map(Into::into)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/models"))
 }
 
 /// Runs cutline and insists that it succeeds; returns stdout.

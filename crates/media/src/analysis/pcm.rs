@@ -26,6 +26,22 @@ pub struct Decode<'a> {
     pub cancel: &'a CancelToken,
 }
 
+/// The whole first audio stream as mono samples in −1…1 (what speech recognisers take, at
+/// [`ANALYSIS_SAMPLE_RATE`]); `on_progress` gets the fraction decoded.
+pub fn decode_mono_f32(
+    decode: Decode,
+    mut on_progress: impl FnMut(f64),
+) -> Result<Vec<f32>, MediaError> {
+    let expected =
+        (decode.probe.duration_ms as usize).saturating_mul(ANALYSIS_SAMPLE_RATE as usize / 1000);
+    let mut samples = Vec::with_capacity(expected);
+    decode_mono(decode, |chunk| {
+        samples.extend(chunk.iter().map(|&s| s as f32 / 32768.0));
+        on_progress((samples.len() as f64 / expected.max(1) as f64).min(1.0));
+    })?;
+    Ok(samples)
+}
+
 /// Streams the first audio stream of the file as mono PCM samples to `on_chunk`.
 pub fn decode_mono(decode: Decode, mut on_chunk: impl FnMut(&[i16])) -> Result<(), MediaError> {
     // Generous: decoding runs at hundreds of times realtime.

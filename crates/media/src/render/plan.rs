@@ -585,13 +585,17 @@ impl<'a> Planner<'a> {
 
     fn drawtext(&self, segment: &Segment, text: &str, font: &str, text_file: String) -> Filter {
         let (w, h) = (self.draft.meta.width as f64, self.draft.meta.height as f64);
-        let style = TitleStyle::for_canvas(w, h, text);
+        let is_caption = segment.meta.role.as_deref() == Some("caption");
+        let style = if is_caption {
+            TitleStyle::for_caption(w, h, text)
+        } else {
+            TitleStyle::for_canvas(w, h, text)
+        };
         let y = match segment.meta.position.unwrap_or_default() {
             Position::Top => format!("{}", style.margin),
             Position::Center => "(h-text_h)/2".to_string(),
             Position::Bottom => format!("h-text_h-{}", style.margin),
         };
-        let is_caption = segment.meta.role.as_deref() == Some("caption");
         let default_fade = if is_caption { 0 } else { DEFAULT_TITLE_FADE_MS };
         let fade_in = segment
             .meta
@@ -604,7 +608,7 @@ impl<'a> Planner<'a> {
             .unwrap_or(default_fade)
             .min(segment.duration_ms / 2);
         let (start, end) = (seconds(segment.start_ms), seconds(segment.end_ms()));
-        Filter::new("drawtext")
+        let filter = Filter::new("drawtext")
             .opt("fontfile", font)
             .opt("textfile", text_file)
             .opt("expansion", "none")
@@ -623,7 +627,16 @@ impl<'a> Planner<'a> {
             .opt(
                 "alpha",
                 fade_alpha(segment.start_ms, segment.end_ms(), fade_in, fade_out),
-            )
+            );
+        if is_caption {
+            // A soft dark box keeps captions readable on any picture.
+            filter
+                .opt("box", 1)
+                .opt("boxcolor", "black@0.5")
+                .opt("boxborderw", style.font_size / 4)
+        } else {
+            filter
+        }
     }
 
     /// Mixes music and other audio tracks under the main track's sound, each at its volume.
@@ -744,6 +757,20 @@ impl TitleStyle {
             font_size,
             border: (font_size / 18).max(2),
             margin: (height * 0.08).round() as u32,
+        }
+    }
+}
+
+impl TitleStyle {
+    /// Captions: smaller than titles (a line of 42 characters fits the width), same margins.
+    fn for_caption(width: f64, height: f64, text: &str) -> Self {
+        let title = TitleStyle::for_canvas(width, height, text);
+        let caption_size = (width.min(height) * 0.05).floor() as u32;
+        let font_size = title.font_size.min(caption_size).max(12);
+        TitleStyle {
+            font_size,
+            border: (font_size / 24).max(1),
+            margin: title.margin,
         }
     }
 }

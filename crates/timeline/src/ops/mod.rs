@@ -9,6 +9,7 @@
 //! segments move up, and segments on the other tracks are moved through the same time map
 //! ([`retime`]), so a title stays over the picture it was put on and music stays continuous.
 
+mod captions;
 mod retime;
 mod settings;
 mod speed;
@@ -24,6 +25,8 @@ use crate::canvas::Fit;
 use crate::draft::Draft;
 use crate::time::TimeRange;
 use crate::validate::{validate, DraftError};
+
+pub use captions::SourceCaption;
 
 /// One edit. The serde form (`{"op": "trim_pauses", …}`) is what plans are written in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -54,6 +57,9 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fit: Option<Fit>,
     },
+    /// Put these captions (in their assets' source time) wherever the main track plays them,
+    /// replacing the captions already there.
+    AddCaptions { captions: Vec<SourceCaption> },
 }
 
 /// What edits may read about the media: analyses cached per asset id.
@@ -75,6 +81,7 @@ pub enum Effect {
     PausesTrimmed { pauses: usize, removed_ms: u64 },
     RangesRemoved { removed_ms: u64 },
     Retimed { from_ms: u64, to_ms: u64 },
+    CaptionsAdded { captions: usize },
     SettingsChanged,
 }
 
@@ -108,6 +115,7 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
             fade_out_ms,
         } => settings::fade(draft, *fade_in_ms, *fade_out_ms)?,
         Op::Canvas { width, height, fit } => settings::canvas(draft, *width, *height, *fit)?,
+        Op::AddCaptions { captions } => captions::add_captions(draft, captions)?,
     };
     let known: HashSet<&str> = draft.sources().into_iter().collect();
     validate(&applied.draft, |src| known.contains(src))?;
