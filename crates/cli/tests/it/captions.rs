@@ -80,3 +80,120 @@ fn captions_follow_the_trim_and_match_their_sidecar_files() {
         "caption pixels between cues at {t:.2} s"
     );
 }
+
+/// The one glyph shown in a luma frame as a 10×10 grid of how much of each block is lit,
+/// over the glyph's own bounding box (so where it sits and its size do not matter).
+fn glyph_grid(frame: &[u8], width: u32, height: u32) -> Vec<f64> {
+    let lit = |x: u32, y: u32| frame[(y * width + x) as usize] > 200;
+    let (mut x0, mut x1, mut y0, mut y1) = (u32::MAX, 0, u32::MAX, 0);
+    for y in 0..height {
+        for x in 0..width {
+            if lit(x, y) {
+                (x0, x1, y0, y1) = (x0.min(x), x1.max(x + 1), y0.min(y), y1.max(y + 1));
+            }
+        }
+    }
+    assert!(x1 > x0 + 4, "no glyph found in the frame");
+    let (w, h) = ((x1 - x0) as f64, (y1 - y0) as f64);
+    let mut grid = vec![0.0; 100];
+    for y in y0..y1 {
+        for x in x0..x1 {
+            if lit(x, y) {
+                let bx = ((x - x0) as f64 / w * 10.0) as usize;
+                let by = ((y - y0) as f64 / h * 10.0) as usize;
+                grid[by.min(9) * 10 + bx.min(9)] += 100.0 / (w * h);
+            }
+        }
+    }
+    grid
+}
+
+/// How different two glyph grids are, 0 (same) to 1.
+fn mismatch(a: &[f64], b: &[f64]) -> f64 {
+    let differ: f64 = a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum();
+    let either: f64 = a.iter().zip(b).map(|(x, y)| x.max(*y)).sum();
+    differ / either.max(1e-9)
+}
+
+/// The smallest and largest mismatch between any two of the glyph cells.
+fn mismatch_range(cells: &[Vec<f64>]) -> (f64, f64) {
+    let mut range = (f64::MAX, 0.0f64);
+    for i in 0..cells.len() {
+        for j in i + 1..cells.len() {
+            let m = mismatch(&cells[i], &cells[j]);
+            range = (range.0.min(m), range.1.max(m));
+        }
+    }
+    range
+}
+
+#[test]
+fn chinese_text_renders_real_glyphs_not_missing_glyph_boxes() {
+    let scratch = testkit::scratch();
+    let folder = scratch.path();
+    testkit::tools::ffmpeg([
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=0x203040:s=640x360:r=30:d=2",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        path_str(&folder.join("dark.mp4")),
+    ]);
+    let draft = folder.join("zh.json");
+    std::fs::write(
+        &draft,
+        r#"{"d": 2000, "m": {"w": 640, "h": 360, "fps": 30}, "t": [
+            {"id": "v1", "tt": 0, "sg": [{"id": "s1", "src": "dark.mp4", "s": 0, "in": 0, "d": 2000}]},
+            {"id": "x1", "tt": 7, "sg": [
+              {"id": "t1", "s": 0, "d": 500, "m": {"text": "城", "fade_in": 0, "fade_out": 0}},
+              {"id": "t2", "s": 500, "d": 500, "m": {"text": "市", "fade_in": 0, "fade_out": 0}},
+              {"id": "t3", "s": 1000, "d": 500, "m": {"text": "之", "fade_in": 0, "fade_out": 0}},
+              {"id": "t4", "s": 1500, "d": 500, "m": {"text": "梦", "fade_in": 0, "fade_out": 0}}]}]}"#,
+    )
+    .unwrap();
+    let real = folder.join("real.mp4");
+    cutline_ok(["edit", "--draft", path_str(&draft), "-o", path_str(&real)]);
+    // The same text in a font without Chinese: four identical missing-glyph boxes.
+    let boxes = folder.join("boxes.mp4");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cutline"))
+        .args(["edit", "--draft", path_str(&draft), "-o", path_str(&boxes)])
+        .env("CUTLINE_CACHE", testkit::fixtures_dir().join("cache"))
+        .env(
+            "CUTLINE_FONT",
+            "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+        )
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // One character is shown every half second.
+    let glyphs = |video: &std::path::Path| -> Vec<Vec<f64>> {
+        [0.25, 0.75, 1.25, 1.75]
+            .into_iter()
+            .map(|t| {
+                let (w, h, frame) = gray_frame_at(video, t);
+                glyph_grid(&frame, w, h)
+            })
+            .collect()
+    };
+    let (_, most_different_boxes) = mismatch_range(&glyphs(&boxes));
+    assert!(
+        most_different_boxes < 0.2,
+        "missing-glyph boxes look alike ({most_different_boxes:.2})"
+    );
+    let (least_different_glyphs, _) = mismatch_range(&glyphs(&real));
+    eprintln!("missing-glyph boxes differ by at most {most_different_boxes:.2}, real glyphs by at least {least_different_glyphs:.2}");
+    assert!(
+        least_different_glyphs > 0.4,
+        "two of the four characters look alike ({least_different_glyphs:.2}): boxes, not glyphs"
+    );
+}
