@@ -298,6 +298,48 @@ pub mod specs {
         marker_after: None,
     };
 
+    /// About two minutes of talk in 24 sentences, for speech recognition.
+    pub const LONG_TALK: TalkSpec = TalkSpec {
+        name: "talk-v1-long",
+        sentences: &[
+            "Welcome back to the channel where we make video editing simple",
+            "Today I want to show you how to clean up a recorded talk",
+            "Most recordings have long pauses between the sentences",
+            "Those pauses make the video feel slow and hard to watch",
+            "The first step is to find every pause in the sound",
+            "We measure how loud the room is when nobody is speaking",
+            "Anything quieter than that for half a second counts as a pause",
+            "Then we cut the pauses out and keep a little silence on each side",
+            "That way the words never sound clipped or rushed",
+            "The picture and the sound must stay together at every cut",
+            "Next we add captions so people can watch without sound",
+            "Each caption shows at most two short lines of text",
+            "A caption stays on screen long enough to be read",
+            "Captions never run across a cut in the video",
+            "We can also change the shape of the video for phones",
+            "A tall video fills the whole screen of a phone",
+            "Music can play quietly under the voice",
+            "A title at the start tells people what the video is about",
+            "When everything looks right we export the final file",
+            "The result is a clean video that plays everywhere",
+            "It takes only a few minutes on an ordinary laptop",
+            "Nothing is uploaded to anyone else's computer",
+            "Thank you for watching this short guide",
+            "See you again in the next video",
+        ],
+        lead_in_ms: 800,
+        gaps_ms: &[
+            1_500, 600, 2_200, 900, 1_200, 700, 2_600, 1_000, 800, 1_900, 1_100, 650, 1_400, 2_000,
+            900, 1_300, 750, 2_400, 1_000, 600, 1_700, 1_200, 900, 1_500,
+        ],
+        noise_dbfs: -50.0,
+        width: 320,
+        height: 240,
+        dark_picture: true,
+        rotation: None,
+        marker_after: None,
+    };
+
     /// The same talk over a flat dark picture, so burnt-in captions can be measured.
     pub const DARK_TALK: TalkSpec = TalkSpec {
         name: "talk-v1-dark",
