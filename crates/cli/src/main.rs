@@ -1,6 +1,6 @@
 //! `cutline`: the command line front door.
 //!
-//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`, `pauses`, `transcribe`); [`draft_file`]
+//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`, `pauses`, `transcribe`, `models`); [`draft_file`]
 //! reads and writes draft files whose sources are paths or asset ids; [`transcription`] gets
 //! cached transcripts and captions of assets; [`progress`] draws the
 //! progress bar on stderr (hidden when stderr is not a terminal). Every failure ends as one
@@ -34,6 +34,8 @@ enum Command {
     Pauses(commands::pauses::PausesArgs),
     /// Transcribe a clip offline: SRT, WebVTT, JSON with word times, or text.
     Transcribe(commands::transcribe::TranscribeArgs),
+    /// The speech models: list, path, fetch.
+    Models(commands::models::ModelsArgs),
 }
 
 /// The exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT), as shells expect.
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Edit(args) => commands::edit::run(&args, &cancel),
         Command::Pauses(args) => commands::pauses::run(&args, &cancel),
         Command::Transcribe(args) => commands::transcribe::run(&args, &cancel),
+        Command::Models(args) => commands::models::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

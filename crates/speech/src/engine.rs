@@ -18,12 +18,14 @@ pub const SAMPLE_RATE: u32 = 16_000;
 
 #[derive(Debug, Error)]
 pub enum SpeechError {
-    #[error("the speech model '{name}' is not installed (looked for {}); set CUTLINE_MODELS to the folder holding ggml-{name}.bin (scripts/prepare-speech-model.sh builds the base model)", path.display())]
+    #[error("the speech model '{name}' is not installed (looked for {}); get it with: cutline models fetch {name}", path.display())]
     ModelMissing { name: String, path: PathBuf },
     #[error("the speech model {} could not be loaded: {reason}", path.display())]
     ModelUnreadable { path: PathBuf, reason: String },
     #[error("speech recognition failed: {0}")]
     Recognition(String),
+    #[error("{0}")]
+    Fetch(String),
 }
 
 /// What to listen for.

@@ -6,9 +6,11 @@
 //!
 //! - [`engine`]: the `SpeechToText` trait and the whisper.cpp engine, models found under
 //!   `CUTLINE_MODELS` (`scripts/prepare-speech-model.sh` builds the base model from PyPI).
+//! - [`models`]: the model catalogue and fetching a model (resume, SHA-1 check).
 
 pub mod captions;
 pub mod engine;
+pub mod models;
 pub mod transcript;
 
 pub use captions::{layout, Caption, CaptionRules};

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod edit;
+pub mod models;
 pub mod pauses;
 pub mod probe;
 pub mod transcribe;

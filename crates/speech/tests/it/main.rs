@@ -1,5 +1,8 @@
 //! Speech-to-text on generated speech with known words and times, with the real base model
-//! (built by `scripts/prepare-speech-model.sh`, which `scripts/test.sh` runs).
+//! (built by `scripts/prepare-speech-model.sh`, which `scripts/test.sh` runs), and fetching
+//! models over HTTP.
+
+mod models;
 
 use std::path::PathBuf;
 
