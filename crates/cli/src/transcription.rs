@@ -71,9 +71,7 @@ pub fn source_captions(
     transcript: &Transcript,
 ) -> Vec<SourceCaption> {
     let kept: Vec<TimeRange> = draft
-        .main_track_index()
-        .map(|i| &draft.tracks[i].segments[..])
-        .unwrap_or_default()
+        .main_segments()
         .iter()
         .filter(|s| s.src.as_deref() == Some(asset.id.as_str()))
         .map(|s| s.source_range())

@@ -57,6 +57,24 @@ pub fn cached(name: &str, make: impl FnOnce(&Path)) -> PathBuf {
     path
 }
 
+/// A silent, flat dark 640×360 clip of `seconds` at `path` (white text on it is easy to
+/// measure).
+pub fn dark_video(path: &Path, seconds: u32) {
+    tools::ffmpeg([
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("color=c=0x203040:s=640x360:r=30:d={seconds}"),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        path.to_str().expect("UTF-8 path"),
+    ]);
+}
+
 /// A fresh temporary folder for one test's outputs.
 pub fn scratch() -> tempfile::TempDir {
     tempfile::Builder::new()

@@ -242,6 +242,13 @@ impl Draft {
         self.tracks.iter().position(|t| t.kind == TrackKind::Video)
     }
 
+    /// The segments of the main track (none when there is no video track).
+    pub fn main_segments(&self) -> &[Segment] {
+        self.main_track_index()
+            .map(|i| self.tracks[i].segments.as_slice())
+            .unwrap_or_default()
+    }
+
     /// The end of the last segment on any track: what `d` must be.
     pub fn content_end_ms(&self) -> u64 {
         self.tracks

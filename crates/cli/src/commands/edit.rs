@@ -197,10 +197,7 @@ fn analyse(
     if !args.trim_pauses {
         return Ok(context);
     }
-    let main = draft
-        .main_track_index()
-        .map(|i| &draft.tracks[i].segments[..])
-        .unwrap_or_default();
+    let main = draft.main_segments();
     for src in main.iter().filter_map(|s| s.src.as_deref()) {
         if context.silence.contains_key(src) {
             continue;
@@ -234,10 +231,7 @@ fn captions_op(
     library: &Library,
 ) -> Result<Op, String> {
     let language = language_option(&args.language);
-    let main = draft
-        .main_track_index()
-        .map(|i| &draft.tracks[i].segments[..])
-        .unwrap_or_default();
+    let main = draft.main_segments();
     let mut captions = Vec::new();
     let mut done = Vec::new();
     for src in main.iter().filter_map(|s| s.src.as_deref()) {

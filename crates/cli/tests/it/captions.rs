@@ -131,19 +131,7 @@ fn mismatch_range(cells: &[Vec<f64>]) -> (f64, f64) {
 fn chinese_text_renders_real_glyphs_not_missing_glyph_boxes() {
     let scratch = testkit::scratch();
     let folder = scratch.path();
-    testkit::tools::ffmpeg([
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=0x203040:s=640x360:r=30:d=2",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        path_str(&folder.join("dark.mp4")),
-    ]);
+    testkit::dark_video(&folder.join("dark.mp4"), 2);
     let draft = folder.join("zh.json");
     std::fs::write(
         &draft,

@@ -21,19 +21,7 @@ fn the_three_track_example_renders_with_music_at_its_level_and_the_title_in_its_
     let folder = scratch.path();
     std::fs::create_dir(folder.join("media")).unwrap();
     // A silent, dark "timelapse" (so the title's white is measurable) and a chord as music.
-    ffmpeg([
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=0x203040:s=640x360:r=30:d=10",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        path_str(&folder.join("city.mp4")),
-    ]);
+    testkit::dark_video(&folder.join("city.mp4"), 10);
     let music = folder.join("media/lofi.m4a");
     ffmpeg([
         "-f",

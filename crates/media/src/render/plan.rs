@@ -365,11 +365,7 @@ impl<'a> Planner<'a> {
     /// The main track as one video and one audio stream of exactly `d`, gaps filled with black
     /// and silence.
     fn main_track(&mut self) -> Result<(Pad, Pad), MediaError> {
-        let segments: &[Segment] = self
-            .draft
-            .main_track_index()
-            .map(|i| self.draft.tracks[i].segments.as_slice())
-            .unwrap_or_default();
+        let segments = self.draft.main_segments();
         let mut items = Vec::new();
         let mut cursor = 0;
         for segment in segments {
