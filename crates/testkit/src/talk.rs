@@ -340,6 +340,23 @@ pub mod specs {
         marker_after: None,
     };
 
+    /// Talk with filler words ("um", "uh") in it.
+    pub const FILLER_TALK: TalkSpec = TalkSpec {
+        name: "talk-v1-fillers",
+        sentences: &[
+            "So, um, I think that, uh, we should start the video now.",
+            "Um, the first part is about the music.",
+        ],
+        lead_in_ms: 500,
+        gaps_ms: &[800, 600],
+        noise_dbfs: -50.0,
+        width: 320,
+        height: 240,
+        dark_picture: true,
+        rotation: None,
+        marker_after: None,
+    };
+
     /// The same talk over a flat dark picture, so burnt-in captions can be measured.
     pub const DARK_TALK: TalkSpec = TalkSpec {
         name: "talk-v1-dark",

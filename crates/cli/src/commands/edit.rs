@@ -72,11 +72,17 @@ pub struct EditArgs {
     /// Fade out to black over this many seconds.
     #[arg(long, value_name = "SECONDS")]
     fade_out: Option<f64>,
+    /// Cut filler words ("um", "uh", "erm", …) found by speech recognition.
+    #[arg(long)]
+    remove_fillers: bool,
+    /// Another word or phrase to cut with --remove-fillers (repeat for more).
+    #[arg(long = "filler", value_name = "WORDS")]
+    extra_fillers: Vec<String>,
     /// Burn in captions of what is said (offline speech recognition) and write OUT.srt and
     /// OUT.vtt beside the video.
     #[arg(long)]
     captions: bool,
-    /// Spoken language for --captions: auto, en, zh, …
+    /// Spoken language for --captions and --remove-fillers: auto, en, zh, …
     #[arg(long, default_value = "auto")]
     language: String,
     /// Also write the edited timeline to this file (render it again with --draft).
@@ -100,6 +106,20 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         let applied = apply(&draft, &op, &context).map_err(|e| e.to_string())?;
         notes.extend(describe(&op, &applied.effect));
         draft = applied.draft;
+    }
+    if args.remove_fillers {
+        let padding_ms = seconds_to_ms("--padding", args.padding)?;
+        for (op, fillers) in filler_ops(args, &draft, &assets, &library, padding_ms)? {
+            let applied = apply(&draft, &op, &context).map_err(|e| e.to_string())?;
+            if let Effect::RangesRemoved { removed_ms } = applied.effect {
+                notes.push(format!(
+                    "removed {fillers} filler{} ({})",
+                    if fillers == 1 { "" } else { "s" },
+                    format_seconds(removed_ms)
+                ));
+            }
+            draft = applied.draft;
+        }
     }
     if args.captions {
         let op = captions_op(args, &draft, &assets, &library)?;
@@ -231,22 +251,59 @@ fn captions_op(
     library: &Library,
 ) -> Result<Op, String> {
     let language = language_option(&args.language);
-    let main = draft.main_segments();
     let mut captions = Vec::new();
-    let mut done = Vec::new();
-    for src in main.iter().filter_map(|s| s.src.as_deref()) {
-        let asset = &assets[src];
-        if done.contains(&src)
-            || asset.probe.kind != MediaKind::Video
-            || asset.probe.audio.is_none()
-        {
-            continue;
-        }
-        done.push(src);
+    for asset in spoken_clips(draft, assets) {
         let transcript = transcript_of(library, asset, language.as_deref())?;
         captions.extend(source_captions(draft, asset, &transcript));
     }
     Ok(Op::AddCaptions { captions })
+}
+
+/// The clips with sound on the main track, each once.
+fn spoken_clips<'a>(draft: &Draft, assets: &'a BTreeMap<String, Asset>) -> Vec<&'a Asset> {
+    let mut clips: Vec<&Asset> = Vec::new();
+    for src in draft
+        .main_segments()
+        .iter()
+        .filter_map(|s| s.src.as_deref())
+    {
+        let asset = &assets[src];
+        let spoken = asset.probe.kind == MediaKind::Video && asset.probe.audio.is_some();
+        if spoken && !clips.iter().any(|c| c.id == asset.id) {
+            clips.push(asset);
+        }
+    }
+    clips
+}
+
+/// One `CutSource` per spoken clip with the fillers its transcript holds, and how many.
+fn filler_ops(
+    args: &EditArgs,
+    draft: &Draft,
+    assets: &BTreeMap<String, Asset>,
+    library: &Library,
+    padding_ms: u64,
+) -> Result<Vec<(Op, usize)>, String> {
+    let language = language_option(&args.language);
+    let mut fillers: Vec<String> = speech::fillers::DEFAULT_FILLERS
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    fillers.extend(args.extra_fillers.iter().cloned());
+    let mut ops = Vec::new();
+    for asset in spoken_clips(draft, assets) {
+        let transcript = transcript_of(library, asset, language.as_deref())?;
+        let ranges = speech::fillers::filler_cuts(&transcript.words, &fillers, padding_ms);
+        let count = ranges.len();
+        ops.push((
+            Op::CutSource {
+                src: asset.id.clone(),
+                ranges,
+            },
+            count,
+        ));
+    }
+    Ok(ops)
 }
 
 /// `OUT.srt` and `OUT.vtt` beside the video when it has captions: the same cues as burnt in.

@@ -1,5 +1,5 @@
-//! `cutline edit --trim-pauses --captions`: captions burnt in where the kept speech is, never
-//! across a cut, and the same cues in OUT.srt and OUT.vtt.
+//! Speech in `cutline edit`: `--captions` burnt in where the kept speech is, never across a
+//! cut, with the same cues in OUT.srt and OUT.vtt; Chinese glyphs; `--remove-fillers`.
 
 use testkit::measure::{bright_pixels, gray_frame_at};
 use testkit::talk::{specs, talk};
@@ -184,4 +184,61 @@ fn chinese_text_renders_real_glyphs_not_missing_glyph_boxes() {
         least_different_glyphs > 0.4,
         "two of the four characters look alike ({least_different_glyphs:.2}): boxes, not glyphs"
     );
+}
+
+#[test]
+fn filler_words_are_cut_and_the_other_words_stay() {
+    let clip = talk(&specs::FILLER_TALK);
+    let scratch = testkit::scratch();
+    let out = scratch.path().join("no-fillers.mp4");
+    let summary = cutline_ok([
+        "edit",
+        path_str(&clip.path),
+        "--remove-fillers",
+        "--language",
+        "en",
+        "--quality",
+        "draft",
+        "-o",
+        path_str(&out),
+    ]);
+    // Three fillers are spoken; the recogniser hears at least two of them.
+    let removed: usize = summary
+        .strip_prefix("removed ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(removed >= 2 && summary.contains(" fillers ("), "{summary}");
+    let heard = cutline_ok([
+        "transcribe",
+        path_str(&out),
+        "--language",
+        "en",
+        "--format",
+        "txt",
+    ]);
+    let words: Vec<String> = heard
+        .split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+                .to_lowercase()
+        })
+        .collect();
+    for filler in ["um", "uh"] {
+        assert!(
+            !words.iter().any(|w| w == filler),
+            "'{filler}' is still heard: {heard}"
+        );
+    }
+    for kept in ["think", "should", "start", "video", "first", "music"] {
+        assert!(
+            words.iter().any(|w| w == kept),
+            "'{kept}' was lost: {heard}"
+        );
+    }
+    let before = testkit::measure::streams(&clip.path).duration_s();
+    let after = testkit::measure::streams(&out).duration_s();
+    assert!(after < before - 0.5, "{before:.2} s → {after:.2} s");
 }

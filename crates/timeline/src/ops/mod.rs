@@ -35,6 +35,8 @@ pub enum Op {
     /// Remove the quiet runs of at least `min_pause_ms` from the main track, keeping
     /// `padding_ms` of each pause next to the speech on either side.
     TrimPauses { min_pause_ms: u64, padding_ms: u64 },
+    /// Remove these ranges of asset `src`'s own time wherever the main track plays them.
+    CutSource { src: String, ranges: Vec<TimeRange> },
     /// Remove these timeline ranges; what follows moves up.
     Cut { ranges: Vec<TimeRange> },
     /// Keep only these timeline ranges; everything else is cut.
@@ -106,6 +108,7 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
             min_pause_ms,
             padding_ms,
         } => trim::trim_pauses(draft, *min_pause_ms, *padding_ms, context)?,
+        Op::CutSource { src, ranges } => trim::cut_source(draft, src, ranges)?,
         Op::Cut { ranges } => retime::cut(draft, ranges)?,
         Op::Keep { ranges } => retime::keep(draft, ranges)?,
         Op::Speed { factor } => speed::set_speed(draft, *factor)?,

@@ -1,4 +1,5 @@
-//! Pause trimming: the silence map of each main-track clip → timeline ranges to cut.
+//! Cuts in a clip's own time: pause trimming (the silence map of each main-track clip →
+//! timeline ranges to cut) and `CutSource` (given source ranges, e.g. filler words).
 //!
 //! ```text
 //! source    speech ███   pause ·········   speech ████
@@ -41,7 +42,18 @@ pub(crate) fn trim_pauses(
         let Some(silence) = context.silence.get(src) else {
             return Err(EditError::MissingAnalysis { asset: src.into() });
         };
-        removed.extend(segment_cuts(segment, silence, min_pause_ms, padding_ms));
+        let source_cuts: Vec<TimeRange> = silence
+            .quiet
+            .iter()
+            .filter(|pause| pause.duration_ms() >= min_pause_ms)
+            .map(|pause| {
+                TimeRange::new(
+                    pause.start_ms + padding_ms,
+                    pause.end_ms.saturating_sub(padding_ms),
+                )
+            })
+            .collect();
+        removed.extend(segment_cuts(segment, &source_cuts));
     }
     let removed = normalize_ranges(removed);
     if removed.is_empty() {
@@ -63,30 +75,44 @@ pub(crate) fn trim_pauses(
     })
 }
 
-/// The timeline ranges to cut from one clip, tiny leftovers included.
-fn segment_cuts(
-    segment: &Segment,
-    silence: &SilenceMap,
-    min_pause_ms: u64,
-    padding_ms: u64,
-) -> Vec<TimeRange> {
+/// `Op::CutSource`: removes these ranges of asset `src`'s own time wherever the main track
+/// plays them (filler words found in a transcript, say).
+pub(crate) fn cut_source(
+    draft: &Draft,
+    src: &str,
+    source_cuts: &[TimeRange],
+) -> Result<Applied, EditError> {
+    let removed: Vec<TimeRange> = draft
+        .main_segments()
+        .iter()
+        .filter(|segment| segment.src.as_deref() == Some(src))
+        .flat_map(|segment| segment_cuts(segment, source_cuts))
+        .collect();
+    let removed = normalize_ranges(removed);
+    let removed_ms = removed.iter().map(TimeRange::duration_ms).sum();
+    let draft = if removed.is_empty() {
+        draft.clone()
+    } else {
+        remove_ranges(draft, &removed)?
+    };
+    Ok(Applied {
+        draft,
+        effect: Effect::RangesRemoved { removed_ms },
+    })
+}
+
+/// The timeline ranges to cut from one clip for these cuts in its source time, with the
+/// tiny pieces they would leave standing.
+fn segment_cuts(segment: &Segment, source_cuts: &[TimeRange]) -> Vec<TimeRange> {
     let source_range = segment.source_range();
     let speed = segment.speed();
     let to_timeline = |source_ms: u64| {
         let offset = source_ms.saturating_sub(segment.source_in_ms) as f64 / speed;
         (segment.start_ms + offset.round() as u64).min(segment.end_ms())
     };
-    let cuts: Vec<TimeRange> = silence
-        .quiet
+    let cuts: Vec<TimeRange> = source_cuts
         .iter()
-        .filter(|pause| pause.duration_ms() >= min_pause_ms)
-        .filter_map(|pause| {
-            let inner = TimeRange::new(
-                pause.start_ms + padding_ms,
-                pause.end_ms.saturating_sub(padding_ms),
-            );
-            inner.intersect(&source_range)
-        })
+        .filter_map(|cut| cut.intersect(&source_range))
         .map(|cut| TimeRange::new(to_timeline(cut.start_ms), to_timeline(cut.end_ms)))
         .collect();
     let cuts = normalize_ranges(cuts);
@@ -206,6 +232,22 @@ mod tests {
             [r(2_000, 5_000), r(7_000, 10_000)]
         );
         assert_eq!(applied.draft.duration_ms, 3_000);
+    }
+
+    #[test]
+    fn source_cuts_are_removed_wherever_the_clip_plays() {
+        let draft = Draft::single_clip("clip", 10_000, DraftMeta::default());
+        let op = Op::CutSource {
+            src: "clip".into(),
+            ranges: vec![r(2_000, 2_400), r(2_450, 3_000), r(20_000, 21_000)],
+        };
+        let applied = apply(&draft, &op, &EditContext::default()).unwrap();
+        // The 50 ms left between the first two cuts goes with them.
+        assert_eq!(
+            kept_source_ranges(&applied.draft),
+            [r(0, 2_000), r(3_000, 10_000)]
+        );
+        assert_eq!(applied.effect, Effect::RangesRemoved { removed_ms: 1_000 });
     }
 
     #[test]
