@@ -3,8 +3,8 @@
 //! Input is 16 kHz mono audio as `f32` (what `media` decodes); output is a [`Transcript`] with
 //! per-word times in milliseconds, built from whisper's token timestamps. whisper.cpp runs its
 //! own 30-second seek loop over long audio, so words are neither lost nor repeated at window
-//! seams. Threads: as many as the machine has cores, at most 8 (whisper.cpp slows down badly
-//! when one of its threads shares a core with other work, so never more than that).
+//! seams. Threads: the cores that are free when a transcription starts (whisper.cpp's speed
+//! collapses when one of its threads shares a core with other work), at most 8.
 
 use std::path::{Path, PathBuf};
 
@@ -66,7 +66,28 @@ pub fn model_path(name: &str) -> PathBuf {
 
 pub struct WhisperEngine {
     context: WhisperContext,
-    threads: i32,
+}
+
+/// Cores not busy with other work: the machine's cores less the other runnable threads
+/// (`/proc/loadavg`'s running count, which includes the caller), at least 1, at most 8.
+pub fn free_cores() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let running = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| {
+            text.split_whitespace()
+                .nth(3)?
+                .split('/')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(1);
+    cores_left(cores, running)
+}
+
+fn cores_left(cores: usize, running: usize) -> usize {
+    cores.saturating_sub(running.saturating_sub(1)).clamp(1, 8)
 }
 
 impl WhisperEngine {
@@ -104,11 +125,7 @@ impl WhisperEngine {
         });
         let context = WhisperContext::new_with_params(path_text, parameters)
             .map_err(|e| unreadable(e.to_string()))?;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Ok(Self {
-            context,
-            threads: cores.clamp(1, 8) as i32,
-        })
+        Ok(Self { context })
     }
 }
 
@@ -121,7 +138,7 @@ impl SpeechToText for WhisperEngine {
         let failed = |e: whisper_rs::WhisperError| SpeechError::Recognition(e.to_string());
         let mut state = self.context.create_state().map_err(failed)?;
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-        params.set_n_threads(self.threads);
+        params.set_n_threads(free_cores() as i32);
         params.set_language(Some(options.language.as_deref().unwrap_or("auto")));
         params.set_token_timestamps(true);
         params.set_print_progress(false);
@@ -179,4 +196,17 @@ fn dtw_preset(path: &Path) -> whisper_rs::DtwModelPreset {
 
 fn centiseconds_to_ms(cs: i64) -> u64 {
     cs.max(0) as u64 * 10
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_use_only_the_cores_other_work_leaves_free() {
+        assert_eq!(cores_left(2, 1), 2, "only the caller runs");
+        assert_eq!(cores_left(2, 2), 1, "a render takes the other core");
+        assert_eq!(cores_left(2, 9), 1, "always at least one");
+        assert_eq!(cores_left(32, 1), 8, "at most eight");
+    }
 }
