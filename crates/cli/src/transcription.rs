@@ -3,27 +3,43 @@
 //! out as captions.
 
 use media::library::{Asset, Library};
-use speech::engine::{SpeechToText, TranscribeOptions, WhisperEngine};
+use std::time::Instant;
+
+use clap::Args;
+use speech::engine::{free_cores, SpeechToText, TranscribeOptions, Watch, WhisperEngine};
+use speech::models::find;
 use speech::transcript::snap_to_speech;
 use speech::{layout, Caption, CaptionRules, Transcript};
 use timeline::time::normalize_ranges;
-use timeline::{Draft, SourceCaption, TimeRange};
+use timeline::{Draft, SourceCaption, SourceWord, TimeRange};
 
 use crate::progress::Progress;
 
-/// The speech model the command line uses.
-pub const MODEL: &str = "base";
-
-/// `auto` (or nothing) lets the model detect the language.
-pub fn language_option(language: &str) -> Option<String> {
-    let language = language.trim().to_ascii_lowercase();
-    (!language.is_empty() && language != "auto").then_some(language)
+/// How speech is recognised: shared by `edit` and `transcribe`.
+#[derive(Args, Clone, Debug)]
+pub struct SpeechArgs {
+    /// Spoken language: auto, en, zh, …
+    #[arg(long, default_value = "auto")]
+    pub language: String,
+    /// Speech model (see `cutline models list`).
+    #[arg(long, env = "CUTLINE_MODEL", default_value = "base")]
+    pub model: String,
 }
 
+impl SpeechArgs {
+    /// `auto` (or nothing) lets the model detect the language.
+    fn language(&self) -> Option<String> {
+        let language = self.language.trim().to_ascii_lowercase();
+        (!language.is_empty() && language != "auto").then_some(language)
+    }
+}
+
+/// The transcript of `asset`, from the cache or made now (with progress, stopped by the
+/// library's cancel token), its words snapped onto the speech onsets.
 pub fn transcript_of(
     library: &Library,
     asset: &Asset,
-    language: Option<&str>,
+    speech: &SpeechArgs,
 ) -> Result<Transcript, String> {
     if asset.probe.audio.is_none() {
         return Err(format!(
@@ -31,22 +47,45 @@ pub fn transcript_of(
             asset.path.display()
         ));
     }
-    let name = format!("transcript-{MODEL}-v1-{}.json", language.unwrap_or("auto"));
+    find(&speech.model).map_err(|e| e.to_string())?;
+    let language = speech.language();
+    let name = format!(
+        "transcript-{}-v1-{}.json",
+        speech.model,
+        language.as_deref().unwrap_or("auto")
+    );
     library.cached(asset, &name, || {
-        let engine = WhisperEngine::load(MODEL).map_err(|e| e.to_string())?;
+        let engine = WhisperEngine::load(&speech.model).map_err(|e| e.to_string())?;
         let bar = Progress::stage("decoding audio");
         let samples = media::analysis::pcm::decode_mono_f32(library.decode(asset), |f| bar.set(f))
             .map_err(|e| e.to_string())?;
         bar.done();
+        let options = TranscribeOptions {
+            language: language.clone(),
+            threads: Some(free_cores()),
+        };
         let bar = Progress::stage("transcribing");
         bar.set(0.0);
-        let options = TranscribeOptions {
-            language: language.map(str::to_string),
+        let shown = bar.clone();
+        let cancel = library.cancel_token().clone();
+        let watch = Watch {
+            on_progress: Box::new(move |fraction| shown.set(fraction)),
+            should_stop: Box::new(move || cancel.is_cancelled()),
         };
+        let started = Instant::now();
         let mut transcript = engine
-            .transcribe(&samples, &options)
+            .transcribe(&samples, &options, watch)
             .map_err(|e| e.to_string())?;
         bar.done();
+        let spoken_s = samples.len() as f64 / f64::from(speech::engine::SAMPLE_RATE);
+        let took_s = started.elapsed().as_secs_f64();
+        eprintln!(
+            "transcribed {} in {took_s:.1} s ({:.1}× realtime, model {}, {} threads)",
+            timeline::format_clock((spoken_s * 1000.0) as u64),
+            spoken_s / took_s.max(1e-3),
+            speech.model,
+            options.threads.unwrap_or(1),
+        );
         let silence = library
             .silence_map(asset, |_| {})
             .map_err(|e| e.to_string())?;
@@ -87,6 +126,15 @@ pub fn source_captions(
         start_ms: caption.start_ms,
         end_ms: caption.end_ms,
         text: caption.text(),
+        words: caption
+            .words
+            .iter()
+            .map(|word| SourceWord {
+                text: word.text.clone(),
+                start_ms: word.start_ms,
+                end_ms: word.end_ms,
+            })
+            .collect(),
     })
     .collect()
 }

@@ -74,6 +74,11 @@ impl Library {
         &self.limits
     }
 
+    /// The token that stops this library's work.
+    pub fn cancel_token(&self) -> &CancelToken {
+        &self.cancel
+    }
+
     /// Probes a file (refusing what is over the limits) and gives it an id.
     pub fn add(&self, path: &Path) -> Result<Asset, MediaError> {
         let path = absolute_file(path)?;

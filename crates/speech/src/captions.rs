@@ -50,6 +50,8 @@ pub struct Caption {
     pub start_ms: u64,
     pub end_ms: u64,
     pub lines: Vec<String>,
+    /// The words shown, with when each is spoken (for karaoke highlighting).
+    pub words: Vec<Word>,
 }
 
 impl Caption {
@@ -84,6 +86,7 @@ pub fn layout(words: &[Word], kept: &[TimeRange], rules: &CaptionRules) -> Vec<C
                 start_ms: group[0].start_ms,
                 end_ms: group[group.len() - 1].end_ms,
                 lines: break_lines(group, line_limit(group, rules)),
+                words: group.to_vec(),
             });
         }
         stretch_for_reading(&mut captions[first..], piece.end_ms, rules);

@@ -7,6 +7,8 @@
 //! collapses when one of its threads shares a core with other work), at most 8.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use thiserror::Error;
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
@@ -22,8 +24,16 @@ pub enum SpeechError {
     ModelMissing { name: String, path: PathBuf },
     #[error("the speech model {} could not be loaded: {reason}", path.display())]
     ModelUnreadable { path: PathBuf, reason: String },
+    #[error("the speech model '{name}' ({}) could not be loaded ({reason}); it may be damaged: get it again with: cutline models fetch {name}", path.display())]
+    ModelDamaged {
+        name: String,
+        path: PathBuf,
+        reason: String,
+    },
     #[error("speech recognition failed: {0}")]
     Recognition(String),
+    #[error("speech recognition was stopped")]
+    Stopped,
     #[error("{0}")]
     Fetch(String),
 }
@@ -33,6 +43,26 @@ pub enum SpeechError {
 pub struct TranscribeOptions {
     /// A language code ("en", "zh"), or `None` to detect it.
     pub language: Option<String>,
+    /// Threads to use; `None` takes the cores that are free ([`free_cores`]).
+    pub threads: Option<usize>,
+}
+
+/// How a caller follows and stops a running transcription.
+pub struct Watch {
+    /// The fraction done, 0–1.
+    pub on_progress: Box<dyn FnMut(f64) + Send>,
+    /// Asked every so often while the model works; `true` stops it.
+    pub should_stop: Box<dyn FnMut() -> bool + Send>,
+}
+
+impl Default for Watch {
+    /// Nobody watching: no progress, never stopped.
+    fn default() -> Self {
+        Self {
+            on_progress: Box::new(|_| {}),
+            should_stop: Box::new(|| false),
+        }
+    }
 }
 
 pub trait SpeechToText {
@@ -41,6 +71,7 @@ pub trait SpeechToText {
         &self,
         samples: &[f32],
         options: &TranscribeOptions,
+        watch: Watch,
     ) -> Result<Transcript, SpeechError>;
 }
 
@@ -100,7 +131,14 @@ impl WhisperEngine {
                 path,
             });
         }
-        Self::load_file(&path)
+        Self::load_file(&path).map_err(|error| match error {
+            SpeechError::ModelUnreadable { path, reason } => SpeechError::ModelDamaged {
+                name: name.to_string(),
+                path,
+                reason,
+            },
+            other => other,
+        })
     }
 
     pub fn load_file(path: &Path) -> Result<Self, SpeechError> {
@@ -134,18 +172,40 @@ impl SpeechToText for WhisperEngine {
         &self,
         samples: &[f32],
         options: &TranscribeOptions,
+        watch: Watch,
     ) -> Result<Transcript, SpeechError> {
         let failed = |e: whisper_rs::WhisperError| SpeechError::Recognition(e.to_string());
         let mut state = self.context.create_state().map_err(failed)?;
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-        params.set_n_threads(free_cores() as i32);
+        let threads = options.threads.unwrap_or_else(free_cores).max(1);
+        params.set_n_threads(threads as i32);
+        let mut on_progress = watch.on_progress;
+        params.set_progress_callback_safe(move |percent: i32| {
+            on_progress(f64::from(percent.clamp(0, 100)) / 100.0)
+        });
+        let stopped = Arc::new(AtomicBool::new(false));
+        let mut should_stop = watch.should_stop;
+        let noted = Arc::clone(&stopped);
+        // Boxed as whisper-rs's trampoline expects: it reads its user data as this type.
+        let abort: Box<dyn FnMut() -> bool> = Box::new(move || {
+            let stop = should_stop();
+            if stop {
+                noted.store(true, Ordering::SeqCst);
+            }
+            stop
+        });
+        params.set_abort_callback_safe(abort);
         params.set_language(Some(options.language.as_deref().unwrap_or("auto")));
         params.set_token_timestamps(true);
         params.set_print_progress(false);
         params.set_print_realtime(false);
         params.set_print_special(false);
         params.set_print_timestamps(false);
-        state.full(params, samples).map_err(failed)?;
+        let outcome = state.full(params, samples);
+        if stopped.load(Ordering::SeqCst) {
+            return Err(SpeechError::Stopped);
+        }
+        outcome.map_err(failed)?;
         let end_of_text = self.context.token_eot();
         let mut tokens = Vec::new();
         for segment in state.as_iter() {

@@ -16,5 +16,5 @@ pub mod models;
 pub mod transcript;
 
 pub use captions::{layout, Caption, CaptionRules};
-pub use engine::{SpeechError, SpeechToText, TranscribeOptions, WhisperEngine};
+pub use engine::{SpeechError, SpeechToText, TranscribeOptions, Watch, WhisperEngine};
 pub use transcript::{Transcript, Word};

@@ -76,7 +76,9 @@ pub fn dark_video(path: &Path, seconds: u32) {
 }
 
 /// A fresh temporary folder for one test's outputs.
-pub fn scratch() -> tempfile::TempDir {
+pub use tempfile::TempDir;
+
+pub fn scratch() -> TempDir {
     tempfile::Builder::new()
         .prefix("cutline-test-")
         .tempdir()

@@ -125,6 +125,15 @@ pub fn gray_frames(path: &Path, width: u32, height: u32) -> Vec<Vec<u8>> {
 
 /// The frame shown at `seconds`, at full size, as luma bytes (width × height of the video).
 pub fn gray_frame_at(path: &Path, seconds: f64) -> (u32, u32, Vec<u8>) {
+    frame_at(path, seconds, "gray")
+}
+
+/// The frame shown at `seconds`, at full size, as RGB bytes (3 × width × height).
+pub fn rgb_frame_at(path: &Path, seconds: f64) -> (u32, u32, Vec<u8>) {
+    frame_at(path, seconds, "rgb24")
+}
+
+fn frame_at(path: &Path, seconds: f64, pixel_format: &str) -> (u32, u32, Vec<u8>) {
     let info = streams(path);
     let (w, h) = (info.video().width.unwrap(), info.video().height.unwrap());
     let bytes = ffmpeg([
@@ -135,12 +144,32 @@ pub fn gray_frame_at(path: &Path, seconds: f64) -> (u32, u32, Vec<u8>) {
         "-frames:v",
         "1",
         "-vf",
-        "format=gray",
+        &format!("format={pixel_format}"),
         "-f",
         "rawvideo",
         "pipe:1",
     ]);
     (w, h, bytes)
+}
+
+/// The strongly yellow pixels of an RGB frame in the rectangle: how many, and their mean
+/// position (x, y).
+pub fn yellow_pixels(frame: &[u8], width: u32, rect: (u32, u32, u32, u32)) -> (usize, f64, f64) {
+    let (x0, y0, x1, y1) = rect;
+    let (mut count, mut sum_x, mut sum_y) = (0, 0.0, 0.0);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let i = 3 * (y * width + x) as usize;
+            let (r, g, b) = (frame[i], frame[i + 1], frame[i + 2]);
+            if r > 180 && g > 140 && b < 90 {
+                count += 1;
+                sum_x += x as f64;
+                sum_y += y as f64;
+            }
+        }
+    }
+    let n = count.max(1) as f64;
+    (count, sum_x / n, sum_y / n)
 }
 
 /// How many pixels of the luma frame in the given rectangle are brighter than `level`.

@@ -192,8 +192,67 @@ pub struct SegmentMeta {
     pub fade_in_ms: Option<u64>,
     #[serde(rename = "fade_out", default, skip_serializing_if = "Option::is_none")]
     pub fade_out_ms: Option<u64>,
+    /// How a caption looks (captions only; titles have their own style).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<CaptionStyle>,
+    /// When each word of a caption is spoken, for the karaoke style.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub words: Option<Vec<TimedWord>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+/// The look of burnt-in captions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CaptionStyle {
+    /// White text on a soft dark box.
+    #[default]
+    Clean,
+    /// Larger white text with a heavy black outline, no box.
+    Bold,
+    /// Like bold, with the word being spoken highlighted.
+    Karaoke,
+}
+
+impl CaptionStyle {
+    pub const ALL: [CaptionStyle; 3] = [Self::Clean, Self::Bold, Self::Karaoke];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Clean => "clean",
+            Self::Bold => "bold",
+            Self::Karaoke => "karaoke",
+        }
+    }
+}
+
+impl std::str::FromStr for CaptionStyle {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let wanted = text.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|style| style.name() == wanted)
+            .ok_or_else(|| format!("unknown caption style '{text}' (use clean, bold or karaoke)"))
+    }
+}
+
+/// One word of a caption: `s` ms after the caption starts, lasting `d` ms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimedWord {
+    #[serde(rename = "w")]
+    pub text: String,
+    #[serde(rename = "s")]
+    pub offset_ms: u64,
+    #[serde(rename = "d")]
+    pub duration_ms: u64,
+}
+
+impl TimedWord {
+    pub fn end_ms(&self) -> u64 {
+        self.offset_ms + self.duration_ms
+    }
 }
 
 /// Where a text segment sits on the canvas.

@@ -27,7 +27,9 @@ pub mod wire;
 
 pub use analysis::SilenceMap;
 pub use canvas::{Aspect, Fit, Resolution};
-pub use draft::{Draft, DraftMeta, Position, Segment, SegmentMeta, Track, TrackKind};
-pub use ops::{apply, Applied, EditContext, EditError, Effect, Op, SourceCaption};
+pub use draft::{
+    CaptionStyle, Draft, DraftMeta, Position, Segment, SegmentMeta, TimedWord, Track, TrackKind,
+};
+pub use ops::{apply, Applied, EditContext, EditError, Effect, Op, SourceCaption, SourceWord};
 pub use time::{format_clock, TimeRange};
 pub use validate::{validate, DraftError};

@@ -170,6 +170,21 @@ fn validate_segment(
             segment.duration_ms
         )));
     }
+    if let Some(words) = &segment.meta.words {
+        let mut previous_end_ms = 0;
+        for word in words {
+            if word.offset_ms < previous_end_ms || word.end_ms() > segment.duration_ms {
+                return Err(out_of_range(format!(
+                    "the word '{}' at {}–{} ms is out of order or outside the segment ({} ms)",
+                    word.text,
+                    word.offset_ms,
+                    word.end_ms(),
+                    segment.duration_ms
+                )));
+            }
+            previous_end_ms = word.end_ms();
+        }
+    }
     Ok(())
 }
 
@@ -194,6 +209,47 @@ mod tests {
 
     fn known(src: &str) -> bool {
         src == "a1"
+    }
+
+    #[test]
+    fn caption_words_must_lie_inside_their_segment_in_order() {
+        let mut draft = Draft::single_clip("a1", 1000, DraftMeta::default());
+        let word = |text: &str, offset_ms, duration_ms| crate::draft::TimedWord {
+            text: text.into(),
+            offset_ms,
+            duration_ms,
+        };
+        draft.tracks.push(Track {
+            id: "x1".into(),
+            kind: TrackKind::Text,
+            segments: vec![Segment {
+                id: "c1".into(),
+                src: None,
+                start_ms: 0,
+                source_in_ms: 0,
+                duration_ms: 1000,
+                meta: SegmentMeta {
+                    text: Some("one two".into()),
+                    words: Some(vec![word("one", 0, 400), word("two", 450, 550)]),
+                    ..SegmentMeta::default()
+                },
+            }],
+            extra: Default::default(),
+        });
+        assert_eq!(validate(&draft, known), Ok(()));
+        fn second_word(draft: &mut Draft) -> &mut crate::draft::TimedWord {
+            &mut draft.tracks[1].segments[0].meta.words.as_mut().unwrap()[1]
+        }
+        second_word(&mut draft).duration_ms = 600;
+        assert!(matches!(
+            validate(&draft, known),
+            Err(DraftError::OutOfRange { .. })
+        ));
+        *second_word(&mut draft) = word("two", 300, 100);
+        assert!(matches!(
+            validate(&draft, known),
+            Err(DraftError::OutOfRange { .. })
+        ));
     }
 
     #[test]

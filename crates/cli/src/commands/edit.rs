@@ -16,14 +16,14 @@ use timeline::canvas::choose_canvas;
 use timeline::subtitles::{caption_cues, to_srt, to_vtt};
 use timeline::time::format_seconds;
 use timeline::{
-    apply, Aspect, Draft, DraftMeta, EditContext, Effect, Fit, Op, Resolution, SilenceMap,
-    TrackKind,
+    apply, Aspect, CaptionStyle, Draft, DraftMeta, EditContext, Effect, Fit, Op, Resolution,
+    SilenceMap, TrackKind,
 };
 
 use crate::commands::probe::megabytes;
 use crate::draft_file;
 use crate::progress::Progress;
-use crate::transcription::{language_option, source_captions, transcript_of};
+use crate::transcription::{source_captions, transcript_of, SpeechArgs};
 
 #[derive(Args)]
 pub struct EditArgs {
@@ -82,9 +82,18 @@ pub struct EditArgs {
     /// OUT.vtt beside the video.
     #[arg(long)]
     captions: bool,
-    /// Spoken language for --captions and --remove-fillers: auto, en, zh, …
-    #[arg(long, default_value = "auto")]
-    language: String,
+    /// How captions look: clean (white on a soft box), bold (large, outlined) or karaoke
+    /// (bold, with the word being spoken highlighted).
+    #[arg(
+        long,
+        value_name = "STYLE",
+        requires = "captions",
+        default_value = "clean"
+    )]
+    caption_style: CaptionStyle,
+    /// Speech recognition for --captions and --remove-fillers.
+    #[command(flatten)]
+    speech: SpeechArgs,
     /// Also write the edited timeline to this file (render it again with --draft).
     #[arg(long, value_name = "FILE")]
     save_draft: Option<PathBuf>,
@@ -145,7 +154,7 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         .filter_map(|s| s.meta.text.as_deref());
     let settings = RenderSettings {
         encoding: encoding(args),
-        font_file: media::render::fonts::title_font(texts),
+        font: media::render::fonts::title_font(texts),
         limits: library.limits().clone(),
         cancel: cancel.clone(),
     };
@@ -250,13 +259,15 @@ fn captions_op(
     assets: &BTreeMap<String, Asset>,
     library: &Library,
 ) -> Result<Op, String> {
-    let language = language_option(&args.language);
     let mut captions = Vec::new();
     for asset in spoken_clips(draft, assets) {
-        let transcript = transcript_of(library, asset, language.as_deref())?;
+        let transcript = transcript_of(library, asset, &args.speech)?;
         captions.extend(source_captions(draft, asset, &transcript));
     }
-    Ok(Op::AddCaptions { captions })
+    Ok(Op::AddCaptions {
+        captions,
+        style: Some(args.caption_style),
+    })
 }
 
 /// The clips with sound on the main track, each once.
@@ -284,7 +295,6 @@ fn filler_ops(
     library: &Library,
     padding_ms: u64,
 ) -> Result<Vec<(Op, usize)>, String> {
-    let language = language_option(&args.language);
     let mut fillers: Vec<String> = speech::fillers::DEFAULT_FILLERS
         .iter()
         .map(|f| f.to_string())
@@ -292,7 +302,7 @@ fn filler_ops(
     fillers.extend(args.extra_fillers.iter().cloned());
     let mut ops = Vec::new();
     for asset in spoken_clips(draft, assets) {
-        let transcript = transcript_of(library, asset, language.as_deref())?;
+        let transcript = transcript_of(library, asset, &args.speech)?;
         let ranges = speech::fillers::filler_cuts(&transcript.words, &fillers, padding_ms);
         let count = ranges.len();
         ops.push((

@@ -9,7 +9,7 @@ use media::process::CancelToken;
 use media::Limits;
 use timeline::subtitles::{to_srt, to_vtt, Cue};
 
-use crate::transcription::{captions_of, language_option, transcript_of};
+use crate::transcription::{captions_of, transcript_of, SpeechArgs};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
@@ -26,9 +26,8 @@ pub struct TranscribeArgs {
     /// srt, vtt (captions), json (words with times) or txt.
     #[arg(long, value_enum, default_value = "srt")]
     format: Format,
-    /// Spoken language: auto, en, zh, …
-    #[arg(long, default_value = "auto")]
-    language: String,
+    #[command(flatten)]
+    speech: SpeechArgs,
     /// Write here instead of to standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -37,8 +36,7 @@ pub struct TranscribeArgs {
 pub fn run(args: &TranscribeArgs, cancel: &CancelToken) -> Result<(), String> {
     let library = Library::at_default_location(Limits::default()).with_cancel(cancel);
     let asset = library.add(&args.file).map_err(|e| e.to_string())?;
-    let language = language_option(&args.language);
-    let transcript = transcript_of(&library, &asset, language.as_deref())?;
+    let transcript = transcript_of(&library, &asset, &args.speech)?;
     let cues = || -> Vec<Cue> {
         captions_of(&transcript, asset.probe.duration_ms)
             .into_iter()

@@ -117,3 +117,61 @@ fn a_missing_ffmpeg_is_explained() {
         "error: ffprobe is not installed (on Debian/Ubuntu: apt-get install ffmpeg)"
     );
 }
+
+/// Runs `cutline edit CLIP --captions` with the models folder `models` and returns the error
+/// line, after checking that nothing was written.
+fn refused_for_its_model(models: &Path) -> String {
+    let clip = talk(&specs::TALK);
+    let scratch = testkit::scratch();
+    let out = scratch.path().join("captioned.mp4");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cutline"))
+        .args([
+            "edit",
+            path_str(&clip.path),
+            "--captions",
+            "-o",
+            path_str(&out),
+        ])
+        .env("CUTLINE_CACHE", scratch.path().join("cache"))
+        .env("CUTLINE_MODELS", models)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "a clean failure: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    let left: Vec<_> = std::fs::read_dir(scratch.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name() != "cache")
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+    stderr
+}
+
+#[test]
+fn a_missing_speech_model_says_how_to_get_it() {
+    let models = testkit::scratch();
+    let error = refused_for_its_model(models.path());
+    assert!(
+        error.contains("'base' is not installed") && error.contains("cutline models fetch base"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_damaged_speech_model_is_an_error_not_a_crash() {
+    let real = std::fs::read(crate::models_dir().join("ggml-base.bin")).unwrap();
+    for damaged in [
+        b"not a model at all".to_vec(),
+        real[..real.len() / 7].to_vec(),
+    ] {
+        let models = testkit::scratch();
+        std::fs::write(models.path().join("ggml-base.bin"), damaged).unwrap();
+        let error = refused_for_its_model(models.path());
+        assert!(
+            error.contains("could not be loaded") && error.contains("cutline models fetch base"),
+            "{error}"
+        );
+    }
+}

@@ -1,42 +1,68 @@
 //! Speech in `cutline edit`: `--captions` burnt in where the kept speech is, never across a
 //! cut, with the same cues in OUT.srt and OUT.vtt; Chinese glyphs; `--remove-fillers`.
 
-use testkit::measure::{bright_pixels, gray_frame_at};
+use testkit::measure::{bright_pixels, gray_frame_at, rgb_frame_at, yellow_pixels};
 use testkit::talk::{specs, talk};
 use timeline::subtitles::{caption_cues, parse_srt};
 
 use crate::{cutline_ok, path_str};
 
-#[test]
-fn captions_follow_the_trim_and_match_their_sidecar_files() {
+/// A captioned `cutline edit` of the dark talk clip: its output, saved draft and summary.
+struct CaptionedEdit {
+    scratch: testkit::TempDir,
+    out: std::path::PathBuf,
+    draft: timeline::Draft,
+    summary: String,
+}
+
+fn captioned_edit(name: &str, flags: &[&str]) -> CaptionedEdit {
     let clip = talk(&specs::DARK_TALK);
     let scratch = testkit::scratch();
-    let out = scratch.path().join("captioned.mp4");
-    let draft_path = scratch.path().join("captioned.json");
-    let summary = cutline_ok([
+    let out = scratch.path().join(format!("{name}.mp4"));
+    let draft_path = scratch.path().join(format!("{name}.json"));
+    let mut args = vec![
         "edit",
         path_str(&clip.path),
-        "--trim-pauses",
         "--captions",
         "--language",
         "en",
-        "--quality",
-        "draft",
-        "--save-draft",
-        path_str(&draft_path),
-        "-o",
-        path_str(&out),
-    ]);
-    assert!(summary.contains("captions"), "{summary}");
+    ];
+    args.extend(flags);
+    args.extend(["--quality", "draft", "--save-draft", path_str(&draft_path)]);
+    args.extend(["-o", path_str(&out)]);
+    let summary = cutline_ok(args);
+    let draft = timeline::wire::from_json(&std::fs::read_to_string(&draft_path).unwrap()).unwrap();
+    CaptionedEdit {
+        scratch,
+        out,
+        draft,
+        summary,
+    }
+}
+
+/// The middle of the first gap of at least 200 ms between two cues, in seconds.
+fn between_two_cues(cues: &[timeline::subtitles::Cue]) -> f64 {
+    let gap = cues
+        .windows(2)
+        .find(|pair| pair[1].start_ms >= pair[0].end_ms + 200)
+        .expect("a gap between two cues");
+    (gap[0].end_ms + gap[1].start_ms) as f64 / 2000.0
+}
+
+#[test]
+fn captions_follow_the_trim_and_match_their_sidecar_files() {
+    let edit = captioned_edit("captioned", &["--trim-pauses"]);
+    let (scratch, out) = (&edit.scratch, &edit.out);
+    assert!(edit.summary.contains("captions"), "{}", edit.summary);
 
     let srt = std::fs::read_to_string(scratch.path().join("captioned.srt")).unwrap();
     let cues = parse_srt(&srt).unwrap();
     let vtt = std::fs::read_to_string(scratch.path().join("captioned.vtt")).unwrap();
     assert!(vtt.starts_with("WEBVTT") && vtt.matches(" --> ").count() == cues.len());
-    let draft = timeline::wire::from_json(&std::fs::read_to_string(&draft_path).unwrap()).unwrap();
+    let draft = &edit.draft;
     assert_eq!(
         cues,
-        caption_cues(&draft),
+        caption_cues(draft),
         "the sidecar cues are the burnt-in ones"
     );
     assert!(cues.len() >= 5, "{cues:?}");
@@ -65,19 +91,69 @@ fn captions_follow_the_trim_and_match_their_sidecar_files() {
     let caption_area = |w: u32, h: u32| (0, h * 3 / 4, w, h);
     let middle = &cues[cues.len() / 2];
     let t = (middle.start_ms + middle.end_ms) as f64 / 2000.0;
-    let (w, h, frame) = gray_frame_at(&out, t);
+    let (w, h, frame) = gray_frame_at(out, t);
     let lit = bright_pixels(&frame, w, caption_area(w, h), 200);
     assert!(lit > 300, "only {lit} caption pixels at {t:.2} s");
-    let gap = cues
-        .windows(2)
-        .find(|pair| pair[1].start_ms >= pair[0].end_ms + 200)
-        .expect("a gap between two cues");
-    let t = (gap[0].end_ms + gap[1].start_ms) as f64 / 2000.0;
-    let (w, h, frame) = gray_frame_at(&out, t);
+    let (_, _, rgb) = rgb_frame_at(out, t);
+    let (yellow, _, _) = yellow_pixels(&rgb, w, caption_area(w, h));
+    assert!(yellow < 5, "{yellow} highlighted pixels in a clean caption");
+    let t = between_two_cues(&cues);
+    let (w, h, frame) = gray_frame_at(out, t);
     assert_eq!(
         bright_pixels(&frame, w, caption_area(w, h), 200),
         0,
         "caption pixels between cues at {t:.2} s"
+    );
+}
+
+#[test]
+fn karaoke_captions_light_the_word_being_spoken() {
+    let edit = captioned_edit("karaoke", &["--caption-style", "karaoke"]);
+    let (draft, out) = (&edit.draft, &edit.out);
+    let caption = draft
+        .segments_of(timeline::TrackKind::Text)
+        .find(|c| c.meta.words.as_ref().is_some_and(|w| w.len() >= 3))
+        .expect("a caption of three words or more");
+    assert_eq!(caption.meta.style, Some(timeline::CaptionStyle::Karaoke));
+    let words = caption.meta.words.as_ref().unwrap();
+    let (first, last) = (&words[0], &words[words.len() - 1]);
+    let text = caption.meta.text.as_deref().unwrap();
+    let highlight_at = |word: &timeline::TimedWord| {
+        let t = (caption.start_ms + word.offset_ms + word.duration_ms / 2) as f64 / 1000.0;
+        let (w, h, frame) = rgb_frame_at(out, t);
+        let (count, x, y) = yellow_pixels(&frame, w, (0, h * 3 / 4, w, h));
+        assert!(
+            count > 15,
+            "only {count} highlighted pixels while '{}' is spoken at {t:.2} s",
+            word.text
+        );
+        (x, y)
+    };
+    let (first_x, first_y) = highlight_at(first);
+    let (last_x, last_y) = highlight_at(last);
+    if text.contains('\n') {
+        assert!(
+            last_y > first_y + 5.0,
+            "'{}' is not lit below '{}' in {text:?}",
+            last.text,
+            first.text
+        );
+    } else {
+        assert!(
+            last_x > first_x + 20.0,
+            "'{}' is not lit right of '{}' in {text:?}",
+            last.text,
+            first.text
+        );
+    }
+    // After the caption, nothing is lit.
+    let cues = caption_cues(draft);
+    let t = between_two_cues(&cues);
+    let (w, h, frame) = rgb_frame_at(out, t);
+    assert_eq!(
+        yellow_pixels(&frame, w, (0, 0, w, h)).0,
+        0,
+        "highlight between cues at {t:.2} s"
     );
 }
 
@@ -183,6 +259,26 @@ fn chinese_text_renders_real_glyphs_not_missing_glyph_boxes() {
     assert!(
         least_different_glyphs > 0.4,
         "two of the four characters look alike ({least_different_glyphs:.2}): boxes, not glyphs"
+    );
+
+    // The same characters as captions, which libass draws.
+    let as_captions = std::fs::read_to_string(&draft)
+        .unwrap()
+        .replace(r#""fade_out": 0}"#, r#""fade_out": 0, "role": "caption"}"#);
+    let caption_draft = folder.join("zh-captions.json");
+    std::fs::write(&caption_draft, as_captions).unwrap();
+    let captions = folder.join("captions.mp4");
+    cutline_ok([
+        "edit",
+        "--draft",
+        path_str(&caption_draft),
+        "-o",
+        path_str(&captions),
+    ]);
+    let (least_different_captions, _) = mismatch_range(&glyphs(&captions));
+    assert!(
+        least_different_captions > 0.4,
+        "two of the four caption characters look alike ({least_different_captions:.2})"
     );
 }
 

@@ -13,7 +13,20 @@ use crate::error::MediaError;
 use crate::limits::Limits;
 use crate::probe::probe;
 use crate::process::{Tool, ToolCommand};
-use crate::render::plan::{plan, RenderPaths, RenderSettings, Sources};
+use crate::render::plan::{plan, FileContents, PlanFile, RenderPaths, RenderSettings, Sources};
+
+fn write_plan_file(file: &PlanFile) -> Result<(), MediaError> {
+    let failed = |e| MediaError::io("writing the text files for ffmpeg", e);
+    if let Some(folder) = file.path.parent() {
+        std::fs::create_dir_all(folder).map_err(failed)?;
+    }
+    match &file.contents {
+        FileContents::Text(text) => std::fs::write(&file.path, text).map_err(failed),
+        FileContents::LinkTo(target) => {
+            std::os::unix::fs::symlink(target, &file.path).map_err(failed)
+        }
+    }
+}
 
 /// What a finished render produced, measured on the file itself.
 #[derive(Clone, Debug)]
@@ -41,8 +54,7 @@ pub fn render(
     };
     let plan = plan(draft, sources, settings, &paths)?;
     for file in &plan.files {
-        std::fs::write(&file.path, &file.contents)
-            .map_err(|e| MediaError::io("writing a title for ffmpeg", e))?;
+        write_plan_file(file)?;
     }
     let timeout =
         Duration::from_secs(120) + Duration::from_millis(plan.duration_ms.saturating_mul(20));

@@ -5,8 +5,10 @@
 //! - [`plan`]: Draft + sources + settings → `RenderPlan`; golden tests pin it.
 //! - [`execute`]: runs a plan, reports progress from `-progress pipe:1`, never leaves a
 //!   partial output behind.
-//! - [`fonts`]: finds the font titles are drawn with.
+//! - [`captions`]: captions as one ASS document for libass, in the three caption styles.
+//! - [`fonts`]: finds the font text is drawn with.
 
+pub mod captions;
 pub mod execute;
 pub mod fonts;
 pub mod graph;
@@ -14,6 +16,6 @@ pub mod plan;
 
 pub use execute::{render, RenderOutcome};
 pub use plan::{
-    plan, PlanFile, Quality, RateControl, RenderPaths, RenderPlan, RenderSettings, Source, Sources,
-    VideoEncoding,
+    plan, FileContents, PlanFile, Quality, RateControl, RenderPaths, RenderPlan, RenderSettings,
+    Source, Sources, VideoEncoding,
 };

@@ -29,6 +29,8 @@ use crate::input::input_args;
 use crate::limits::Limits;
 use crate::probe::{file_url, MediaKind, Probe};
 use crate::process::CancelToken;
+use crate::render::captions::{ass_document, is_caption};
+use crate::render::fonts::Font;
 use crate::render::graph::{seconds, Filter, Graph, Pad};
 
 /// A source the Draft refers to: where it is and what it is.
@@ -122,8 +124,8 @@ impl VideoEncoding {
 #[derive(Clone, Debug)]
 pub struct RenderSettings {
     pub encoding: VideoEncoding,
-    /// The font titles are drawn with (required only when the Draft has text).
-    pub font_file: Option<PathBuf>,
+    /// The font text is drawn with (required only when the Draft has text).
+    pub font: Option<Font>,
     pub limits: Limits,
     /// Stops the render (and removes its partial output) when cancelled.
     pub cancel: CancelToken,
@@ -136,11 +138,18 @@ pub struct RenderPaths {
     pub work_dir: PathBuf,
 }
 
-/// A file the executor writes before running ffmpeg.
+/// A file the executor makes in the work folder before running ffmpeg.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlanFile {
     pub path: PathBuf,
-    pub contents: String,
+    pub contents: FileContents,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FileContents {
+    Text(String),
+    /// A symbolic link to this file (a font libass loads from its own folder).
+    LinkTo(PathBuf),
 }
 
 /// Everything needed to run one render.
@@ -552,59 +561,75 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Burns every text segment into the picture.
+    /// Burns every text segment into the picture: titles with drawtext, captions with one
+    /// libass pass (see [`captions`](super::captions)).
     fn texts(&mut self, video: Pad) -> Result<Pad, MediaError> {
         let texts: Vec<&Segment> = self.draft.segments_of(TrackKind::Text).collect();
         if texts.is_empty() {
             return Ok(video);
         }
-        let font = self.settings.font_file.clone().ok_or_else(|| {
+        let font = self.settings.font.clone().ok_or_else(|| {
             MediaError::Unrenderable(
                 "the timeline has text but no font was found (on Debian/Ubuntu: apt-get install fonts-dejavu-core)".into(),
             )
         })?;
-        let font = utf8(&font)?;
+        let font_file = utf8(&font.path)?;
         let mut filters = Vec::new();
-        for segment in texts {
+        for segment in texts.into_iter().filter(|s| !is_caption(s)) {
             let text = segment.meta.text.clone().unwrap_or_default();
             let path = self
                 .work_dir
                 .join(format!("text-{}.txt", self.files.len() + 1));
-            filters.push(self.drawtext(segment, &text, &font, utf8(&path)?));
+            filters.push(self.drawtext(segment, &text, &font_file, utf8(&path)?));
             self.files.push(PlanFile {
                 path,
-                contents: text,
+                contents: FileContents::Text(text),
             });
+        }
+        if let Some(document) = ass_document(self.draft, &font.family) {
+            let fonts_dir = self.work_dir.join("fonts");
+            let link_name = font.path.file_name().unwrap_or("font".as_ref());
+            self.files.push(PlanFile {
+                path: fonts_dir.join(link_name),
+                contents: FileContents::LinkTo(font.path.clone()),
+            });
+            let path = self.work_dir.join("captions.ass");
+            filters.push(
+                Filter::new("ass")
+                    .opt("filename", utf8(&path)?)
+                    .opt("fontsdir", utf8(&fonts_dir)?),
+            );
+            self.files.push(PlanFile {
+                path,
+                contents: FileContents::Text(document),
+            });
+        }
+        if filters.is_empty() {
+            return Ok(video);
         }
         Ok(self.graph.then(&video, filters, "text"))
     }
 
     fn drawtext(&self, segment: &Segment, text: &str, font: &str, text_file: String) -> Filter {
         let (w, h) = (self.draft.meta.width as f64, self.draft.meta.height as f64);
-        let is_caption = segment.meta.role.as_deref() == Some("caption");
-        let style = if is_caption {
-            TitleStyle::for_caption(w, h, text)
-        } else {
-            TitleStyle::for_canvas(w, h, text)
-        };
+        let style = TitleStyle::for_canvas(w, h, text);
         let y = match segment.meta.position.unwrap_or_default() {
             Position::Top => format!("{}", style.margin),
             Position::Center => "(h-text_h)/2".to_string(),
             Position::Bottom => format!("h-text_h-{}", style.margin),
         };
-        let default_fade = if is_caption { 0 } else { DEFAULT_TITLE_FADE_MS };
         let fade_in = segment
             .meta
             .fade_in_ms
-            .unwrap_or(default_fade)
+            .unwrap_or(DEFAULT_TITLE_FADE_MS)
             .min(segment.duration_ms / 2);
         let fade_out = segment
             .meta
             .fade_out_ms
-            .unwrap_or(default_fade)
+            .unwrap_or(DEFAULT_TITLE_FADE_MS)
             .min(segment.duration_ms / 2);
         let (start, end) = (seconds(segment.start_ms), seconds(segment.end_ms()));
-        let filter = Filter::new("drawtext")
+        Filter::new("drawtext")
             .opt("fontfile", font)
             .opt("textfile", text_file)
             .opt("expansion", "none")
@@ -623,16 +648,7 @@ impl<'a> Planner<'a> {
             .opt(
                 "alpha",
                 fade_alpha(segment.start_ms, segment.end_ms(), fade_in, fade_out),
-            );
-        if is_caption {
-            // A soft dark box keeps captions readable on any picture.
-            filter
-                .opt("box", 1)
-                .opt("boxcolor", "black@0.5")
-                .opt("boxborderw", style.font_size / 4)
-        } else {
-            filter
-        }
+            )
     }
 
     /// Mixes music and other audio tracks under the main track's sound, each at its volume.
@@ -757,22 +773,8 @@ impl TitleStyle {
     }
 }
 
-impl TitleStyle {
-    /// Captions: smaller than titles (a line of 42 characters fits the width), same margins.
-    fn for_caption(width: f64, height: f64, text: &str) -> Self {
-        let title = TitleStyle::for_canvas(width, height, text);
-        let caption_size = (width.min(height) * 0.05).floor() as u32;
-        let font_size = title.font_size.min(caption_size).max(12);
-        TitleStyle {
-            font_size,
-            border: (font_size / 24).max(1),
-            margin: title.margin,
-        }
-    }
-}
-
 /// Characters that take a full em (CJK, fullwidth forms).
-fn is_wide(c: char) -> bool {
+pub(crate) fn is_wide(c: char) -> bool {
     matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6)
 }
 

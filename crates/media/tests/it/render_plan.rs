@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use media::probe::{AudioInfo, Container, FrameRate, MediaKind, Probe, VideoInfo};
 use media::process::CancelToken;
-use media::render::{plan, Quality, RenderPaths, RenderSettings, Source, Sources};
+use media::render::fonts::Font;
+use media::render::{plan, FileContents, Quality, RenderPaths, RenderSettings, Source, Sources};
 use media::Limits;
 use timeline::Draft;
 
@@ -76,7 +77,10 @@ fn check(name: &str, draft_json: &str) {
     let draft: Draft = timeline::wire::from_json(draft_json).unwrap();
     let settings = RenderSettings {
         encoding: Quality::High.encoding(),
-        font_file: Some(PathBuf::from("/fonts/Sans Bold.ttf")),
+        font: Some(Font {
+            path: PathBuf::from("/fonts/Sans Bold.ttf"),
+            family: "Sans".into(),
+        }),
         limits: Limits::default(),
         cancel: CancelToken::new(),
     };
@@ -98,7 +102,16 @@ fn check(name: &str, draft_json: &str) {
         }
     }
     for file in &plan.files {
-        text += &format!("file {}: {:?}\n", file.path.display(), file.contents);
+        text += &match &file.contents {
+            FileContents::Text(contents) => format!(
+                "file {}:\n  | {}\n",
+                file.path.display(),
+                contents.replace('\n', "\n  | ")
+            ),
+            FileContents::LinkTo(target) => {
+                format!("file {} → {}\n", file.path.display(), target.display())
+            }
+        };
     }
     let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
@@ -149,6 +162,24 @@ fn trimmed_pieces_of_one_clip_a_gap_a_still_and_fades() {
             ]},
             {"id": "a1", "tt": 1, "sg": [{"id": "m1", "src": "a_lofi", "s": 1000, "in": 500, "d": 8000,
                                            "m": {"volume": 0.35, "fade_in": 1000, "fade_out": 2000}}]}
+          ] }"#,
+    );
+}
+
+#[test]
+fn a_title_and_karaoke_captions_on_a_portrait_canvas() {
+    check(
+        "title-and-captions",
+        r#"{ "d": 4000, "m": {"w": 1080, "h": 1920, "fps": 30},
+          "t": [
+            {"id": "v1", "tt": 0, "sg": [{"id": "s1", "src": "a_phone", "s": 0, "in": 0, "d": 4000}]},
+            {"id": "x1", "tt": 7, "sg": [{"id": "t1", "s": 0, "d": 1500, "m": {"text": "Day one", "position": "top"}}]},
+            {"id": "captions", "tt": 7, "sg": [
+              {"id": "c1", "s": 500, "d": 1500, "m": {"text": "Hello there,\nfriends.", "role": "caption",
+                "position": "bottom", "style": "karaoke",
+                "words": [{"w": "Hello", "s": 0, "d": 400}, {"w": "there,", "s": 450, "d": 400}, {"w": "friends.", "s": 900, "d": 500}]}},
+              {"id": "c2", "s": 2500, "d": 1000, "m": {"text": "加字幕", "role": "caption", "position": "bottom"}}
+            ]}
           ] }"#,
     );
 }

@@ -6,7 +6,9 @@ mod models;
 
 use std::path::PathBuf;
 
-use speech::{SpeechToText, TranscribeOptions, WhisperEngine};
+use std::sync::{Arc, Mutex};
+
+use speech::{SpeechError, SpeechToText, TranscribeOptions, Watch, WhisperEngine};
 use testkit::measure::audio_mono;
 use testkit::talk::{specs, talk};
 
@@ -107,8 +109,20 @@ fn two_minutes_of_english_speech_are_transcribed_with_word_times() {
     let samples = audio_mono(&clip.path, speech::engine::SAMPLE_RATE);
     let options = TranscribeOptions {
         language: Some("en".into()),
+        threads: None,
     };
-    let mut transcript = engine().transcribe(&samples, &options).unwrap();
+    let reported = Arc::new(Mutex::new(Vec::new()));
+    let heard = Arc::clone(&reported);
+    let watch = Watch {
+        on_progress: Box::new(move |fraction| heard.lock().unwrap().push(fraction)),
+        ..Watch::default()
+    };
+    let mut transcript = engine().transcribe(&samples, &options, watch).unwrap();
+    let reported = reported.lock().unwrap().clone();
+    assert!(
+        reported.len() >= 3 && reported.windows(2).all(|p| p[0] <= p[1]),
+        "progress reported as it went: {reported:?}"
+    );
     let probe = media::probe(&clip.path, &media::Limits::default()).unwrap();
     let decode = media::analysis::Decode {
         path: &clip.path,
@@ -155,5 +169,21 @@ fn two_minutes_of_english_speech_are_transcribed_with_word_times() {
     assert!(
         misplaced.is_empty(),
         "sentence starts heard too far from the truth: {misplaced:?}"
+    );
+}
+
+#[test]
+fn a_transcription_asked_to_stop_stops_with_its_own_error() {
+    let clip = talk(&specs::TALK);
+    let samples = audio_mono(&clip.path, speech::engine::SAMPLE_RATE);
+    let watch = Watch {
+        should_stop: Box::new(|| true),
+        ..Watch::default()
+    };
+    let outcome = engine().transcribe(&samples, &TranscribeOptions::default(), watch);
+    assert!(
+        matches!(outcome, Err(SpeechError::Stopped)),
+        "{:?}",
+        outcome.map(|t| t.words.len())
     );
 }

@@ -13,17 +13,29 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::draft::{Draft, Position, Segment, SegmentMeta, Track, TrackKind};
+use crate::draft::{
+    CaptionStyle, Draft, Position, Segment, SegmentMeta, TimedWord, Track, TrackKind,
+};
 use crate::ops::retime::IdAllocator;
 use crate::ops::{Applied, EditError, Effect};
 
-/// One caption in the source time of asset `src`.
+/// One caption in the source time of asset `src`, with when each of its words is spoken.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SourceCaption {
     pub src: String,
     pub start_ms: u64,
     pub end_ms: u64,
     pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<SourceWord>,
+}
+
+/// A spoken word in its asset's source time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceWord {
+    pub text: String,
+    pub start_ms: u64,
+    pub end_ms: u64,
 }
 
 pub(crate) const CAPTION_ROLE: &str = "caption";
@@ -31,6 +43,7 @@ pub(crate) const CAPTION_ROLE: &str = "caption";
 pub(crate) fn add_captions(
     draft: &Draft,
     captions: &[SourceCaption],
+    style: Option<CaptionStyle>,
 ) -> Result<Applied, EditError> {
     let main = draft.main_track_index().ok_or(EditError::NoMainTrack)?;
     let mut edited = draft.clone();
@@ -47,12 +60,32 @@ pub(crate) fn add_captions(
     let mut ids = IdAllocator::new(&edited);
     let mut placed: Vec<Segment> = Vec::new();
     for caption in captions {
-        let Some((start_ms, end_ms)) = place(&draft.tracks[main].segments, caption) else {
+        let Some(segment) = playing(&draft.tracks[main].segments, caption) else {
             continue;
         };
+        let to_timeline = |source_ms| to_timeline(segment, source_ms);
+        let (start_ms, end_ms) = (to_timeline(caption.start_ms), to_timeline(caption.end_ms));
         if placed.last().is_some_and(|last| start_ms < last.end_ms()) || end_ms <= start_ms {
             continue;
         }
+        let words: Vec<TimedWord> = caption
+            .words
+            .iter()
+            .filter_map(|word| {
+                let start = to_timeline(word.start_ms).clamp(start_ms, end_ms);
+                let end = to_timeline(word.end_ms).clamp(start, end_ms);
+                (end > start).then(|| TimedWord {
+                    text: word.text.clone(),
+                    offset_ms: start - start_ms,
+                    duration_ms: end - start,
+                })
+            })
+            .collect();
+        let words = words
+            .windows(2)
+            .all(|pair| pair[0].end_ms() <= pair[1].offset_ms)
+            .then_some(words)
+            .filter(|words| !words.is_empty());
         placed.push(Segment {
             id: ids.derived("c"),
             src: None,
@@ -63,6 +96,8 @@ pub(crate) fn add_captions(
                 text: Some(caption.text.clone()),
                 role: Some(CAPTION_ROLE.into()),
                 position: Some(Position::Bottom),
+                style,
+                words,
                 ..SegmentMeta::default()
             },
         });
@@ -83,23 +118,22 @@ pub(crate) fn add_captions(
     })
 }
 
-/// Where a caption falls on the timeline: inside the first main-track segment that plays its
-/// start, cut to that segment.
-fn place(main: &[Segment], caption: &SourceCaption) -> Option<(u64, u64)> {
-    main.iter().find_map(|segment| {
+/// The main-track segment that plays the caption's start.
+fn playing<'a>(main: &'a [Segment], caption: &SourceCaption) -> Option<&'a Segment> {
+    main.iter().find(|segment| {
         let source = segment.source_range();
-        let plays = segment.src.as_deref() == Some(caption.src.as_str())
+        segment.src.as_deref() == Some(caption.src.as_str())
             && source.start_ms <= caption.start_ms
-            && caption.start_ms < source.end_ms;
-        plays.then(|| {
-            let to_timeline = |source_ms: u64| {
-                let offset =
-                    (source_ms.min(source.end_ms) - source.start_ms) as f64 / segment.speed();
-                segment.start_ms + (offset.round() as u64).min(segment.duration_ms)
-            };
-            (to_timeline(caption.start_ms), to_timeline(caption.end_ms))
-        })
+            && caption.start_ms < source.end_ms
     })
+}
+
+/// Where a moment of the segment's source plays on the timeline, held inside the segment.
+fn to_timeline(segment: &Segment, source_ms: u64) -> u64 {
+    let source = segment.source_range();
+    let offset = (source_ms.clamp(source.start_ms, source.end_ms) - source.start_ms) as f64
+        / segment.speed();
+    segment.start_ms + (offset.round() as u64).min(segment.duration_ms)
 }
 
 #[cfg(test)]
@@ -114,6 +148,7 @@ mod tests {
             start_ms,
             end_ms,
             text: text.into(),
+            words: Vec::new(),
         }
     }
 
@@ -130,6 +165,7 @@ mod tests {
                 caption(6_000, 7_500, "Pauses are gone."),
                 caption(3_500, 4_500, "cut away"),
             ],
+            style: None,
         };
         let applied = apply(&draft, &add, &EditContext::default()).unwrap();
         assert_eq!(applied.effect, Effect::CaptionsAdded { captions: 2 });
@@ -156,6 +192,38 @@ mod tests {
                 .count(),
             1,
             "replaced, not doubled"
+        );
+    }
+
+    #[test]
+    fn caption_words_and_style_are_placed_with_the_caption() {
+        let draft = Draft::single_clip("clip", 10_000, DraftMeta::default());
+        let fast = apply(&draft, &Op::Speed { factor: 2.0 }, &EditContext::default())
+            .unwrap()
+            .draft;
+        let word = |text: &str, start_ms, end_ms| SourceWord {
+            text: text.into(),
+            start_ms,
+            end_ms,
+        };
+        let mut spoken = caption(2_000, 3_000, "Slow down");
+        spoken.words = vec![word("Slow", 2_000, 2_400), word("down", 2_500, 3_000)];
+        let add = Op::AddCaptions {
+            captions: vec![spoken],
+            style: Some(CaptionStyle::Karaoke),
+        };
+        let placed = apply(&fast, &add, &EditContext::default()).unwrap().draft;
+        let caption = &placed.tracks[1].segments[0];
+        assert_eq!((caption.start_ms, caption.duration_ms), (1_000, 500));
+        assert_eq!(caption.meta.style, Some(CaptionStyle::Karaoke));
+        let timed = |text: &str, offset_ms, duration_ms| TimedWord {
+            text: text.into(),
+            offset_ms,
+            duration_ms,
+        };
+        assert_eq!(
+            caption.meta.words.as_deref(),
+            Some(&[timed("Slow", 0, 200), timed("down", 250, 250)][..])
         );
     }
 }

@@ -22,11 +22,11 @@ use thiserror::Error;
 
 use crate::analysis::SilenceMap;
 use crate::canvas::Fit;
-use crate::draft::Draft;
+use crate::draft::{CaptionStyle, Draft};
 use crate::time::TimeRange;
 use crate::validate::{validate, DraftError};
 
-pub use captions::SourceCaption;
+pub use captions::{SourceCaption, SourceWord};
 
 /// One edit. The serde form (`{"op": "trim_pauses", …}`) is what plans are written in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -61,7 +61,11 @@ pub enum Op {
     },
     /// Put these captions (in their assets' source time) wherever the main track plays them,
     /// replacing the captions already there.
-    AddCaptions { captions: Vec<SourceCaption> },
+    AddCaptions {
+        captions: Vec<SourceCaption>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        style: Option<CaptionStyle>,
+    },
 }
 
 /// What edits may read about the media: analyses cached per asset id.
@@ -118,7 +122,7 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
             fade_out_ms,
         } => settings::fade(draft, *fade_in_ms, *fade_out_ms)?,
         Op::Canvas { width, height, fit } => settings::canvas(draft, *width, *height, *fit)?,
-        Op::AddCaptions { captions } => captions::add_captions(draft, captions)?,
+        Op::AddCaptions { captions, style } => captions::add_captions(draft, captions, *style)?,
     };
     let known: HashSet<&str> = draft.sources().into_iter().collect();
     validate(&applied.draft, |src| known.contains(src))?;

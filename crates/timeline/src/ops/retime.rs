@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 
-use crate::draft::{Draft, Segment};
+use crate::draft::{Draft, Segment, TimedWord};
 use crate::ops::{Applied, EditError, Effect};
 use crate::time::{complement, normalize_ranges, TimeRange};
 
@@ -157,8 +157,35 @@ pub(crate) fn move_segments(segments: &[Segment], retime: &Retime) -> Vec<Segmen
                 let mut moved = segment.clone();
                 moved.start_ms = start_ms;
                 moved.duration_ms = end_ms - start_ms;
+                moved.meta.words = segment
+                    .meta
+                    .words
+                    .as_ref()
+                    .map(|words| move_words(segment.start_ms, start_ms, words, retime));
                 clamp_fades(&mut moved);
                 moved
+            })
+        })
+        .collect()
+}
+
+/// A caption's word times through `retime`, relative to the caption's new start; words that
+/// were cut away are dropped.
+fn move_words(
+    old_start_ms: u64,
+    new_start_ms: u64,
+    words: &[TimedWord],
+    retime: &Retime,
+) -> Vec<TimedWord> {
+    words
+        .iter()
+        .filter_map(|word| {
+            let start_ms = retime.map(old_start_ms + word.offset_ms);
+            let end_ms = retime.map(old_start_ms + word.end_ms());
+            (end_ms > start_ms).then(|| TimedWord {
+                text: word.text.clone(),
+                offset_ms: start_ms - new_start_ms,
+                duration_ms: end_ms - start_ms,
             })
         })
         .collect()
@@ -293,6 +320,36 @@ mod tests {
             .draft;
         assert!(draft.tracks[2].segments.is_empty());
         assert_eq!(draft.duration_ms, 7_000);
+    }
+
+    #[test]
+    fn caption_words_follow_cuts_and_speed_and_cut_words_go() {
+        let mut draft = three_tracks();
+        let word = |text: &str, offset_ms, duration_ms| TimedWord {
+            text: text.into(),
+            offset_ms,
+            duration_ms,
+        };
+        let title = &mut draft.tracks[2].segments[0].meta;
+        title.words = Some(vec![
+            word("one", 0, 500),
+            word("two", 1_200, 600),
+            word("three", 2_200, 700),
+        ]);
+        let cut = Op::Cut {
+            ranges: vec![r(1_000, 2_000)],
+        };
+        let cut = apply(&draft, &cut, &EditContext::default()).unwrap().draft;
+        let words = |draft: &Draft| draft.tracks[2].segments[0].meta.words.clone().unwrap();
+        assert_eq!(
+            words(&cut),
+            [word("one", 0, 500), word("three", 1_200, 700)],
+            "'two' was spoken inside the cut"
+        );
+        let fast = apply(&cut, &Op::Speed { factor: 2.0 }, &EditContext::default())
+            .unwrap()
+            .draft;
+        assert_eq!(words(&fast), [word("one", 0, 250), word("three", 600, 350)]);
     }
 
     #[test]

@@ -1,0 +1,391 @@
+//! Captions as one ASS subtitle document, burnt in by libass (ffmpeg's `ass` filter). Pure.
+//!
+//! Titles are few and drawn by `drawtext`; captions are many (a 10-minute talk has ~150), and
+//! one libass pass draws them all where a chain of 150 drawtext filters would test every frame
+//! 150 times. libass also lays out each line, falls back per glyph to a font that has it (CJK
+//! in an English caption), and colours single words, which the karaoke style needs.
+//!
+//! ```text
+//! caption "Pauses make it slow."  words [Pauses][make][it][slow.]
+//! clean    1.00–2.40  Pauses make it slow.                 (one event)
+//! karaoke  1.00–1.30  {yellow}Pauses{white} make it slow.  (one event per word, back to
+//!          1.30–1.62  Pauses {yellow}make{white} it slow.   back, so libass never stacks
+//!          …                                                two events of one caption)
+//! ```
+//!
+//! The script's resolution is the canvas's, so sizes and margins are in output pixels and
+//! scale with the resolution and aspect like the titles do.
+
+use std::fmt::Write;
+
+use timeline::{CaptionStyle, Draft, Segment, TrackKind};
+
+/// The segments drawn as captions (role `caption`).
+pub fn is_caption(segment: &Segment) -> bool {
+    segment.meta.role.as_deref() == Some("caption")
+}
+
+/// Highlight of the spoken word in the karaoke style: a warm yellow (ASS colours are BGR).
+const HIGHLIGHT: &str = "&H00D7FF&";
+const WHITE: &str = "&HFFFFFF&";
+
+/// The ASS document of every caption of `draft`, drawn in font family `family`; `None` when
+/// the draft has no captions.
+pub fn ass_document(draft: &Draft, family: &str) -> Option<String> {
+    let captions: Vec<&Segment> = draft
+        .segments_of(TrackKind::Text)
+        .filter(|s| is_caption(s))
+        .collect();
+    if captions.is_empty() {
+        return None;
+    }
+    let (width, height) = (draft.meta.width, draft.meta.height);
+    let mut doc = format!(
+        "[Script Info]\nScriptType: v4.00+\nPlayResX: {width}\nPlayResY: {height}\n\
+         WrapStyle: 2\nScaledBorderAndShadow: yes\nYCbCr Matrix: TV.709\n\n\
+         [V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, \
+         OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, \
+         Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, \
+         Encoding\n"
+    );
+    let family = family.replace(',', " ");
+    for style in CaptionStyle::ALL {
+        let look = Look::of(style, width, height);
+        let _ = writeln!(
+            doc,
+            "Style: {},{family},{},&H00FFFFFF,&H00FFFFFF,{},{},1,0,0,0,100,100,0,0,{},{},{},2,{margin_x},{margin_x},{},1",
+            style.name(),
+            look.font_size,
+            look.outline_colour,
+            look.back_colour,
+            look.border_style,
+            look.outline,
+            look.shadow,
+            look.margin_bottom,
+            margin_x = width / 20,
+        );
+    }
+    doc.push_str(
+        "\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n",
+    );
+    for segment in captions {
+        for event in events(segment, width, height) {
+            let _ = writeln!(
+                doc,
+                "Dialogue: 0,{},{},{},,0,0,0,,{}",
+                ass_time(event.start_cs),
+                ass_time(event.end_cs),
+                event.style.name(),
+                event.text
+            );
+        }
+    }
+    Some(doc)
+}
+
+/// How one style looks on a canvas.
+struct Look {
+    font_size: u32,
+    border_style: u8,
+    outline: u32,
+    shadow: u32,
+    outline_colour: &'static str,
+    back_colour: &'static str,
+    margin_bottom: u32,
+}
+
+impl Look {
+    fn of(style: CaptionStyle, width: u32, height: u32) -> Look {
+        let short_side = width.min(height) as f64;
+        let margin_bottom = (height as f64 * 0.08).round() as u32;
+        match style {
+            // White on a half-transparent box (BorderStyle 3: the outline is the box's padding).
+            CaptionStyle::Clean => {
+                let font_size = (short_side * 0.05).round().max(12.0) as u32;
+                Look {
+                    font_size,
+                    border_style: 3,
+                    outline: (font_size / 4).max(2),
+                    shadow: 0,
+                    outline_colour: "&H80000000",
+                    back_colour: "&H80000000",
+                    margin_bottom,
+                }
+            }
+            CaptionStyle::Bold | CaptionStyle::Karaoke => {
+                let font_size = (short_side * 0.062).round().max(14.0) as u32;
+                Look {
+                    font_size,
+                    border_style: 1,
+                    outline: (font_size / 12).max(2),
+                    shadow: (font_size / 24).max(1),
+                    outline_colour: "&H00000000",
+                    back_colour: "&H99000000",
+                    margin_bottom,
+                }
+            }
+        }
+    }
+}
+
+/// One Dialogue line, in centiseconds (ASS's unit).
+#[derive(Debug, PartialEq)]
+struct Event {
+    start_cs: u64,
+    end_cs: u64,
+    style: CaptionStyle,
+    text: String,
+}
+
+fn events(segment: &Segment, width: u32, height: u32) -> Vec<Event> {
+    let style = segment.meta.style.unwrap_or_default();
+    let text = segment.meta.text.as_deref().unwrap_or_default();
+    let size = fitting_size(text, Look::of(style, width, height).font_size, width);
+    let size_tag = size.map(|s| format!("{{\\fs{s}}}")).unwrap_or_default();
+    let cs = |ms: u64| (ms + 5) / 10;
+    let plain = |start_ms, end_ms| Event {
+        start_cs: cs(start_ms),
+        end_cs: cs(end_ms),
+        style,
+        text: format!("{size_tag}{}", escape(text)),
+    };
+    let (start_ms, end_ms) = (segment.start_ms, segment.end_ms());
+    let words = segment.meta.words.as_deref().unwrap_or_default();
+    let spans = word_spans(text, words.iter().map(|w| w.text.as_str()));
+    if style != CaptionStyle::Karaoke || spans.is_empty() {
+        return vec![plain(start_ms, end_ms)];
+    }
+    // Boundaries: the caption's start, each located word's start, the last word's end, the
+    // caption's end. Each word stays lit until the next one starts.
+    let mut events = Vec::new();
+    let located: Vec<(u64, (usize, usize))> = spans
+        .iter()
+        .map(|&(index, span)| (start_ms + words[index].offset_ms, span))
+        .collect();
+    events.push(plain(start_ms, located[0].0));
+    for (i, &(word_start_ms, (from, to))) in located.iter().enumerate() {
+        let lit_until_ms = located.get(i + 1).map_or_else(
+            || start_ms + words[spans[i].0].end_ms(),
+            |&(next_ms, _)| next_ms,
+        );
+        events.push(Event {
+            start_cs: cs(word_start_ms),
+            end_cs: cs(lit_until_ms),
+            style,
+            text: format!(
+                "{size_tag}{}{{\\1c{HIGHLIGHT}}}{}{{\\1c{WHITE}}}{}",
+                escape(&text[..from]),
+                escape(&text[from..to]),
+                escape(&text[to..])
+            ),
+        });
+    }
+    let last_end_ms = start_ms + words[spans[spans.len() - 1].0].end_ms();
+    events.push(plain(last_end_ms, end_ms));
+    events.retain(|e| e.end_cs > e.start_cs);
+    events
+}
+
+/// Where each word appears in the caption's text, in order: (word index, byte range). Words
+/// the text does not show (trimmed punctuation, a recogniser's stray token) are skipped.
+fn word_spans<'a>(
+    text: &str,
+    words: impl Iterator<Item = &'a str>,
+) -> Vec<(usize, (usize, usize))> {
+    let mut cursor = 0;
+    let mut spans = Vec::new();
+    for (index, word) in words.enumerate() {
+        let word = word.trim();
+        if word.is_empty() {
+            continue;
+        }
+        if let Some(at) = text[cursor..].find(word) {
+            let from = cursor + at;
+            cursor = from + word.len();
+            spans.push((index, (from, cursor)));
+        }
+    }
+    spans
+}
+
+/// A smaller font size when the widest line would not fit 90% of the width at `size`.
+fn fitting_size(text: &str, size: u32, width: u32) -> Option<u32> {
+    let widest_em = text
+        .lines()
+        .map(|line| {
+            line.chars()
+                .map(|c| {
+                    if crate::render::plan::is_wide(c) {
+                        1.0
+                    } else {
+                        0.62
+                    }
+                })
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max);
+    let fits = (0.9 * width as f64 / widest_em.max(1.0)).floor() as u32;
+    (fits < size).then_some(fits.max(10))
+}
+
+/// Caption text as ASS shows it literally: line breaks as `\N`, braces escaped, and a
+/// backslash kept from forming `\n`, `\N` or `\h` (a word joiner after it).
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\N"),
+            '\r' => {}
+            '{' => out.push_str("\\{"),
+            '}' => out.push_str("\\}"),
+            '\\' => out.push_str("\\\u{2060}"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `H:MM:SS.cc`.
+fn ass_time(cs: u64) -> String {
+    format!(
+        "{}:{:02}:{:02}.{:02}",
+        cs / 360_000,
+        cs / 6_000 % 60,
+        cs / 100 % 60,
+        cs % 100
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use timeline::{DraftMeta, Position, SegmentMeta, TimedWord, Track};
+
+    fn caption(start_ms: u64, text: &str, words: &[(&str, u64, u64)]) -> Segment {
+        let duration_ms = words.last().map_or(1_000, |w| w.1 + w.2 + 200);
+        Segment {
+            id: format!("c{start_ms}"),
+            src: None,
+            start_ms,
+            source_in_ms: 0,
+            duration_ms,
+            meta: SegmentMeta {
+                text: Some(text.into()),
+                role: Some("caption".into()),
+                position: Some(Position::Bottom),
+                words: Some(
+                    words
+                        .iter()
+                        .map(|&(text, offset_ms, duration_ms)| TimedWord {
+                            text: text.into(),
+                            offset_ms,
+                            duration_ms,
+                        })
+                        .collect(),
+                ),
+                ..SegmentMeta::default()
+            },
+        }
+    }
+
+    fn draft_with(captions: Vec<Segment>, style: Option<CaptionStyle>) -> Draft {
+        let mut draft = Draft::single_clip("clip", 10_000, DraftMeta::default());
+        let captions = captions
+            .into_iter()
+            .map(|mut c| {
+                c.meta.style = style;
+                c
+            })
+            .collect();
+        draft.tracks.push(Track {
+            id: "captions".into(),
+            kind: TrackKind::Text,
+            segments: captions,
+            extra: Default::default(),
+        });
+        draft
+    }
+
+    fn dialogues(doc: &str) -> Vec<&str> {
+        doc.lines()
+            .filter_map(|l| l.strip_prefix("Dialogue: 0,"))
+            .collect()
+    }
+
+    #[test]
+    fn a_clean_caption_is_one_event_on_the_canvas_scale() {
+        let draft = draft_with(vec![caption(1_000, "Pauses make\nit {slow}.", &[])], None);
+        let doc = ass_document(&draft, "DejaVu Sans").unwrap();
+        assert!(doc.contains("PlayResX: 1920\nPlayResY: 1080\n"));
+        assert!(doc.contains("Style: clean,DejaVu Sans,54,"), "{doc}");
+        assert_eq!(
+            dialogues(&doc),
+            ["0:00:01.00,0:00:02.00,clean,,0,0,0,,Pauses make\\Nit \\{slow\\}."]
+        );
+    }
+
+    #[test]
+    fn karaoke_lights_each_word_until_the_next_one_starts() {
+        let words = [("Pauses", 0, 300), ("make", 320, 200), ("slow.", 600, 400)];
+        let draft = draft_with(
+            vec![caption(1_000, "Pauses make slow.", &words)],
+            Some(CaptionStyle::Karaoke),
+        );
+        let doc = ass_document(&draft, "DejaVu Sans").unwrap();
+        let lit = |word: &str| format!("{{\\1c{HIGHLIGHT}}}{word}{{\\1c{WHITE}}}");
+        assert_eq!(
+            dialogues(&doc),
+            [
+                format!(
+                    "0:00:01.00,0:00:01.32,karaoke,,0,0,0,,{} make slow.",
+                    lit("Pauses")
+                ),
+                format!(
+                    "0:00:01.32,0:00:01.60,karaoke,,0,0,0,,Pauses {} slow.",
+                    lit("make")
+                ),
+                format!(
+                    "0:00:01.60,0:00:02.00,karaoke,,0,0,0,,Pauses make {}",
+                    lit("slow.")
+                ),
+                "0:00:02.00,0:00:02.20,karaoke,,0,0,0,,Pauses make slow.".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn words_the_text_does_not_show_are_skipped_and_repeats_are_found_in_order() {
+        let spans = word_spans("the cat, the hat", ["the", "uh", "cat,", "the"].into_iter());
+        assert_eq!(spans, [(0, (0, 3)), (2, (4, 8)), (3, (9, 12))]);
+    }
+
+    #[test]
+    fn long_lines_on_a_narrow_canvas_get_a_smaller_size() {
+        let line = "a caption line of forty-two characters max";
+        assert_eq!(fitting_size(line, 54, 1920), None);
+        let size = fitting_size(line, 54, 1080).unwrap();
+        assert!(size < 54 && size as f64 * 0.62 * 42.0 <= 0.9 * 1080.0);
+    }
+
+    #[test]
+    fn bold_is_larger_and_outlined_where_clean_has_a_box() {
+        let clean = Look::of(CaptionStyle::Clean, 1080, 1920);
+        let bold = Look::of(CaptionStyle::Bold, 1080, 1920);
+        assert!(bold.font_size > clean.font_size);
+        assert_eq!((clean.border_style, bold.border_style), (3, 1));
+        assert_eq!(clean.margin_bottom, bold.margin_bottom);
+        assert_eq!(clean.margin_bottom, 154);
+    }
+
+    #[test]
+    fn backslashes_cannot_form_ass_codes() {
+        assert_eq!(escape("a\\nb"), "a\\\u{2060}nb");
+        assert_eq!(ass_time(366_123), "1:01:01.23");
+    }
+
+    #[test]
+    fn a_draft_without_captions_has_no_document() {
+        let draft = Draft::single_clip("clip", 10_000, DraftMeta::default());
+        assert_eq!(ass_document(&draft, "DejaVu Sans"), None);
+    }
+}
