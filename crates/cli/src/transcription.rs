@@ -50,7 +50,7 @@ pub fn transcript_of(
     find(&speech.model).map_err(|e| e.to_string())?;
     let language = speech.language();
     let name = format!(
-        "transcript-{}-v1-{}.json",
+        "transcript-{}-v2-{}.json",
         speech.model,
         language.as_deref().unwrap_or("auto")
     );

@@ -121,6 +121,32 @@ fn word_of(tokens: &[&TimedToken]) -> Option<Word> {
     })
 }
 
+/// Gives every word a length, ending before the next word. Alignment (DTW) times say well
+/// where a word starts, but the decoder's end times often lie at or before that start (the
+/// word then gets a length from its letters, cut short by the next word or pause) or after
+/// the next word's start (the word then ends there).
+fn close_word_ends(words: &mut [Word], quiet: &[timeline::TimeRange]) {
+    for i in 0..words.len() {
+        let next_start_ms = words.get(i + 1).map(|next| next.start_ms);
+        let word = &mut words[i];
+        let pause_start_ms = quiet
+            .iter()
+            .map(|pause| pause.start_ms)
+            .find(|&start| start > word.start_ms);
+        if word.end_ms <= word.start_ms {
+            let letters = word.text.chars().count() as u64;
+            let spoken = word.start_ms + (letters * 70).clamp(200, 1_000);
+            word.end_ms = [next_start_ms, pause_start_ms]
+                .into_iter()
+                .flatten()
+                .filter(|&limit| limit > word.start_ms)
+                .fold(spoken, u64::min);
+        } else if let Some(next) = next_start_ms.filter(|&n| n > word.start_ms && n < word.end_ms) {
+            word.end_ms = next;
+        }
+    }
+}
+
 /// How far after a pause's end a recogniser may place the first word after it.
 const ONSET_WINDOW_MS: u64 = 800;
 /// The longest a word moved back out of a pause is taken to last.
@@ -131,7 +157,7 @@ const LATE_WORD_MS: u64 = 400;
 /// A recogniser's times for the first word after a pause run a little late (whisper's DTW
 /// alignment does): that word (the one heard nearest the end of the pause) starts where the
 /// pause ends. A word before it that starts inside the pause (heard late) or runs on into it
-/// ends where the pause begins.
+/// ends where the pause begins. Then every word is given a length (see `close_word_ends`).
 pub fn snap_to_speech(words: &mut [Word], quiet: &[timeline::TimeRange]) {
     for pause in quiet {
         let window = pause.start_ms..=pause.end_ms + ONSET_WINDOW_MS;
@@ -158,11 +184,42 @@ pub fn snap_to_speech(words: &mut [Word], quiet: &[timeline::TimeRange]) {
             }
         }
     }
+    close_word_ends(words, quiet);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_get_lengths_that_end_before_the_next_word_or_pause() {
+        let word = |text: &str, start_ms, end_ms| Word {
+            text: text.into(),
+            start_ms,
+            end_ms,
+            confidence: 1.0,
+        };
+        let mut words = vec![
+            word("Welcome", 600, 940),
+            word("to", 1240, 1240),
+            word("the", 1640, 1900),
+            word("show.", 1800, 1800),
+            word("Bye.", 3000, 3000),
+        ];
+        let quiet = [timeline::TimeRange::new(2_100, 2_900)];
+        close_word_ends(&mut words, &quiet);
+        let spans: Vec<(u64, u64)> = words.iter().map(|w| (w.start_ms, w.end_ms)).collect();
+        assert_eq!(
+            spans,
+            [
+                (600, 940),
+                (1240, 1440),
+                (1640, 1800),
+                (1800, 2100),
+                (3000, 3280)
+            ]
+        );
+    }
 
     fn token(text: &[u8], start_ms: u64, end_ms: u64) -> TimedToken {
         TimedToken {
@@ -200,7 +257,7 @@ mod tests {
         };
         // Alignment times run late: the last word before the pause starts inside it (it moves
         // back to end where the sound stops), the first word after it a little after the
-        // sound starts again (it moves to the onset).
+        // sound starts again (it moves to the onset); a word never runs on into the next.
         let mut late = vec![
             Word::new("talk", 500, 900),
             Word::new("out.", 1_100, 1_300),
@@ -210,7 +267,7 @@ mod tests {
         snap_to_speech(&mut late, &quiet);
         assert_eq!(
             spans(&late),
-            [(500, 900), (800, 1_000), (1_800, 2_300), (2_400, 2_500)]
+            [(500, 800), (800, 1_000), (1_800, 2_300), (2_400, 2_500)]
         );
         // A word that runs on into the pause ends where the sound stops.
         let mut long = vec![Word::new("out.", 600, 1_200)];
