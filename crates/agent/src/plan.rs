@@ -1,0 +1,161 @@
+//! What understanding produces: a Plan of typed Steps, a question back, or a plain "I can't".
+//!
+//! Steps are edits as a person asks for them ("the first 3 seconds", "the music at 35%"), not
+//! yet tied to a particular timeline: applying a Plan (see `apply`) resolves each Step against
+//! the Draft and the media into `timeline` Ops. Their serde form (`{"do": "speed", …}`) is what
+//! the corpus and `cutline plan --json` show.
+
+use serde::{Deserialize, Serialize};
+use timeline::{Aspect, CaptionStyle, Fit, Position, Resolution};
+
+/// A stretch of the timeline named in words, resolved against the Draft when applied.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "span", rename_all = "snake_case")]
+pub enum Span {
+    /// All of it.
+    Whole,
+    /// From the start: "the first 3 seconds".
+    First { ms: u64 },
+    /// Up to the end: "the last 10 s".
+    Last { ms: u64 },
+    /// "from 0:10 to 0:25".
+    Between { start_ms: u64, end_ms: u64 },
+    /// "from 1:00 on".
+    From { start_ms: u64 },
+}
+
+/// Whose sound a volume change is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sound {
+    /// The clips' own sound.
+    Original,
+    /// Music and other added audio.
+    Music,
+}
+
+/// Encoder effort of an export, as people say it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quality {
+    High,
+    Medium,
+    Draft,
+}
+
+/// One edit as asked for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum Step {
+    TrimPauses {
+        min_pause_ms: u64,
+        padding_ms: u64,
+    },
+    RemoveFillers,
+    AddCaptions {
+        style: CaptionStyle,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        language: Option<String>,
+    },
+    Cut {
+        #[serde(flatten)]
+        span: Span,
+    },
+    Keep {
+        #[serde(flatten)]
+        span: Span,
+    },
+    Speed {
+        factor: f64,
+    },
+    Volume {
+        sound: Sound,
+        volume: f64,
+    },
+    NormalizeLoudness {
+        lufs: f64,
+    },
+    AddMusic {
+        /// The asset to play; `None` until the user gives an audio file.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asset: Option<String>,
+        volume: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fade_in_ms: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fade_out_ms: Option<u64>,
+    },
+    AddTitle {
+        text: String,
+        #[serde(flatten)]
+        span: Span,
+        position: Position,
+    },
+    Aspect {
+        aspect: Aspect,
+        fit: Fit,
+    },
+    Fade {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fade_in_ms: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fade_out_ms: Option<u64>,
+    },
+    Color {
+        /// −1 (black) to 1 (white), 0 unchanged.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        brightness: Option<f64>,
+        /// 1 unchanged.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contrast: Option<f64>,
+        /// 1 unchanged, 0 black and white.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        saturation: Option<f64>,
+    },
+    Export {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolution: Option<Resolution>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fps: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        quality: Option<Quality>,
+    },
+    Undo,
+    Redo,
+    Reset,
+    ShowTimeline,
+}
+
+/// The Steps of one instruction, in order, and the defaults understanding chose for vague
+/// words ("make it shorter" → trimming pauses), said back to the user.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<String>,
+}
+
+/// The language of a session and its replies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Language {
+    #[default]
+    #[serde(rename = "en")]
+    English,
+    #[serde(rename = "zh-CN")]
+    Chinese,
+}
+
+/// What an instruction meant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Understanding {
+    Plan(Plan),
+    /// Too vague to act on without guessing: a question back.
+    Question {
+        text: String,
+    },
+    /// Not understood (or not possible yet): says so and what cutline can do.
+    NotUnderstood {
+        text: String,
+    },
+}

@@ -1,0 +1,234 @@
+//! Splitting an instruction into clauses, one edit each: "trim the pauses, add captions and
+//! export" → ["trim the pauses", "add captions", "export"]; "把停顿剪掉，然后加上字幕" →
+//! ["把停顿剪掉", "加上字幕"].
+//!
+//! Quoted text (a title) is set aside first so its words never split or match anything, and
+//! phrases whose "and" is not a joint ("fade in and out", "black and white", "between 0:10
+//! and 0:25", "one and a half") are kept whole.
+
+/// An instruction with its quoted texts replaced by markers `§0§`, `§1§`, ….
+#[derive(Clone, Debug, PartialEq)]
+pub struct Masked {
+    pub text: String,
+    pub quotes: Vec<String>,
+}
+
+const QUOTE_PAIRS: &[(char, char)] = &[
+    ('\'', '\''),
+    ('"', '"'),
+    ('“', '”'),
+    ('‘', '’'),
+    ('「', '」'),
+    ('『', '』'),
+    ('《', '》'),
+];
+
+/// Sets quoted texts aside. An apostrophe inside a word ("it's") is not a quote.
+pub fn mask_quotes(text: &str) -> Masked {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut quotes = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let opening = QUOTE_PAIRS.iter().find(|(open, _)| *open == c);
+        let inside_word = c == '\''
+            && i > 0
+            && chars[i - 1].is_alphanumeric()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        if let (Some(&(_, close)), false) = (opening, inside_word) {
+            let end = (i + 1..chars.len()).find(|&j| {
+                chars[j] == close
+                    && !(close == '\''
+                        && chars.get(j + 1).is_some_and(|n| n.is_alphanumeric())
+                        && chars[j - 1].is_alphanumeric())
+            });
+            if let Some(end) = end {
+                let quoted: String = chars[i + 1..end].iter().collect();
+                out.push_str(&format!(" §{}§ ", quotes.len()));
+                quotes.push(quoted.trim().to_string());
+                i = end + 1;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    Masked { text: out, quotes }
+}
+
+/// Phrases whose "and" joins no two edits, rewritten without it.
+const KEPT_WHOLE: &[(&str, &str)] = &[
+    ("fade in and out", "fade in-and-out"),
+    ("fade in and fade out", "fade in-and-out"),
+    ("fades in and out", "fade in-and-out"),
+    ("black and white", "black-and-white"),
+    ("black & white", "black-and-white"),
+    ("in and out", "in-and-out"),
+];
+
+/// The clauses of a (masked, lower-cased) instruction.
+pub fn split(text: &str) -> Vec<String> {
+    let mut text = format!(" {} ", text);
+    for (phrase, whole) in KEPT_WHOLE {
+        text = text.replace(phrase, whole);
+    }
+    let text = between_to_from(&text);
+    let mut clauses = vec![text];
+    for separator in [
+        "，",
+        ",",
+        "；",
+        ";",
+        "。",
+        "、",
+        "！",
+        "!",
+        "?",
+        "？",
+        " and then ",
+        " then ",
+        " and also ",
+        " also ",
+        " and ",
+        " plus ",
+        " & ",
+        "然后",
+        "并且",
+        "接着",
+        "之后",
+        "同时",
+        "再把",
+        "再",
+    ] {
+        clauses = clauses
+            .iter()
+            .flat_map(|c| c.split(separator).map(str::to_string).collect::<Vec<_>>())
+            .collect();
+    }
+    // "和" joins two edits only before a stretch of time ("剪掉前5秒和最后3秒"); elsewhere it
+    // joins two things of one edit ("嗯和呃").
+    clauses = clauses.iter().flat_map(|c| split_chinese_and(c)).collect();
+    // A sentence-ending period ("…9:16. Then") splits too; a decimal point does not.
+    clauses = clauses.iter().flat_map(|c| split_sentences(c)).collect();
+    clauses
+        .into_iter()
+        .map(|c| {
+            c.trim()
+                .trim_start_matches("并")
+                .trim_start_matches("和")
+                .trim()
+                .to_string()
+        })
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+fn split_chinese_and(text: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut rest = text;
+    while let Some(at) = rest.find('和') {
+        let after = &rest[at + '和'.len_utf8()..];
+        let before_span = ["最后", "前", "从", "后"]
+            .iter()
+            .any(|w| after.starts_with(w))
+            || after.starts_with(|c: char| c.is_ascii_digit());
+        let current = parts.last_mut().expect("one part");
+        current.push_str(&rest[..at]);
+        if before_span {
+            parts.push(String::new());
+        } else {
+            current.push('和');
+        }
+        rest = after;
+    }
+    parts.last_mut().expect("one part").push_str(rest);
+    parts
+}
+
+fn split_sentences(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let decimal = i > 0
+            && chars[i - 1].is_ascii_digit()
+            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+        if c == '.' && !decimal {
+            parts.push(std::mem::take(&mut current));
+        } else {
+            current.push(c);
+        }
+    }
+    parts.push(current);
+    parts
+}
+
+/// "between 0:10 and 0:25" → "from 0:10 to 0:25", so the "and" does not split it.
+fn between_to_from(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let starts_with_digit = |w: &str| w.chars().next().is_some_and(|c| c.is_ascii_digit());
+        if words[i] == "between" {
+            if let Some(and_at) = (i + 1..words.len().min(i + 5)).find(|&j| words[j] == "and") {
+                if words.get(and_at + 1).is_some_and(|w| starts_with_digit(w))
+                    && words[i + 1..and_at].iter().any(|w| starts_with_digit(w))
+                {
+                    out.push("from".into());
+                    out.extend(words[i + 1..and_at].iter().map(|w| w.to_string()));
+                    out.push("to".into());
+                    i = and_at + 1;
+                    continue;
+                }
+            }
+        }
+        out.push(words[i].to_string());
+        i += 1;
+    }
+    out.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_are_set_aside_and_apostrophes_are_not_quotes() {
+        let masked = mask_quotes("add the title 'Rock and Roll' and it's done, “城市之梦”");
+        assert_eq!(masked.quotes, ["Rock and Roll", "城市之梦"]);
+        assert!(masked.text.contains("it's done"));
+        assert!(!masked.text.contains("Roll"));
+    }
+
+    #[test]
+    fn compound_instructions_split_into_clauses() {
+        assert_eq!(
+            split("trim the pauses, add lo-fi music at 35%, make it 9:16 and add the title §0§ for the first 3 seconds"),
+            [
+                "trim the pauses",
+                "add lo-fi music at 35%",
+                "make it 9:16",
+                "add the title §0§ for the first 3 seconds"
+            ]
+        );
+        assert_eq!(
+            split("把停顿剪掉，加上字幕，然后导出1080p"),
+            ["把停顿剪掉", "加上字幕", "导出1080p"]
+        );
+        assert_eq!(
+            split("fade in and out then speed up 1.5x"),
+            ["fade in-and-out", "speed up 1.5x"]
+        );
+        assert_eq!(
+            split("cut between 0:10 and 0:25"),
+            ["cut from 0:10 to 0:25"]
+        );
+        assert_eq!(
+            split("make it black and white."),
+            ["make it black-and-white"]
+        );
+        assert_eq!(split("speed 1.5x. then mute"), ["speed 1.5x", "mute"]);
+    }
+}

@@ -1,0 +1,971 @@
+//! One clause → the Step it asks for, in English or Chinese. Pure.
+//!
+//! Each matcher looks for the words of one kind of edit and reads its numbers with
+//! [`numbers`](super::numbers). The clause arrives lower-cased, with number words as digits
+//! and quoted text as markers `§N§`. Matchers are tried in a fixed order: the more specific
+//! first (a title before a cut, "the music at 20%" before a plain volume).
+
+use timeline::{Aspect, CaptionStyle, Fit, Position, Resolution};
+
+use super::numbers::{duration_ms, durations_ms, factor, first_number, numbers, percentage};
+use crate::plan::{Quality, Sound, Span, Step};
+
+/// The defaults a plain "trim the pauses" uses (the same as the command line's).
+pub const DEFAULT_MIN_PAUSE_MS: u64 = 500;
+pub const DEFAULT_PADDING_MS: u64 = 150;
+/// A title without a time lasts this long from the start.
+pub const DEFAULT_TITLE_MS: u64 = 3_000;
+pub const DEFAULT_MUSIC_VOLUME: f64 = 0.3;
+pub const DEFAULT_FADE_MS: u64 = 1_000;
+pub const SOCIAL_LUFS: f64 = -14.0;
+
+/// What a clause asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Meaning {
+    Steps(Vec<Step>),
+    /// A vague ask with the default it gets, said back ("make it shorter" → trim pauses).
+    Assumed {
+        steps: Vec<Step>,
+        assumption: &'static str,
+    },
+    /// Too vague to guess: the question to ask.
+    Question(&'static str),
+    /// Understood but not possible yet: what cannot be done.
+    NotYet(&'static str),
+    /// Words that ask for nothing ("please", "thanks").
+    Nothing,
+    Unknown,
+}
+
+/// What a clause may refer to.
+#[derive(Clone, Debug, Default)]
+pub struct Referents {
+    /// Quoted texts of the instruction, by marker number.
+    pub quotes: Vec<String>,
+    /// The first audio asset given with the instruction ("the music").
+    pub music: Option<String>,
+}
+
+fn has(clause: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| clause.contains(w))
+}
+
+/// A ratio like "1:1" standing alone, not part of a time ("1:10").
+fn has_ratio(clause: &str, ratio: &str) -> bool {
+    clause.match_indices(ratio).any(|(at, _)| {
+        let before = clause[..at].chars().next_back();
+        let after = clause[at + ratio.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit() || c == ':')
+            && !after.is_some_and(|c| c.is_ascii_digit() || c == ':')
+    })
+}
+
+/// Whole-word match for short English words ("cut" but not "shortcut").
+fn has_word(clause: &str, words: &[&str]) -> bool {
+    clause
+        .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
+        .any(|token| words.contains(&token))
+}
+
+pub fn meaning(clause: &str, refs: &Referents) -> Meaning {
+    let matchers: &[fn(&str, &Referents) -> Option<Meaning>] = &[
+        history,
+        show_timeline,
+        not_yet,
+        title,
+        captions,
+        music,
+        fillers,
+        pauses,
+        loudness,
+        volume,
+        speed,
+        aspect,
+        fade,
+        color,
+        cut_or_keep,
+        export,
+        vague,
+        courtesy,
+    ];
+    matchers
+        .iter()
+        .find_map(|matcher| matcher(clause, refs))
+        .unwrap_or(Meaning::Unknown)
+}
+
+fn one(step: Step) -> Option<Meaning> {
+    Some(Meaning::Steps(vec![step]))
+}
+
+fn history(clause: &str, _: &Referents) -> Option<Meaning> {
+    let step = if has(clause, &["redo", "重做", "恢复刚才", "还原撤销"]) {
+        Step::Redo
+    } else if has_word(clause, &["undo"])
+        || has(
+            clause,
+            &[
+                "undo that",
+                "take that back",
+                "go back",
+                "撤销",
+                "撤回",
+                "取消上一步",
+                "回退",
+            ],
+        )
+    {
+        Step::Undo
+    } else if has(
+        clause,
+        &[
+            "start over",
+            "reset",
+            "from scratch",
+            "重新开始",
+            "重置",
+            "全部还原",
+            "恢复原样",
+        ],
+    ) {
+        Step::Reset
+    } else {
+        return None;
+    };
+    one(step)
+}
+
+fn show_timeline(clause: &str, _: &Referents) -> Option<Meaning> {
+    let asks = has(
+        clause,
+        &[
+            "on the timeline",
+            "show the timeline",
+            "show tracks",
+            "show the tracks",
+            "what have we got",
+            "what do we have",
+            "status",
+            "时间线上",
+            "时间线",
+            "显示轨道",
+            "轨道",
+            "状态",
+            "现在有什么",
+        ],
+    );
+    asks.then_some(Meaning::Steps(vec![Step::ShowTimeline]))
+}
+
+/// Edits people ask for that cutline cannot make yet: said plainly, never guessed at.
+fn not_yet(clause: &str, _: &Referents) -> Option<Meaning> {
+    let what = if has(
+        clause,
+        &[
+            "crossfade",
+            "cross-fade",
+            "cross fade",
+            "dissolve",
+            "转场",
+            "交叉淡化",
+        ],
+    ) {
+        "crossfades between clips"
+    } else if has_word(clause, &["split"]) || has(clause, &["分割", "拆分", "切成两段"]) {
+        "splitting clips"
+    } else if has(
+        clause,
+        &["logo", "watermark", "overlay", "水印", "叠加", "贴图"],
+    ) {
+        "image or logo overlays"
+    } else if has_word(clause, &["move", "reorder", "swap"]) || has(clause, &["移动", "调换"]) {
+        "moving clips"
+    } else if has(
+        clause,
+        &[
+            "delete the second clip",
+            "delete clip",
+            "remove the second clip",
+            "remove clip",
+            "删除第二段",
+            "删除片段",
+        ],
+    ) {
+        "deleting single clips"
+    } else {
+        return None;
+    };
+    Some(Meaning::NotYet(what))
+}
+
+/// The text of a title: the first quoted text, else the words after "title"/"标题".
+fn title_text(clause: &str, refs: &Referents) -> Option<String> {
+    if let Some(start) = clause.find('§') {
+        let rest = &clause[start + '§'.len_utf8()..];
+        let end = rest.find('§')?;
+        let index: usize = rest[..end].parse().ok()?;
+        return refs.quotes.get(index).cloned();
+    }
+    None
+}
+
+fn title(clause: &str, refs: &Referents) -> Option<Meaning> {
+    let asks = has(
+        clause,
+        &[
+            "title",
+            "text",
+            "heading",
+            "caption saying",
+            "标题",
+            "文字",
+            "字样",
+        ],
+    );
+    if !asks || has(clause, &["captions", "subtitles", "字幕"]) {
+        return None;
+    }
+    let Some(text) = title_text(clause, refs) else {
+        return Some(Meaning::Question(
+            "What should the title say? Put it in quotes, e.g. add the title 'Urban Dreams'.",
+        ));
+    };
+    let position = if has(clause, &["top", "顶部", "上方", "上面"]) {
+        Position::Top
+    } else if has(clause, &["bottom", "底部", "下方", "下面"]) {
+        Position::Bottom
+    } else {
+        Position::Center
+    };
+    let span = span_of(clause).unwrap_or(Span::First {
+        ms: DEFAULT_TITLE_MS,
+    });
+    one(Step::AddTitle {
+        text,
+        span,
+        position,
+    })
+}
+
+/// The stretch of time a clause names, if any.
+pub fn span_of(clause: &str) -> Option<Span> {
+    let times = durations_ms(clause);
+    let first_words = [
+        "first",
+        "opening",
+        "beginning",
+        "start",
+        "前",
+        "开头",
+        "开始",
+    ];
+    let last_words = [
+        "last", "final", "ending", "the end", "最后", "末尾", "结尾", "后",
+    ];
+    if has(
+        clause,
+        &[
+            "whole",
+            "entire",
+            "throughout",
+            "all the way",
+            "全程",
+            "整个",
+        ],
+    ) {
+        return Some(Span::Whole);
+    }
+    if times.len() >= 2 && has(clause, &["from", "to", "-", "–", "从", "到", "至"]) {
+        let (start_ms, end_ms) = (times[0], times[1]);
+        return (end_ms > start_ms).then_some(Span::Between { start_ms, end_ms });
+    }
+    let last = has(clause, &last_words);
+    let first = has(clause, &first_words);
+    let from = has(
+        clause,
+        &[
+            "from",
+            "从",
+            "starting at",
+            "onwards",
+            "after",
+            "之后",
+            "以后",
+        ],
+    );
+    match times.first() {
+        Some(&ms) if last && !has(clause, &["前"]) => Some(Span::Last { ms }),
+        Some(&ms) if first => Some(Span::First { ms }),
+        Some(&ms) if from && !has(clause, &["for "]) => Some(Span::From { start_ms: ms }),
+        Some(&ms) => Some(Span::First { ms }),
+        None if last => Some(Span::Last {
+            ms: DEFAULT_TITLE_MS,
+        }),
+        None if first => Some(Span::First {
+            ms: DEFAULT_TITLE_MS,
+        }),
+        None => None,
+    }
+}
+
+fn captions(clause: &str, _: &Referents) -> Option<Meaning> {
+    if !has(clause, &["caption", "subtitle", "subs", "字幕"]) {
+        return None;
+    }
+    let style = if has(clause, &["karaoke", "卡拉ok", "逐字", "高亮"]) {
+        CaptionStyle::Karaoke
+    } else if has(clause, &["bold", "big", "large", "粗体", "大字", "醒目"]) {
+        CaptionStyle::Bold
+    } else {
+        CaptionStyle::Clean
+    };
+    let language = if has(clause, &["chinese", "mandarin", "中文", "汉语", "普通话"]) {
+        Some("zh".to_string())
+    } else if has(clause, &["english", "英文", "英语"]) {
+        Some("en".to_string())
+    } else {
+        None
+    };
+    one(Step::AddCaptions { style, language })
+}
+
+fn fillers(clause: &str, _: &Referents) -> Option<Meaning> {
+    let asks = has(
+        clause,
+        &[
+            "filler",
+            " um",
+            "um ",
+            "uh",
+            "erm",
+            "ums",
+            "语气词",
+            "口头禅",
+            "嗯",
+            "呃",
+            "那个那个",
+        ],
+    ) || has_word(clause, &["um", "ums", "uhs"]);
+    asks.then_some(Meaning::Steps(vec![Step::RemoveFillers]))
+}
+
+fn pauses(clause: &str, _: &Referents) -> Option<Meaning> {
+    let asks = has(
+        clause,
+        &[
+            "pause",
+            "silence",
+            "silent",
+            "dead air",
+            "gaps",
+            "quiet parts",
+            "停顿",
+            "静音部分",
+            "空白",
+            "沉默",
+            "无声",
+            "气口",
+        ],
+    );
+    if !asks {
+        return None;
+    }
+    let times = durations_ms(clause);
+    let min_pause_ms = if has(
+        clause,
+        &[
+            "longer than",
+            "over",
+            "more than",
+            "at least",
+            "超过",
+            "以上",
+            "长于",
+        ],
+    ) {
+        times.first().copied().unwrap_or(DEFAULT_MIN_PAUSE_MS)
+    } else {
+        DEFAULT_MIN_PAUSE_MS
+    };
+    let padding_ms = if has(clause, &["padding", "keep", "leave", "留", "保留"]) {
+        times
+            .last()
+            .copied()
+            .filter(|_| times.len() >= 2 || !has(clause, &["longer than", "over", "超过"]))
+            .unwrap_or(DEFAULT_PADDING_MS)
+    } else {
+        DEFAULT_PADDING_MS
+    };
+    one(Step::TrimPauses {
+        min_pause_ms,
+        padding_ms,
+    })
+}
+
+fn music(clause: &str, refs: &Referents) -> Option<Meaning> {
+    let about_music = has(
+        clause,
+        &[
+            "music",
+            "song",
+            "soundtrack",
+            "backing track",
+            "bgm",
+            "lo-fi",
+            "lofi",
+            "音乐",
+            "配乐",
+            "歌曲",
+        ],
+    );
+    if !about_music {
+        return None;
+    }
+    let adds = has(
+        clause,
+        &[
+            "add", "put", "use", "play", "with", "加", "添加", "配上", "放", "用",
+        ],
+    );
+    let level = percentage(clause)
+        .or_else(|| has(clause, &["half volume", "half", "一半", "减半"]).then_some(0.5));
+    if adds
+        && !has(
+            clause,
+            &[
+                "lower",
+                "turn down",
+                "quieter",
+                "louder",
+                "降低",
+                "调低",
+                "调高",
+            ],
+        )
+    {
+        let fade_in_ms =
+            has(clause, &["fade in", "fade-in", "in-and-out", "淡入"]).then(|| fade_length(clause));
+        let fade_out_ms = has(clause, &["fade out", "fade-out", "in-and-out", "淡出"])
+            .then(|| fade_length(clause));
+        return one(Step::AddMusic {
+            asset: refs.music.clone(),
+            volume: level.unwrap_or(DEFAULT_MUSIC_VOLUME),
+            fade_in_ms,
+            fade_out_ms,
+        });
+    }
+    let volume = if has(clause, &["mute", "silence", "off", "静音", "关掉"]) {
+        Some(0.0)
+    } else if let Some(level) = level {
+        Some(level)
+    } else if has(
+        clause,
+        &[
+            "lower",
+            "quieter",
+            "turn down",
+            "softer",
+            "降低",
+            "调低",
+            "小一点",
+            "小声",
+        ],
+    ) {
+        Some(0.5)
+    } else if has(
+        clause,
+        &["louder", "turn up", "raise", "调高", "大一点", "大声"],
+    ) {
+        Some(1.5)
+    } else {
+        None
+    }?;
+    one(Step::Volume {
+        sound: Sound::Music,
+        volume,
+    })
+}
+
+fn fade_length(clause: &str) -> u64 {
+    duration_ms(clause).unwrap_or(DEFAULT_FADE_MS)
+}
+
+fn loudness(clause: &str, _: &Referents) -> Option<Meaning> {
+    let asks = has(
+        clause,
+        &[
+            "normalize",
+            "normalise",
+            "loudness",
+            "lufs",
+            "even out the volume",
+            "consistent volume",
+            "响度",
+            "标准化",
+            "统一音量",
+            "音量均衡",
+        ],
+    );
+    if !asks {
+        return None;
+    }
+    let lufs = if clause.contains("lufs") {
+        first_number(clause)
+            .map(|n| -n.abs())
+            .unwrap_or(SOCIAL_LUFS)
+    } else {
+        SOCIAL_LUFS
+    };
+    one(Step::NormalizeLoudness { lufs })
+}
+
+fn volume(clause: &str, _: &Referents) -> Option<Meaning> {
+    if has_word(clause, &["mute", "muted", "unmute"])
+        || has(
+            clause,
+            &[
+                "静音",
+                "去掉原声",
+                "关掉声音",
+                "no sound",
+                "without sound",
+                "remove the audio",
+                "remove the sound",
+            ],
+        )
+    {
+        let volume = if has_word(clause, &["unmute"]) {
+            1.0
+        } else {
+            0.0
+        };
+        return one(Step::Volume {
+            sound: Sound::Original,
+            volume,
+        });
+    }
+    if !has(
+        clause,
+        &[
+            "volume", "louder", "quieter", "audio", "sound", "音量", "声音", "大声", "小声",
+        ],
+    ) {
+        return None;
+    }
+    let volume = if let Some(level) = percentage(clause) {
+        level
+    } else if has(clause, &["half", "一半", "减半"]) {
+        0.5
+    } else if has(clause, &["double", "twice", "加倍", "翻倍"]) {
+        2.0
+    } else if has(
+        clause,
+        &[
+            "louder",
+            "turn up",
+            "raise",
+            "increase",
+            "boost",
+            "大一点",
+            "大声",
+            "调高",
+            "提高",
+        ],
+    ) || has_word(clause, &["up"])
+    {
+        1.5
+    } else if has(
+        clause,
+        &[
+            "quieter",
+            "turn down",
+            "lower",
+            "decrease",
+            "reduce",
+            "小一点",
+            "小声",
+            "调低",
+            "降低",
+        ],
+    ) || has_word(clause, &["down"])
+    {
+        0.7
+    } else {
+        return None;
+    };
+    one(Step::Volume {
+        sound: Sound::Original,
+        volume,
+    })
+}
+
+fn speed(clause: &str, _: &Referents) -> Option<Meaning> {
+    let asks = has(
+        clause,
+        &[
+            "speed",
+            "faster",
+            "slower",
+            "slow down",
+            "slow it",
+            "slow motion",
+            "slow-mo",
+            "timelapse",
+            "倍速",
+            "加速",
+            "减速",
+            "放慢",
+            "慢放",
+            "快放",
+            "快一点",
+            "慢一点",
+            "速度",
+        ],
+    ) || (factor(clause).is_some() && !has(clause, &["music", "音乐"]));
+    if !asks {
+        return None;
+    }
+    let slower = has(clause, &["slow", "放慢", "减速", "慢"]);
+    let faster = has(clause, &["faster", "speed up", "speed it up", "加快", "快"]);
+    let value = factor(clause).or_else(|| {
+        percentage(clause).map(|p| {
+            if faster {
+                1.0 + p
+            } else if slower && has(clause, &[" by "]) {
+                1.0 - p
+            } else {
+                p
+            }
+        })
+    });
+    let factor = match value {
+        Some(f) if slower && f > 1.0 => 1.0 / f,
+        Some(f) => f,
+        None if has(clause, &["half speed", "half", "一半"]) => 0.5,
+        None if has(clause, &["double speed", "twice", "double"]) => 2.0,
+        None if has(clause, &["slow motion", "slow-mo", "慢动作"]) => 0.5,
+        None if slower => 0.75,
+        None => {
+            return Some(Meaning::Assumed {
+                steps: vec![Step::Speed { factor: 1.25 }],
+                assumption: "sped up 1.25× (say a number, like 1.5x, for another speed)",
+            })
+        }
+    };
+    one(Step::Speed { factor })
+}
+
+fn aspect(clause: &str, _: &Referents) -> Option<Meaning> {
+    let aspect = if has_ratio(clause, "9:16")
+        || has(
+            clause,
+            &[
+                "vertical",
+                "portrait",
+                "tiktok",
+                "reels",
+                "shorts",
+                "stories",
+                "story",
+                "竖屏",
+                "竖版",
+                "抖音",
+                "快手",
+                "视频号",
+            ],
+        ) {
+        Aspect::Portrait9x16
+    } else if has_ratio(clause, "4:5")
+        || has(clause, &["小红书", "instagram feed", "instagram portrait"])
+    {
+        Aspect::Portrait4x5
+    } else if has_ratio(clause, "1:1")
+        || has(
+            clause,
+            &["square", "instagram post", "instagram", "方形", "正方形"],
+        )
+    {
+        Aspect::Square1x1
+    } else if has_ratio(clause, "16:9")
+        || has(
+            clause,
+            &[
+                "landscape",
+                "horizontal",
+                "widescreen",
+                "youtube",
+                "横屏",
+                "横版",
+                "b站",
+                "宽屏",
+            ],
+        )
+    {
+        Aspect::Landscape16x9
+    } else {
+        return None;
+    };
+    let fit = fit_of(clause).unwrap_or(Fit::Crop);
+    one(Step::Aspect { aspect, fit })
+}
+
+/// How the clause says a frame of another shape is filled, if it does.
+pub fn fit_of(clause: &str) -> Option<Fit> {
+    if has(clause, &["blur", "模糊"]) {
+        Some(Fit::Blur)
+    } else if has(
+        clause,
+        &[
+            "bars",
+            "pad",
+            "letterbox",
+            "fit inside",
+            "黑边",
+            "留边",
+            "不裁剪",
+        ],
+    ) {
+        Some(Fit::Pad)
+    } else if has(clause, &["crop", "fill the frame", "裁剪", "铺满"]) {
+        Some(Fit::Crop)
+    } else {
+        None
+    }
+}
+
+fn fade(clause: &str, _: &Referents) -> Option<Meaning> {
+    let both = has(clause, &["in-and-out", "渐入渐出", "淡入淡出"]);
+    let fade_in = both
+        || has(
+            clause,
+            &["fade in", "fade-in", "fade from black", "淡入", "渐入"],
+        );
+    let fade_out = both
+        || has(
+            clause,
+            &[
+                "fade out",
+                "fade-out",
+                "fade to black",
+                "fades out",
+                "淡出",
+                "渐出",
+            ],
+        );
+    if !fade_in && !fade_out {
+        return None;
+    }
+    let ms = fade_length(clause);
+    one(Step::Fade {
+        fade_in_ms: fade_in.then_some(ms),
+        fade_out_ms: fade_out.then_some(ms),
+    })
+}
+
+fn color(clause: &str, _: &Referents) -> Option<Meaning> {
+    let amount = percentage(clause).unwrap_or(0.2);
+    let less = has(
+        clause,
+        &[
+            "less", "lower", "reduce", "decrease", "darker", "降低", "减少", "暗",
+        ],
+    );
+    let signed = if less { -amount } else { amount };
+    if has(
+        clause,
+        &[
+            "black-and-white",
+            "grayscale",
+            "greyscale",
+            "monochrome",
+            "黑白",
+        ],
+    ) {
+        return one(Step::Color {
+            brightness: None,
+            contrast: None,
+            saturation: Some(0.0),
+        });
+    }
+    if has(clause, &["bright", "darker", "dark", "亮", "暗"]) && !has(clause, &["contrast", "对比"])
+    {
+        return one(Step::Color {
+            brightness: Some(signed.clamp(-1.0, 1.0)),
+            contrast: None,
+            saturation: None,
+        });
+    }
+    if has(clause, &["contrast", "对比度", "对比"]) {
+        return one(Step::Color {
+            brightness: None,
+            contrast: Some((1.0 + signed).max(0.0)),
+            saturation: None,
+        });
+    }
+    if has(
+        clause,
+        &["saturat", "vivid", "colorful", "colourful", "饱和", "鲜艳"],
+    ) {
+        return one(Step::Color {
+            brightness: None,
+            contrast: None,
+            saturation: Some((1.0 + signed).max(0.0)),
+        });
+    }
+    None
+}
+
+fn cut_or_keep(clause: &str, _: &Referents) -> Option<Meaning> {
+    let keep = has(
+        clause,
+        &[
+            "keep only",
+            "only keep",
+            "keep just",
+            "keep",
+            "只保留",
+            "保留",
+            "只要",
+        ],
+    );
+    let cut = has_word(
+        clause,
+        &[
+            "cut", "remove", "delete", "drop", "trim", "chop", "lose", "skip",
+        ],
+    ) || has(
+        clause,
+        &["剪掉", "删掉", "去掉", "删除", "剪去", "裁掉", "不要"],
+    );
+    if !keep && !cut {
+        return None;
+    }
+    let span = span_of(clause)?;
+    // "trim 2 s off the end" names the end without "last".
+    let span = match span {
+        Span::First { ms }
+            if has(clause, &["end", "结尾", "末尾"]) && !has(clause, &["first", "前"]) =>
+        {
+            Span::Last { ms }
+        }
+        other => other,
+    };
+    let step = if keep && !has(clause, &["剪掉", "删掉", "去掉"]) {
+        Step::Keep { span }
+    } else {
+        Step::Cut { span }
+    };
+    one(step)
+}
+
+fn export(clause: &str, _: &Referents) -> Option<Meaning> {
+    let resolution = if has(clause, &["1080", "full hd", "fhd"]) {
+        Some(Resolution::P1080)
+    } else if has(clause, &["720"]) {
+        Some(Resolution::P720)
+    } else if has(clause, &["480"]) {
+        Some(Resolution::P480)
+    } else {
+        None
+    };
+    let fps = if has(clause, &["fps", "frames per second", "帧"]) {
+        numbers(clause)
+            .into_iter()
+            .find(|n| (1.0..=120.0).contains(n))
+    } else {
+        None
+    };
+    let quality = if has(
+        clause,
+        &["high quality", "best quality", "高画质", "高清", "高质量"],
+    ) {
+        Some(Quality::High)
+    } else if has(clause, &["draft", "preview", "quick", "草稿", "预览"]) {
+        Some(Quality::Draft)
+    } else if has(clause, &["medium quality", "中等画质"]) {
+        Some(Quality::Medium)
+    } else {
+        None
+    };
+    let asks = has(
+        clause,
+        &[
+            "export", "render", "download", "mp4", "save", "导出", "输出", "渲染", "下载", "保存",
+        ],
+    );
+    if resolution.is_none() && fps.is_none() && quality.is_none() && !asks {
+        return None;
+    }
+    one(Step::Export {
+        resolution,
+        fps,
+        quality,
+    })
+}
+
+fn vague(clause: &str, _: &Referents) -> Option<Meaning> {
+    if has(
+        clause,
+        &[
+            "shorter",
+            "tighter",
+            "more concise",
+            "短一点",
+            "短一些",
+            "精简",
+            "紧凑",
+        ],
+    ) {
+        return Some(Meaning::Assumed {
+            steps: vec![Step::TrimPauses {
+                min_pause_ms: DEFAULT_MIN_PAUSE_MS,
+                padding_ms: DEFAULT_PADDING_MS,
+            }],
+            assumption: "made it shorter by cutting the pauses (say a range, like cut 0:10 to 0:25, to cut more)",
+        });
+    }
+    if has(
+        clause,
+        &[
+            "better",
+            "nicer",
+            "improve",
+            "polish",
+            "professional",
+            "好看",
+            "更好",
+            "优化",
+            "美化",
+        ],
+    ) {
+        return Some(Meaning::Question(
+            "What should change? For example: trim the pauses, add captions, add music, make it 9:16, or fade in and out.",
+        ));
+    }
+    None
+}
+
+fn courtesy(clause: &str, _: &Referents) -> Option<Meaning> {
+    let words = [
+        "please",
+        "thanks",
+        "thank you",
+        "ok",
+        "okay",
+        "hi",
+        "hello",
+        "请",
+        "谢谢",
+        "麻烦",
+        "好的",
+        "你好",
+        "帮我",
+    ];
+    let stripped = words
+        .iter()
+        .fold(clause.to_string(), |text, word| text.replace(word, ""));
+    stripped
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .is_empty()
+        .then_some(Meaning::Nothing)
+}

@@ -1,0 +1,30 @@
+//! The one door to understanding: [`Understand`], implemented by the deterministic
+//! [`RulePlanner`](crate::rules::RulePlanner) (offline, English and Chinese) and, later, by an
+//! LLM planner whose answers are checked into the same typed Steps.
+
+use crate::plan::{Language, Understanding};
+
+/// What an instruction is understood against.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// The session's language; `None` takes the instruction's own.
+    pub language: Option<Language>,
+    /// The audio asset given with the instruction, which "the music" means.
+    pub music: Option<String>,
+}
+
+pub trait Understand {
+    fn understand(&self, instruction: &str, context: &Context) -> Understanding;
+}
+
+/// Chinese when the instruction holds Chinese characters, else English.
+pub fn language_of(instruction: &str) -> Language {
+    let chinese = instruction
+        .chars()
+        .any(|c| matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF));
+    if chinese {
+        Language::Chinese
+    } else {
+        Language::English
+    }
+}
