@@ -55,8 +55,28 @@ pub struct DraftMeta {
     /// Fade to black (and silence) at the end of the output.
     #[serde(rename = "fade_out", default, skip_serializing_if = "is_default")]
     pub fade_out_ms: u64,
+    /// Integrated loudness the output's sound is normalised to (EBU R128, LUFS).
+    #[serde(rename = "loudness", default, skip_serializing_if = "Option::is_none")]
+    pub loudness_lufs: Option<f64>,
+    /// Brightness, contrast and saturation of the picture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<ColorAdjust>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+/// Picture adjustments; every field is optional and absent means unchanged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ColorAdjust {
+    /// −1 (black) to 1 (white), 0 unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brightness: Option<f64>,
+    /// 0 to 3, 1 unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contrast: Option<f64>,
+    /// 0 (black and white) to 3, 1 unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saturation: Option<f64>,
 }
 
 fn default_fps() -> f64 {
@@ -76,6 +96,8 @@ impl Default for DraftMeta {
             fit: Fit::default(),
             fade_in_ms: 0,
             fade_out_ms: 0,
+            loudness_lufs: None,
+            color: None,
             extra: BTreeMap::new(),
         }
     }
@@ -195,6 +217,10 @@ pub struct SegmentMeta {
     /// How a caption looks (captions only; titles have their own style).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<CaptionStyle>,
+    /// An audio segment that repeats its source to fill its length (music shorter than the
+    /// video).
+    #[serde(rename = "loop", default, skip_serializing_if = "Option::is_none")]
+    pub loop_source: Option<bool>,
     /// When each word of a caption is spoken, for the karaoke style.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub words: Option<Vec<TimedWord>>,

@@ -1,7 +1,7 @@
 //! The cutline timeline: what an edit *is*, with no way to do I/O.
 //!
 //! Everything that decides what the output will contain lives here as plain data and pure
-//! functions, so it can be tested with tables, replayed, and (later) undone:
+//! functions, so it can be tested with tables, replayed and undone:
 //!
 //! - [`draft`]: the Draft (tracks of segments) in full Rust names, with the compact wire
 //!   names of the protocol (`t`, `tt`, `sg`, `d`, `m`) applied by serde.
@@ -11,6 +11,7 @@
 //! - [`canvas`]: output shapes (aspect presets, resolutions, fit modes) as typed values.
 //! - [`analysis`]: analysis results the edits consume (the silence map of an asset).
 //! - [`ops`]: one typed edit each (`Op`), applied by `apply(&Draft, &Op, &EditContext)`.
+//! - [`history`]: every state of a Draft, for exact undo, redo and reset.
 //! - [`subtitles`]: caption segments as SRT/WebVTT cues (and a strict SRT reader).
 //! - [`time`]: integer-millisecond ranges and the clock format users read ("2:14").
 //!
@@ -19,6 +20,7 @@
 pub mod analysis;
 pub mod canvas;
 pub mod draft;
+pub mod history;
 pub mod ops;
 pub mod subtitles;
 pub mod time;
@@ -30,6 +32,7 @@ pub use canvas::{Aspect, Fit, Resolution};
 pub use draft::{
     CaptionStyle, Draft, DraftMeta, Position, Segment, SegmentMeta, TimedWord, Track, TrackKind,
 };
+pub use history::History;
 pub use ops::{apply, Applied, EditContext, EditError, Effect, Op, SourceCaption, SourceWord};
 pub use time::{format_clock, TimeRange};
 pub use validate::{validate, DraftError};

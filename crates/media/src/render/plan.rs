@@ -190,6 +190,7 @@ pub fn plan(
     }
     let mut planner = Planner::new(draft, sources, settings, &paths.work_dir)?;
     let (video, audio) = planner.main_track()?;
+    let video = planner.color(video);
     let video = planner.texts(video)?;
     let audio = planner.mix_audio_tracks(audio)?;
     let (video, audio) = planner.finish(video, audio);
@@ -561,6 +562,24 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Brightness, contrast and saturation of the picture (before any text is drawn on it).
+    fn color(&mut self, video: Pad) -> Pad {
+        let Some(adjust) = self.draft.meta.color else {
+            return video;
+        };
+        let mut eq = Filter::new("eq");
+        if let Some(brightness) = adjust.brightness {
+            eq = eq.opt("brightness", format!("{brightness:.3}"));
+        }
+        if let Some(contrast) = adjust.contrast {
+            eq = eq.opt("contrast", format!("{contrast:.3}"));
+        }
+        if let Some(saturation) = adjust.saturation {
+            eq = eq.opt("saturation", format!("{saturation:.3}"));
+        }
+        self.graph.then(&video, vec![eq], "color")
+    }
+
     /// Burns every text segment into the picture: titles with drawtext, captions with one
     /// libass pass (see [`captions`](super::captions)).
     fn texts(&mut self, video: Pad) -> Result<Pad, MediaError> {
@@ -663,6 +682,11 @@ impl<'a> Planner<'a> {
             let tap = self.tap(index, Stream::Audio);
             let duration = segment.duration_ms;
             let mut filters = segment_sound(segment);
+            if segment.meta.loop_source == Some(true) {
+                // Repeat the whole source (aloop keeps what it has read when the input ends).
+                filters.push(Filter::new("aloop").opt("loop", -1).opt("size", i32::MAX));
+                filters.push(Filter::new("asetpts").opt("expr", "N/SR/TB"));
+            }
             filters.push(Filter::new("atrim").opt("end", seconds(duration)));
             if let Some(ms) = segment.meta.fade_in_ms.filter(|ms| *ms > 0) {
                 filters.push(
@@ -735,6 +759,15 @@ impl<'a> Planner<'a> {
         }
         video_filters.push(Filter::new("trim").opt("end", seconds(duration)));
         video_filters.push(Filter::new("format").opt("pix_fmts", "yuv420p"));
+        if let Some(lufs) = meta.loudness_lufs {
+            // Single-pass EBU R128 normalisation, true peak kept under −1.5 dBTP.
+            audio_filters.push(
+                Filter::new("loudnorm")
+                    .opt("i", format!("{lufs:.1}"))
+                    .opt("tp", "-1.5")
+                    .opt("lra", "11"),
+            );
+        }
         audio_filters.extend(to_output_audio());
         audio_filters.push(Filter::new("apad").opt("whole_dur", seconds(duration)));
         audio_filters.push(Filter::new("atrim").opt("end", seconds(duration)));

@@ -10,6 +10,7 @@
 //! ([`retime`]), so a title stays over the picture it was put on and music stays continuous.
 
 mod captions;
+mod layers;
 mod retime;
 mod settings;
 mod speed;
@@ -22,7 +23,7 @@ use thiserror::Error;
 
 use crate::analysis::SilenceMap;
 use crate::canvas::Fit;
-use crate::draft::{CaptionStyle, Draft};
+use crate::draft::{CaptionStyle, Draft, Position};
 use crate::time::TimeRange;
 use crate::validate::{validate, DraftError};
 
@@ -66,6 +67,38 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         style: Option<CaptionStyle>,
     },
+    /// Put a title over this range of the timeline.
+    AddText {
+        text: String,
+        range: TimeRange,
+        position: Position,
+    },
+    /// Lay audio asset `src` (`source_ms` long) under the whole video at `volume`, looped
+    /// when shorter.
+    AddAudio {
+        src: String,
+        source_ms: u64,
+        volume: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fade_in_ms: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fade_out_ms: Option<u64>,
+    },
+    /// Set the gain of the music and other added audio.
+    MusicVolume { volume: f64 },
+    /// Normalise the output's loudness to `lufs` (EBU R128).
+    Loudness { lufs: f64 },
+    /// Adjust the picture; absent fields stay as they are.
+    Color {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        brightness: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contrast: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        saturation: Option<f64>,
+    },
+    /// Set the output frame rate.
+    FrameRate { fps: f64 },
 }
 
 /// What edits may read about the media: analyses cached per asset id.
@@ -84,10 +117,29 @@ pub struct Applied {
 /// The numbers an edit reports.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
-    PausesTrimmed { pauses: usize, removed_ms: u64 },
-    RangesRemoved { removed_ms: u64 },
-    Retimed { from_ms: u64, to_ms: u64 },
-    CaptionsAdded { captions: usize },
+    PausesTrimmed {
+        pauses: usize,
+        removed_ms: u64,
+    },
+    RangesRemoved {
+        removed_ms: u64,
+    },
+    Retimed {
+        from_ms: u64,
+        to_ms: u64,
+    },
+    CaptionsAdded {
+        captions: usize,
+    },
+    TitleAdded {
+        text: String,
+        start_ms: u64,
+        end_ms: u64,
+    },
+    MusicAdded {
+        volume: f64,
+        looped: bool,
+    },
     SettingsChanged,
 }
 
@@ -123,8 +175,40 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
         } => settings::fade(draft, *fade_in_ms, *fade_out_ms)?,
         Op::Canvas { width, height, fit } => settings::canvas(draft, *width, *height, *fit)?,
         Op::AddCaptions { captions, style } => captions::add_captions(draft, captions, *style)?,
+        Op::AddText {
+            text,
+            range,
+            position,
+        } => layers::add_text(draft, text, *range, *position)?,
+        Op::AddAudio {
+            src,
+            source_ms,
+            volume,
+            fade_in_ms,
+            fade_out_ms,
+        } => layers::add_audio(
+            draft,
+            &layers::Music {
+                src,
+                source_ms: *source_ms,
+                volume: *volume,
+                fade_in_ms: *fade_in_ms,
+                fade_out_ms: *fade_out_ms,
+            },
+        )?,
+        Op::MusicVolume { volume } => layers::set_music_volume(draft, *volume)?,
+        Op::Loudness { lufs } => settings::loudness(draft, *lufs)?,
+        Op::Color {
+            brightness,
+            contrast,
+            saturation,
+        } => settings::color(draft, *brightness, *contrast, *saturation)?,
+        Op::FrameRate { fps } => settings::frame_rate(draft, *fps)?,
     };
-    let known: HashSet<&str> = draft.sources().into_iter().collect();
+    let mut known: HashSet<&str> = draft.sources().into_iter().collect();
+    if let Op::AddAudio { src, .. } = op {
+        known.insert(src);
+    }
     validate(&applied.draft, |src| known.contains(src))?;
     Ok(applied)
 }

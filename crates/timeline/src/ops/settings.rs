@@ -1,5 +1,5 @@
 //! Edits that change settings rather than structure: original-audio volume, whole-output
-//! fades, and the canvas.
+//! fades, the canvas, loudness, colour and frame rate.
 
 use crate::canvas::Fit;
 use crate::draft::Draft;
@@ -57,6 +57,50 @@ pub(crate) fn canvas(
     if let Some(fit) = fit {
         edited.meta.fit = fit;
     }
+    Ok(changed(edited))
+}
+
+/// Normalises the output's loudness (EBU R128 integrated loudness, −70 to −5 LUFS).
+pub(crate) fn loudness(draft: &Draft, lufs: f64) -> Result<Applied, EditError> {
+    if !(lufs.is_finite() && (-70.0..=-5.0).contains(&lufs)) {
+        return Err(EditError::InvalidArgument(format!(
+            "a loudness of {lufs} LUFS is outside −70 to −5"
+        )));
+    }
+    let mut edited = draft.clone();
+    edited.meta.loudness_lufs = Some(lufs);
+    Ok(changed(edited))
+}
+
+/// Adjusts brightness (−1 to 1), contrast and saturation (0 to 3); `None` keeps a setting.
+pub(crate) fn color(
+    draft: &Draft,
+    brightness: Option<f64>,
+    contrast: Option<f64>,
+    saturation: Option<f64>,
+) -> Result<Applied, EditError> {
+    let in_range = |value: Option<f64>, low: f64, high: f64, what: &str| match value {
+        Some(v) if !(v.is_finite() && (low..=high).contains(&v)) => Err(
+            EditError::InvalidArgument(format!("a {what} of {v} is outside {low} to {high}")),
+        ),
+        _ => Ok(()),
+    };
+    in_range(brightness, -1.0, 1.0, "brightness")?;
+    in_range(contrast, 0.0, 3.0, "contrast")?;
+    in_range(saturation, 0.0, 3.0, "saturation")?;
+    let mut edited = draft.clone();
+    let mut adjust = edited.meta.color.unwrap_or_default();
+    adjust.brightness = brightness.or(adjust.brightness);
+    adjust.contrast = contrast.or(adjust.contrast);
+    adjust.saturation = saturation.or(adjust.saturation);
+    edited.meta.color = Some(adjust);
+    Ok(changed(edited))
+}
+
+/// Sets the output frame rate (checked by validation: 1–120 fps).
+pub(crate) fn frame_rate(draft: &Draft, fps: f64) -> Result<Applied, EditError> {
+    let mut edited = draft.clone();
+    edited.meta.fps = fps;
     Ok(changed(edited))
 }
 

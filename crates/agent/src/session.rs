@@ -1,0 +1,313 @@
+//! Applying Plans to a Draft, all or nothing, with undo, redo and replies.
+//!
+//! A [`Session`] holds the Draft's [`History`]. Applying a Plan resolves each Step against
+//! the current Draft ("the last 10 s" becomes a range) and the media (pauses, transcripts,
+//! lengths, asked through [`Media`] only when a Step needs them) into `timeline` Ops, applies
+//! them to a copy, and commits the result as one undoable state. If any Step fails, the
+//! session is left exactly as it was and the error says which Step and why.
+
+use thiserror::Error;
+use timeline::canvas::choose_canvas;
+use timeline::{
+    apply, Draft, EditContext, Effect, History, Op, SilenceMap, SourceCaption, TimeRange,
+};
+
+use crate::plan::{Language, Plan, Quality, Sound, Span, Step};
+use crate::reply::{describe, duration_line, nothing_to, timeline_summary};
+
+/// What applying may need to know about the media, asked only when a Step needs it.
+pub trait Media {
+    /// The quiet runs of an asset (for trimming pauses); empty for a clip without sound.
+    fn silence(&self, asset: &str) -> Result<SilenceMap, String>;
+    /// Captions of the draft's spoken clips, in their source time, inside what it keeps.
+    fn captions(&self, draft: &Draft, language: Option<&str>)
+        -> Result<Vec<SourceCaption>, String>;
+    /// Filler words to cut, per asset, in source time, `padding_ms` kept next to words.
+    fn filler_cuts(
+        &self,
+        draft: &Draft,
+        padding_ms: u64,
+    ) -> Result<Vec<(String, Vec<TimeRange>)>, String>;
+    /// How long an asset lasts.
+    fn duration_ms(&self, asset: &str) -> Option<u64>;
+}
+
+#[derive(Debug, Error, PartialEq)]
+#[error("{reply}")]
+pub struct ApplyError {
+    /// What went wrong, said in the session's language; nothing was changed.
+    pub reply: String,
+}
+
+/// What a Plan did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub reply: String,
+    /// Whether the Draft is different from before.
+    pub changed: bool,
+    /// The Plan asked for an export (with this quality, if it named one).
+    pub export: Option<Option<Quality>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    history: History,
+    pub language: Language,
+}
+
+impl Session {
+    pub fn new(draft: Draft, language: Language) -> Self {
+        Self {
+            history: History::new(draft),
+            language,
+        }
+    }
+
+    pub fn draft(&self) -> &Draft {
+        self.history.present()
+    }
+
+    /// Applies every Step of `plan`, or none of them.
+    pub fn apply(&mut self, plan: &Plan, media: &dyn Media) -> Result<Outcome, ApplyError> {
+        let language = self.language;
+        let before = self.history.present().clone();
+        let mut working = self.history.clone();
+        let mut pending: Option<Draft> = None;
+        let mut lines: Vec<String> = plan
+            .assumptions
+            .iter()
+            .map(|a| crate::reply::assumed(a, language))
+            .collect();
+        let mut export = None;
+        for step in &plan.steps {
+            let mut commit_pending = |working: &mut History| {
+                if let Some(draft) = pending.take() {
+                    working.commit(draft);
+                }
+            };
+            match step {
+                Step::Undo => {
+                    commit_pending(&mut working);
+                    lines.push(if working.undo() {
+                        describe_history(step, language)
+                    } else {
+                        nothing_to(step, language)
+                    });
+                }
+                Step::Redo => {
+                    commit_pending(&mut working);
+                    lines.push(if working.redo() {
+                        describe_history(step, language)
+                    } else {
+                        nothing_to(step, language)
+                    });
+                }
+                Step::Reset => {
+                    commit_pending(&mut working);
+                    working.reset();
+                    lines.push(describe_history(step, language));
+                }
+                Step::ShowTimeline => {
+                    let draft = pending.as_ref().unwrap_or(working.present());
+                    lines.push(timeline_summary(draft, language));
+                }
+                Step::Export { quality, .. } => {
+                    let draft = pending.clone().unwrap_or_else(|| working.present().clone());
+                    let (draft, effects) = self.edit(&draft, step, media)?;
+                    lines.extend(effects.iter().map(|e| describe(step, e, language)));
+                    pending = Some(draft);
+                    export = Some(*quality);
+                }
+                _ => {
+                    let draft = pending.clone().unwrap_or_else(|| working.present().clone());
+                    let (draft, effects) = self.edit(&draft, step, media)?;
+                    lines.extend(effects.iter().map(|e| describe(step, e, language)));
+                    pending = Some(draft);
+                }
+            }
+        }
+        if let Some(draft) = pending.take() {
+            if &draft != working.present() {
+                working.commit(draft);
+            }
+        }
+        let after = working.present().clone();
+        if after.duration_ms != before.duration_ms {
+            lines.push(duration_line(
+                before.duration_ms,
+                after.duration_ms,
+                language,
+            ));
+        }
+        self.history = working;
+        Ok(Outcome {
+            reply: lines.join(if language == Language::Chinese {
+                ""
+            } else {
+                " "
+            }),
+            changed: after != before,
+            export,
+        })
+    }
+
+    /// One edit Step applied to `draft`: the new Draft and what each Op did.
+    fn edit(
+        &self,
+        draft: &Draft,
+        step: &Step,
+        media: &dyn Media,
+    ) -> Result<(Draft, Vec<Effect>), ApplyError> {
+        let failed = |reason: String| ApplyError {
+            reply: crate::reply::failed(step, &reason, self.language),
+        };
+        let mut context = EditContext::default();
+        if matches!(step, Step::TrimPauses { .. }) {
+            for src in draft
+                .main_segments()
+                .iter()
+                .filter_map(|s| s.src.as_deref())
+            {
+                if !context.silence.contains_key(src) {
+                    let map = media.silence(src).map_err(&failed)?;
+                    context.silence.insert(src.to_string(), map);
+                }
+            }
+        }
+        let ops = self.ops_for(draft, step, media).map_err(&failed)?;
+        let mut current = draft.clone();
+        let mut effects = Vec::new();
+        for op in &ops {
+            let applied = apply(&current, op, &context).map_err(|e| failed(e.to_string()))?;
+            effects.push(applied.effect);
+            current = applied.draft;
+        }
+        Ok((current, effects))
+    }
+
+    /// The `timeline` Ops a Step means for this Draft.
+    fn ops_for(&self, draft: &Draft, step: &Step, media: &dyn Media) -> Result<Vec<Op>, String> {
+        let (width, height) = (draft.meta.width, draft.meta.height);
+        Ok(match step {
+            Step::TrimPauses {
+                min_pause_ms,
+                padding_ms,
+            } => vec![Op::TrimPauses {
+                min_pause_ms: *min_pause_ms,
+                padding_ms: *padding_ms,
+            }],
+            Step::RemoveFillers => media
+                .filler_cuts(draft, crate::rules::intents::DEFAULT_PADDING_MS)?
+                .into_iter()
+                .map(|(src, ranges)| Op::CutSource { src, ranges })
+                .collect(),
+            Step::AddCaptions { style, language } => vec![Op::AddCaptions {
+                captions: media.captions(draft, language.as_deref())?,
+                style: Some(*style),
+            }],
+            Step::Cut { span } => vec![Op::Cut {
+                ranges: vec![resolve(span, draft.duration_ms)],
+            }],
+            Step::Keep { span } => vec![Op::Keep {
+                ranges: vec![resolve(span, draft.duration_ms)],
+            }],
+            Step::Speed { factor } => vec![Op::Speed { factor: *factor }],
+            Step::Volume {
+                sound: Sound::Original,
+                volume,
+            } => vec![Op::Volume { volume: *volume }],
+            Step::Volume {
+                sound: Sound::Music,
+                volume,
+            } => vec![Op::MusicVolume { volume: *volume }],
+            Step::NormalizeLoudness { lufs } => vec![Op::Loudness { lufs: *lufs }],
+            Step::AddMusic {
+                asset,
+                volume,
+                fade_in_ms,
+                fade_out_ms,
+            } => {
+                let src = asset.clone().ok_or_else(|| match self.language {
+                    Language::English => "give me an audio file for the music (cutline has no music library of its own)".to_string(),
+                    Language::Chinese => "请先提供一个音乐文件（cutline 没有自带曲库）".to_string(),
+                })?;
+                let source_ms = media
+                    .duration_ms(&src)
+                    .ok_or_else(|| format!("{src} is not a known audio file"))?;
+                vec![Op::AddAudio {
+                    src,
+                    source_ms,
+                    volume: *volume,
+                    fade_in_ms: *fade_in_ms,
+                    fade_out_ms: *fade_out_ms,
+                }]
+            }
+            Step::AddTitle {
+                text,
+                span,
+                position,
+            } => vec![Op::AddText {
+                text: text.clone(),
+                range: resolve(span, draft.duration_ms),
+                position: *position,
+            }],
+            Step::Aspect { aspect, fit } => {
+                let (width, height) = choose_canvas(Some(*aspect), None, (width, height));
+                vec![Op::Canvas {
+                    width,
+                    height,
+                    fit: Some(*fit),
+                }]
+            }
+            Step::Fade {
+                fade_in_ms,
+                fade_out_ms,
+            } => vec![Op::Fade {
+                fade_in_ms: *fade_in_ms,
+                fade_out_ms: *fade_out_ms,
+            }],
+            Step::Color {
+                brightness,
+                contrast,
+                saturation,
+            } => vec![Op::Color {
+                brightness: *brightness,
+                contrast: *contrast,
+                saturation: *saturation,
+            }],
+            Step::Export {
+                resolution, fps, ..
+            } => {
+                let mut ops = Vec::new();
+                if let Some(resolution) = resolution {
+                    let (width, height) = choose_canvas(None, Some(*resolution), (width, height));
+                    ops.push(Op::Canvas {
+                        width,
+                        height,
+                        fit: None,
+                    });
+                }
+                if let Some(fps) = fps {
+                    ops.push(Op::FrameRate { fps: *fps });
+                }
+                ops
+            }
+            Step::Undo | Step::Redo | Step::Reset | Step::ShowTimeline => Vec::new(),
+        })
+    }
+}
+
+fn describe_history(step: &Step, language: Language) -> String {
+    crate::reply::history_done(step, language)
+}
+
+/// A Span as a timeline range of a Draft `duration_ms` long.
+pub fn resolve(span: &Span, duration_ms: u64) -> TimeRange {
+    match *span {
+        Span::Whole => TimeRange::new(0, duration_ms),
+        Span::First { ms } => TimeRange::new(0, ms.min(duration_ms)),
+        Span::Last { ms } => TimeRange::new(duration_ms.saturating_sub(ms), duration_ms),
+        Span::Between { start_ms, end_ms } => TimeRange::new(start_ms, end_ms.max(start_ms)),
+        Span::From { start_ms } => TimeRange::new(start_ms.min(duration_ms), duration_ms),
+    }
+}

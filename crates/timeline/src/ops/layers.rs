@@ -1,0 +1,275 @@
+//! Edits that lay something over the main track: a title, music.
+//!
+//! ```text
+//! main   [s1 0──────────────10s)
+//! title  [t1 0──3s)                   AddText "Urban Dreams" 0–3 s, on a text track
+//! music  [m1 0──────────────10s)      AddAudio at 35%: as long as the video, the song
+//!                                     looped when shorter, cut when longer
+//! ```
+//!
+//! Both are clamped to the timeline: nothing is laid past its end (`d` stays the main
+//! track's end).
+
+use std::collections::BTreeMap;
+
+use crate::draft::{Draft, Position, Segment, SegmentMeta, Track, TrackKind};
+use crate::ops::retime::IdAllocator;
+use crate::ops::{Applied, EditError, Effect};
+use crate::time::TimeRange;
+use crate::validate::MAX_VOLUME;
+
+pub(crate) const TITLE_ROLE: &str = "title";
+
+/// Adds a title over `range` of the timeline (clamped to it) on the first text track with
+/// room, or a new one.
+pub(crate) fn add_text(
+    draft: &Draft,
+    text: &str,
+    range: TimeRange,
+    position: Position,
+) -> Result<Applied, EditError> {
+    if text.trim().is_empty() {
+        return Err(EditError::InvalidArgument("a title needs some text".into()));
+    }
+    let start_ms = range.start_ms.min(draft.duration_ms);
+    let end_ms = range.end_ms.min(draft.duration_ms);
+    if end_ms <= start_ms {
+        return Err(EditError::InvalidArgument(format!(
+            "the title's time ({}–{} ms) is outside the video ({} ms)",
+            range.start_ms, range.end_ms, draft.duration_ms
+        )));
+    }
+    let mut edited = draft.clone();
+    let mut ids = IdAllocator::new(&edited);
+    let segment = Segment {
+        id: ids.derived("t"),
+        src: None,
+        start_ms,
+        source_in_ms: 0,
+        duration_ms: end_ms - start_ms,
+        meta: SegmentMeta {
+            text: Some(text.to_string()),
+            role: Some(TITLE_ROLE.into()),
+            position: Some(position),
+            ..SegmentMeta::default()
+        },
+    };
+    let room = |track: &&mut Track| {
+        track.kind == TrackKind::Text
+            && track.segments.iter().all(|s| {
+                s.meta.role.as_deref() != Some("caption")
+                    && s.timeline_range()
+                        .intersect(&segment.timeline_range())
+                        .is_none()
+            })
+    };
+    match edited.tracks.iter_mut().find(|t| room(t)) {
+        Some(track) => {
+            track.segments.push(segment);
+            track.segments.sort_by_key(|s| s.start_ms);
+        }
+        None => {
+            let id = ids.derived("titles");
+            edited.tracks.push(Track {
+                id,
+                kind: TrackKind::Text,
+                segments: vec![segment],
+                extra: BTreeMap::new(),
+            });
+        }
+    }
+    Ok(Applied {
+        draft: edited,
+        effect: Effect::TitleAdded {
+            text: text.to_string(),
+            start_ms,
+            end_ms,
+        },
+    })
+}
+
+/// How music is laid under the video.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Music<'a> {
+    pub src: &'a str,
+    pub source_ms: u64,
+    pub volume: f64,
+    pub fade_in_ms: Option<u64>,
+    pub fade_out_ms: Option<u64>,
+}
+
+/// Adds `music` on a new audio track from the start to the end of the timeline.
+pub(crate) fn add_audio(draft: &Draft, music: &Music) -> Result<Applied, EditError> {
+    check_volume(music.volume)?;
+    if draft.duration_ms == 0 {
+        return Err(EditError::NoMainTrack);
+    }
+    if music.source_ms == 0 {
+        return Err(EditError::InvalidArgument(format!(
+            "{} has no sound to play",
+            music.src
+        )));
+    }
+    let duration_ms = draft.duration_ms;
+    let fade = |ms: Option<u64>| ms.map(|ms| ms.min(duration_ms / 2));
+    let mut edited = draft.clone();
+    let mut ids = IdAllocator::new(&edited);
+    let segment = Segment {
+        id: ids.derived("m"),
+        src: Some(music.src.to_string()),
+        start_ms: 0,
+        source_in_ms: 0,
+        duration_ms,
+        meta: SegmentMeta {
+            name: Some("music".into()),
+            volume: ((music.volume - 1.0).abs() > 1e-9).then_some(music.volume),
+            fade_in_ms: fade(music.fade_in_ms),
+            fade_out_ms: fade(music.fade_out_ms),
+            loop_source: (music.source_ms < duration_ms).then_some(true),
+            ..SegmentMeta::default()
+        },
+    };
+    edited.tracks.push(Track {
+        id: ids.derived("music"),
+        kind: TrackKind::Audio,
+        segments: vec![segment],
+        extra: BTreeMap::new(),
+    });
+    Ok(Applied {
+        draft: edited,
+        effect: Effect::MusicAdded {
+            volume: music.volume,
+            looped: music.source_ms < duration_ms,
+        },
+    })
+}
+
+/// Sets the volume of every audio-track segment (music, voice-over).
+pub(crate) fn set_music_volume(draft: &Draft, volume: f64) -> Result<Applied, EditError> {
+    check_volume(volume)?;
+    let mut edited = draft.clone();
+    let mut found = false;
+    for track in edited
+        .tracks
+        .iter_mut()
+        .filter(|t| t.kind == TrackKind::Audio)
+    {
+        for segment in &mut track.segments {
+            segment.meta.volume = ((volume - 1.0).abs() > 1e-9).then_some(volume);
+            found = true;
+        }
+    }
+    if !found {
+        return Err(EditError::InvalidArgument(
+            "there is no music on the timeline".into(),
+        ));
+    }
+    Ok(Applied {
+        draft: edited,
+        effect: Effect::SettingsChanged,
+    })
+}
+
+fn check_volume(volume: f64) -> Result<(), EditError> {
+    if volume.is_finite() && (0.0..=MAX_VOLUME).contains(&volume) {
+        Ok(())
+    } else {
+        Err(EditError::InvalidArgument(format!(
+            "a volume of {volume} is outside 0–{MAX_VOLUME}"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::draft::{Draft, DraftMeta, Position, TrackKind};
+    use crate::ops::{apply, EditContext, Effect, Op};
+    use crate::TimeRange;
+
+    fn clip() -> Draft {
+        Draft::single_clip("clip", 10_000, DraftMeta::default())
+    }
+
+    #[test]
+    fn a_title_is_clamped_to_the_video_and_shares_a_free_text_track() {
+        let title = |text: &str, start_ms, end_ms| Op::AddText {
+            text: text.into(),
+            range: TimeRange::new(start_ms, end_ms),
+            position: Position::Top,
+        };
+        let context = EditContext::default();
+        let one = apply(&clip(), &title("Urban Dreams", 0, 3_000), &context).unwrap();
+        let two = apply(&one.draft, &title("The end", 8_000, 12_000), &context).unwrap();
+        assert_eq!(
+            two.effect,
+            Effect::TitleAdded {
+                text: "The end".into(),
+                start_ms: 8_000,
+                end_ms: 10_000
+            }
+        );
+        let texts: Vec<_> = two
+            .draft
+            .segments_of(TrackKind::Text)
+            .map(|s| (s.start_ms, s.duration_ms))
+            .collect();
+        assert_eq!(texts, [(0, 3_000), (8_000, 2_000)]);
+        assert_eq!(two.draft.tracks.len(), 2, "one text track holds both");
+        assert_eq!(two.draft.duration_ms, 10_000);
+        let overlapping = apply(&two.draft, &title("Again", 1_000, 2_000), &context).unwrap();
+        assert_eq!(
+            overlapping.draft.tracks.len(),
+            3,
+            "an overlapping title gets its own track"
+        );
+        assert!(apply(&clip(), &title("Late", 11_000, 12_000), &context).is_err());
+    }
+
+    #[test]
+    fn music_fills_the_video_looping_when_shorter() {
+        let add = |source_ms| Op::AddAudio {
+            src: "song".into(),
+            source_ms,
+            volume: 0.35,
+            fade_in_ms: None,
+            fade_out_ms: Some(2_000),
+        };
+        let context = EditContext::default();
+        let short = apply(&clip(), &add(4_000), &context).unwrap();
+        let music = short
+            .draft
+            .segments_of(TrackKind::Audio)
+            .next()
+            .unwrap()
+            .clone();
+        assert_eq!((music.start_ms, music.duration_ms), (0, 10_000));
+        assert_eq!(music.meta.volume, Some(0.35));
+        assert_eq!(music.meta.loop_source, Some(true));
+        assert_eq!(music.meta.fade_out_ms, Some(2_000));
+        let long = apply(&clip(), &add(60_000), &context).unwrap();
+        assert_eq!(
+            long.draft
+                .segments_of(TrackKind::Audio)
+                .next()
+                .unwrap()
+                .meta
+                .loop_source,
+            None
+        );
+        let quieter = apply(&short.draft, &Op::MusicVolume { volume: 0.2 }, &context).unwrap();
+        assert_eq!(
+            quieter
+                .draft
+                .segments_of(TrackKind::Audio)
+                .next()
+                .unwrap()
+                .meta
+                .volume,
+            Some(0.2)
+        );
+        assert!(
+            apply(&clip(), &Op::MusicVolume { volume: 0.2 }, &context).is_err(),
+            "no music yet"
+        );
+    }
+}
