@@ -209,8 +209,13 @@ fn capitalise(text: &str) -> String {
 }
 
 /// "2:14 → 1:51."
-pub fn duration_line(before_ms: u64, after_ms: u64, _: Language) -> String {
-    format!("{} → {}.", format_clock(before_ms), format_clock(after_ms))
+pub fn duration_line(before_ms: u64, after_ms: u64, language: Language) -> String {
+    let (before, after) = (format_clock(before_ms), format_clock(after_ms));
+    say(
+        language,
+        format!("{before} → {after}."),
+        format!("时长{before} → {after}。"),
+    )
 }
 
 pub fn history_done(step: &Step, language: Language) -> String {

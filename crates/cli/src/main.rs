@@ -1,13 +1,15 @@
 //! `cutline`: the command line front door.
 //!
-//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`, `pauses`, `transcribe`, `models`); [`draft_file`]
+//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`, `plan`, `pauses`, `transcribe`, `models`); [`draft_file`]
 //! reads and writes draft files whose sources are paths or asset ids; [`transcription`] gets
-//! cached transcripts and captions of assets; [`progress`] draws the
+//! cached transcripts and captions of assets; [`media_facts`] answers what edits ask of
+//! local media; [`progress`] draws the
 //! progress bar on stderr (hidden when stderr is not a terminal). Every failure ends as one
 //! line on stderr and a non-zero exit code.
 
 mod commands;
 mod draft_file;
+mod media_facts;
 mod progress;
 mod transcription;
 
@@ -30,6 +32,8 @@ enum Command {
     Probe(commands::probe::ProbeArgs),
     /// Edit a clip (or render a draft timeline) into an MP4.
     Edit(Box<commands::edit::EditArgs>),
+    /// What an instruction in plain words would do, without rendering.
+    Plan(commands::plan::PlanArgs),
     /// List the pauses in a clip's sound (what --trim-pauses would cut).
     Pauses(commands::pauses::PausesArgs),
     /// Transcribe a clip offline: SRT, WebVTT, JSON with word times, or text.
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         Command::Probe(args) => commands::probe::run(&args),
         Command::Edit(args) => commands::edit::run(&args, &cancel),
         Command::Pauses(args) => commands::pauses::run(&args, &cancel),
+        Command::Plan(args) => commands::plan::run(&args, &cancel),
         Command::Transcribe(args) => commands::transcribe::run(&args, &cancel),
         Command::Models(args) => commands::models::run(&args),
     };
@@ -67,5 +72,16 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        // Catches clashing flag names (e.g. two --language) that clap only finds at run time.
+        super::Cli::command().debug_assert();
     }
 }

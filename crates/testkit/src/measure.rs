@@ -181,22 +181,33 @@ pub fn bright_pixels(frame: &[u8], width: u32, rect: (u32, u32, u32, u32), level
         .count()
 }
 
+/// The power of the `hz` component of `samples` (Goertzel).
+fn goertzel_power(samples: &[f32], rate: u32, hz: f64) -> f64 {
+    let coefficient = 2.0 * (2.0 * std::f64::consts::PI * hz / rate as f64).cos();
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    for &x in samples {
+        let s0 = x as f64 + coefficient * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    s1 * s1 + s2 * s2 - coefficient * s1 * s2
+}
+
+/// The amplitude of a pure tone of `hz` in `samples`, whatever else is sounding (a narrow
+/// Goertzel filter over the whole buffer).
+pub fn tone_amplitude(samples: &[f32], rate: u32, hz: f64) -> f64 {
+    2.0 * goertzel_power(samples, rate, hz).sqrt() / samples.len().max(1) as f64
+}
+
 /// When a pure tone of `hz` first becomes the main content of the sound (Goertzel power over
 /// 10 ms windows stepped by 1 ms, as a share of the window's energy), in seconds.
 pub fn tone_onset(samples: &[f32], rate: u32, hz: f64) -> Option<f64> {
     let window = (rate / 100) as usize;
     let step = (rate / 1000) as usize;
-    let coefficient = 2.0 * (2.0 * std::f64::consts::PI * hz / rate as f64).cos();
     let mut start = 0;
     while start + window <= samples.len() {
         let chunk = &samples[start..start + window];
-        let (mut s1, mut s2) = (0.0f64, 0.0f64);
-        for &x in chunk {
-            let s0 = x as f64 + coefficient * s1 - s2;
-            s2 = s1;
-            s1 = s0;
-        }
-        let power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+        let power = goertzel_power(chunk, rate, hz);
         let energy: f64 = chunk.iter().map(|&x| x as f64 * x as f64).sum();
         let share = power / (energy * window as f64 / 2.0).max(1e-12);
         if share > 0.6 && energy / window as f64 > 1e-4 {

@@ -1,7 +1,10 @@
-//! `cutline edit`: one clip (or a draft file) in, one MP4 out, offline.
+//! `cutline edit`: clips (or a draft file) and, optionally, an instruction in plain words in;
+//! one MP4 out, offline.
 //!
 //! The flags become typed edits (`timeline::Op`) applied in a fixed order: trim pauses,
-//! speed, volume, fades, canvas, then captions (laid out inside what the edits kept). Each edit reports what it did, and those reports make the
+//! speed, volume, fades, canvas; then the instruction's Plan (the `agent` crate: the first
+//! video is the main clip, an audio file is the music); then fillers and captions (laid out
+//! inside what the edits kept). Each edit reports what it did, and those reports make the
 //! one-line summary ("removed 14 pauses (23.4 s): 2:14 → 1:51").
 
 use std::collections::BTreeMap;
@@ -16,25 +19,29 @@ use timeline::canvas::choose_canvas;
 use timeline::subtitles::{caption_cues, to_srt, to_vtt};
 use timeline::time::format_seconds;
 use timeline::{
-    apply, Aspect, CaptionStyle, Draft, DraftMeta, EditContext, Effect, Fit, Op, Resolution,
-    SilenceMap, TrackKind,
+    apply, Aspect, CaptionStyle, Draft, EditContext, Effect, Fit, Op, Resolution, TrackKind,
 };
 
 use crate::commands::probe::megabytes;
 use crate::draft_file;
+use crate::media_facts::{filler_words, LibraryMedia};
 use crate::progress::Progress;
-use crate::transcription::{source_captions, transcript_of, SpeechArgs};
+use crate::transcription::SpeechArgs;
 
 #[derive(Args)]
 pub struct EditArgs {
-    /// The clip to edit (or use --draft).
-    #[arg(required_unless_present = "draft")]
-    input: Option<PathBuf>,
+    /// The clips and files to use (the first video is the main clip; an audio file is the
+    /// music), then optionally what to do, in plain words: "trim the pauses and make it 9:16".
+    #[arg(
+        value_name = "FILE... [INSTRUCTION]",
+        required_unless_present = "draft"
+    )]
+    inputs: Vec<String>,
     /// Where to write the MP4.
     #[arg(short, long, value_name = "OUT.mp4")]
     output: PathBuf,
     /// Render (and edit) a timeline file instead of a clip.
-    #[arg(long, value_name = "FILE", conflicts_with = "input")]
+    #[arg(long, value_name = "FILE")]
     draft: Option<PathBuf>,
     /// Cut the pauses out.
     #[arg(long)]
@@ -54,9 +61,9 @@ pub struct EditArgs {
     /// Output size by its short side: 1080p, 720p or 480p.
     #[arg(long)]
     resolution: Option<Resolution>,
-    /// Encoder effort: high, medium or draft.
-    #[arg(long, default_value = "high")]
-    quality: Quality,
+    /// Encoder effort: high (the default), medium or draft.
+    #[arg(long)]
+    quality: Option<Quality>,
     /// Play faster (1.25) or slower (0.5).
     #[arg(long)]
     speed: Option<f64>,
@@ -107,18 +114,45 @@ pub struct EditArgs {
 
 pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
     let library = Library::at_default_location(Limits::default()).with_cancel(cancel);
-    let (mut draft, assets) = starting_draft(args, &library)?;
+    let (files, instruction) = files_and_instruction(&args.inputs)?;
+    let (mut draft, assets) = starting_draft(args, &files, &library)?;
     let original_ms = draft.duration_ms;
-    let context = analyse(args, &draft, &assets, &library)?;
+    let media = LibraryMedia {
+        library: &library,
+        assets: &assets,
+        speech: &args.speech,
+        fillers: filler_words(&args.extra_fillers),
+    };
+    let context = analyse(args, &draft, &media)?;
     let mut notes = Vec::new();
     for op in requested_ops(args, &draft, &assets)? {
         let applied = apply(&draft, &op, &context).map_err(|e| e.to_string())?;
         notes.extend(describe(&op, &applied.effect));
         draft = applied.draft;
     }
+    let mut quality = args.quality;
+    let mut reply = None;
+    if let Some(instruction) = &instruction {
+        let music = assets
+            .values()
+            .find(|a| a.probe.kind == MediaKind::Audio)
+            .map(|a| a.id.clone());
+        let (edited, outcome) = follow(instruction, draft, music, &media)?;
+        draft = edited;
+        reply = Some(outcome.reply);
+        if let Some(Some(asked)) = outcome.export {
+            quality = quality.or(Some(match asked {
+                agent::Quality::High => Quality::High,
+                agent::Quality::Medium => Quality::Medium,
+                agent::Quality::Draft => Quality::Draft,
+            }));
+        }
+    }
     if args.remove_fillers {
         let padding_ms = seconds_to_ms("--padding", args.padding)?;
-        for (op, fillers) in filler_ops(args, &draft, &assets, &library, padding_ms)? {
+        for (src, ranges) in media.fillers_of(&draft, padding_ms)? {
+            let fillers = ranges.len();
+            let op = Op::CutSource { src, ranges };
             let applied = apply(&draft, &op, &context).map_err(|e| e.to_string())?;
             if let Effect::RangesRemoved { removed_ms } = applied.effect {
                 notes.push(format!(
@@ -131,7 +165,10 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         }
     }
     if args.captions {
-        let op = captions_op(args, &draft, &assets, &library)?;
+        let op = Op::AddCaptions {
+            captions: agent::Media::captions(&media, &draft, None)?,
+            style: Some(args.caption_style),
+        };
         let applied = apply(&draft, &op, &context).map_err(|e| e.to_string())?;
         notes.extend(describe(&op, &applied.effect));
         draft = applied.draft;
@@ -153,7 +190,7 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         .segments_of(TrackKind::Text)
         .filter_map(|s| s.meta.text.as_deref());
     let settings = RenderSettings {
-        encoding: encoding(args),
+        encoding: encoding(args, quality.unwrap_or(Quality::High)),
         font: media::render::fonts::title_font(texts),
         limits: library.limits().clone(),
         cancel: cancel.clone(),
@@ -163,157 +200,129 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     bar.done();
     write_subtitles(&draft, &args.output)?;
-    let what = if notes.is_empty() {
-        "rendered".to_string()
-    } else {
-        notes.join(", ")
-    };
-    println!(
-        "{what}: {} → {} · wrote {} ({}×{}, {}, {})",
-        timeline::format_clock(original_ms),
-        timeline::format_clock(draft.duration_ms),
+    let wrote = format!(
+        "wrote {} ({}×{}, {}, {})",
         outcome.output.display(),
         outcome.canvas.0,
         outcome.canvas.1,
         megabytes(outcome.size_bytes),
         settings.encoding.describe(),
     );
+    let clock = format!(
+        "{} → {}",
+        timeline::format_clock(original_ms),
+        timeline::format_clock(draft.duration_ms)
+    );
+    match reply {
+        // The reply already gives the numbers, in the instruction's language.
+        Some(reply) if notes.is_empty() => println!("{reply} · {wrote}"),
+        Some(reply) => println!("{}; {reply} · {clock} · {wrote}", notes.join(", ")),
+        None if notes.is_empty() => println!("rendered: {clock} · {wrote}"),
+        None => println!("{}: {clock} · {wrote}", notes.join(", ")),
+    }
     Ok(())
 }
 
-/// The draft the flags edit: one clip played whole, or a draft file.
-fn starting_draft(
-    args: &EditArgs,
-    library: &Library,
-) -> Result<(Draft, BTreeMap<String, Asset>), String> {
-    if let Some(path) = &args.draft {
-        let loaded = draft_file::load(path, library)?;
-        return Ok((loaded.draft, loaded.assets));
+/// The files among the positional arguments, and the instruction: the one argument that is
+/// not a file and reads like words (it has a space, or Chinese). Anything else that names no
+/// file is a missing file.
+fn files_and_instruction(inputs: &[String]) -> Result<(Vec<PathBuf>, Option<String>), String> {
+    let mut files = Vec::new();
+    let mut instruction: Option<String> = None;
+    for input in inputs {
+        let path = PathBuf::from(input);
+        let words = input.trim().contains(' ')
+            || agent::understand::language_of(input) == agent::Language::Chinese;
+        if path.exists() || !words {
+            files.push(path);
+        } else if instruction.is_some() {
+            return Err(format!(
+                "two instructions given (\"{}\" and \"{input}\"): say everything in one",
+                instruction.unwrap_or_default()
+            ));
+        } else {
+            instruction = Some(input.clone());
+        }
     }
-    let input = args
-        .input
-        .as_ref()
-        .ok_or("name a clip to edit, or --draft FILE")?;
-    let asset = library.add(input).map_err(|e| e.to_string())?;
-    let Some(video) = asset
-        .probe
-        .video
-        .as_ref()
-        .filter(|_| asset.probe.kind == MediaKind::Video)
-    else {
-        return Err(format!("{}: has no video to edit", input.display()));
-    };
-    let (width, height) = choose_canvas(None, None, video.display_size());
-    let meta = DraftMeta {
-        width,
-        height,
-        fps: video.fps.as_f64().min(60.0),
-        ..DraftMeta::default()
-    };
-    let draft = Draft::single_clip(&asset.id, asset.probe.duration_ms, meta);
-    Ok((draft, BTreeMap::from([(asset.id.clone(), asset)])))
+    Ok((files, instruction))
 }
 
-/// The silence maps `--trim-pauses` needs: one per main-track clip with sound. Stills and
-/// silent clips get an empty map: they have no pauses to cut.
-fn analyse(
+/// Understands `instruction` and applies its Plan to `draft`, all or nothing.
+fn follow(
+    instruction: &str,
+    draft: Draft,
+    music: Option<String>,
+    media: &LibraryMedia,
+) -> Result<(Draft, agent::Outcome), String> {
+    use agent::{Understand, Understanding};
+    let language = agent::understand::language_of(instruction);
+    let context = agent::Context {
+        language: Some(language),
+        music,
+    };
+    match agent::RulePlanner.understand(instruction, &context) {
+        Understanding::Plan(plan) => {
+            let mut session = agent::Session::new(draft, language);
+            let outcome = session.apply(&plan, media).map_err(|e| e.reply)?;
+            Ok((session.draft().clone(), outcome))
+        }
+        Understanding::Question { text } | Understanding::NotUnderstood { text } => Err(text),
+    }
+}
+
+/// The draft the edits start from: the first video played whole (the other files become
+/// assets the instruction can use), or a draft file.
+fn starting_draft(
     args: &EditArgs,
-    draft: &Draft,
-    assets: &BTreeMap<String, Asset>,
+    files: &[PathBuf],
     library: &Library,
-) -> Result<EditContext, String> {
+) -> Result<(Draft, BTreeMap<String, Asset>), String> {
+    let mut added = Vec::new();
+    for file in files {
+        let asset = library.add(file).map_err(|e| e.to_string())?;
+        if asset.probe.kind == MediaKind::Image {
+            return Err(format!(
+                "{}: images are not placed from the command line yet (use a draft file with a still segment)",
+                file.display()
+            ));
+        }
+        added.push(asset);
+    }
+    let mut assets: BTreeMap<String, Asset> =
+        added.iter().map(|a| (a.id.clone(), a.clone())).collect();
+    if let Some(path) = &args.draft {
+        let loaded = draft_file::load(path, library)?;
+        assets.extend(loaded.assets);
+        return Ok((loaded.draft, assets));
+    }
+    let Some(asset) = added.iter().find(|a| a.probe.kind == MediaKind::Video) else {
+        return Err(match files.first() {
+            Some(first) => format!("{}: has no video to edit", first.display()),
+            None => "name a clip to edit, or --draft FILE".to_string(),
+        });
+    };
+    let draft = draft_file::of_clip(asset)?;
+    Ok((draft, assets))
+}
+
+/// The silence maps `--trim-pauses` needs: one per main-track clip (empty for stills and
+/// silent clips: they have no pauses to cut).
+fn analyse(args: &EditArgs, draft: &Draft, media: &LibraryMedia) -> Result<EditContext, String> {
     let mut context = EditContext::default();
     if !args.trim_pauses {
         return Ok(context);
     }
-    let main = draft.main_segments();
-    for src in main.iter().filter_map(|s| s.src.as_deref()) {
-        if context.silence.contains_key(src) {
-            continue;
-        }
-        let asset = &assets[src];
-        let map = if asset.probe.kind == MediaKind::Video && asset.probe.audio.is_some() {
-            let bar = Progress::stage("finding pauses");
-            let map = library
-                .silence_map(asset, |f| bar.set(f))
-                .map_err(|e| e.to_string())?;
-            bar.done();
-            map
-        } else {
-            SilenceMap {
-                duration_ms: asset.probe.duration_ms,
-                quiet: Vec::new(),
-                noise_floor_db: 0.0,
-                threshold_db: 0.0,
-            }
-        };
-        context.silence.insert(src.to_string(), map);
-    }
-    Ok(context)
-}
-
-/// Captions for every clip with sound on the main track, laid out inside what the edit keeps.
-fn captions_op(
-    args: &EditArgs,
-    draft: &Draft,
-    assets: &BTreeMap<String, Asset>,
-    library: &Library,
-) -> Result<Op, String> {
-    let mut captions = Vec::new();
-    for asset in spoken_clips(draft, assets) {
-        let transcript = transcript_of(library, asset, &args.speech)?;
-        captions.extend(source_captions(draft, asset, &transcript));
-    }
-    Ok(Op::AddCaptions {
-        captions,
-        style: Some(args.caption_style),
-    })
-}
-
-/// The clips with sound on the main track, each once.
-fn spoken_clips<'a>(draft: &Draft, assets: &'a BTreeMap<String, Asset>) -> Vec<&'a Asset> {
-    let mut clips: Vec<&Asset> = Vec::new();
     for src in draft
         .main_segments()
         .iter()
         .filter_map(|s| s.src.as_deref())
     {
-        let asset = &assets[src];
-        let spoken = asset.probe.kind == MediaKind::Video && asset.probe.audio.is_some();
-        if spoken && !clips.iter().any(|c| c.id == asset.id) {
-            clips.push(asset);
+        if !context.silence.contains_key(src) {
+            let map = agent::Media::silence(media, src)?;
+            context.silence.insert(src.to_string(), map);
         }
     }
-    clips
-}
-
-/// One `CutSource` per spoken clip with the fillers its transcript holds, and how many.
-fn filler_ops(
-    args: &EditArgs,
-    draft: &Draft,
-    assets: &BTreeMap<String, Asset>,
-    library: &Library,
-    padding_ms: u64,
-) -> Result<Vec<(Op, usize)>, String> {
-    let mut fillers: Vec<String> = speech::fillers::DEFAULT_FILLERS
-        .iter()
-        .map(|f| f.to_string())
-        .collect();
-    fillers.extend(args.extra_fillers.iter().cloned());
-    let mut ops = Vec::new();
-    for asset in spoken_clips(draft, assets) {
-        let transcript = transcript_of(library, asset, &args.speech)?;
-        let ranges = speech::fillers::filler_cuts(&transcript.words, &fillers, padding_ms);
-        let count = ranges.len();
-        ops.push((
-            Op::CutSource {
-                src: asset.id.clone(),
-                ranges,
-            },
-            count,
-        ));
-    }
-    Ok(ops)
+    Ok(context)
 }
 
 /// `OUT.srt` and `OUT.vtt` beside the video when it has captions: the same cues as burnt in.
@@ -412,8 +421,8 @@ fn describe(op: &Op, effect: &Effect) -> Option<String> {
     })
 }
 
-fn encoding(args: &EditArgs) -> media::render::VideoEncoding {
-    let mut encoding = args.quality.encoding();
+fn encoding(args: &EditArgs, quality: Quality) -> media::render::VideoEncoding {
+    let mut encoding = quality.encoding();
     if let Some(preset) = &args.x264_preset {
         encoding.preset = preset.clone();
     }

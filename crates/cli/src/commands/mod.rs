@@ -3,5 +3,6 @@
 pub mod edit;
 pub mod models;
 pub mod pauses;
+pub mod plan;
 pub mod probe;
 pub mod transcribe;

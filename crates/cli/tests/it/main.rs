@@ -3,6 +3,7 @@
 mod bad_input;
 mod captions;
 mod draft_render;
+mod instructions;
 mod interrupt;
 mod probe_cmd;
 mod shapes;

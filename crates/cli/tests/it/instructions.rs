@@ -1,0 +1,124 @@
+//! `cutline edit FILES "instruction"` and `cutline plan`: plain words in, the edits measured.
+
+use testkit::measure::{audio_mono, bright_pixels, gray_frame_at, streams, tone_amplitude};
+use testkit::talk::{specs, talk};
+use testkit::tools::ffmpeg;
+
+use crate::{cutline_ok, path_str};
+
+const ENGLISH: &str = "trim the pauses, add lo-fi music at 35%, make it 9:16 and add the title 'Urban Dreams' for the first 3 seconds";
+const CHINESE: &str = "剪掉停顿，加上lofi音乐35%，改成9:16，前3秒加标题“Urban Dreams”";
+
+/// The "music": a 5 kHz tone (far from the speech, so its level can be read under it),
+/// 6 seconds long, so it has to loop under the talk.
+const MUSIC_HZ: f64 = 5_000.0;
+
+#[test]
+fn an_instruction_in_words_trims_adds_music_reframes_and_titles() {
+    let clip = talk(&specs::DARK_TALK);
+    let scratch = testkit::scratch();
+    let music = scratch.path().join("music.mp3");
+    ffmpeg([
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("sine=frequency={MUSIC_HZ}:sample_rate=48000:duration=6"),
+        "-af",
+        "volume=0.5",
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        "192k",
+        path_str(&music),
+    ]);
+    let out = scratch.path().join("urban.mp4");
+    let summary = cutline_ok([
+        "edit",
+        path_str(&clip.path),
+        path_str(&music),
+        ENGLISH,
+        "--quality",
+        "draft",
+        "-o",
+        path_str(&out),
+    ]);
+    assert!(
+        summary.contains("Removed") && summary.contains("Added music at 35%, looped"),
+        "{summary}"
+    );
+
+    let input = streams(&clip.path).duration_s();
+    let info = streams(&out);
+    let duration = info.duration_s();
+    assert!(
+        duration < input - 2.0,
+        "{duration} s is not shorter than {input} s"
+    );
+    assert_eq!(
+        (info.video().width, info.video().height),
+        (Some(1080), Some(1920))
+    );
+
+    // The music under the speech at 35% of its own level, all the way through (looped).
+    let rate = 48_000;
+    let level = |samples: &[f32]| tone_amplitude(samples, rate, MUSIC_HZ);
+    let source = level(&audio_mono(&music, rate)[rate as usize..rate as usize * 5]);
+    let output = audio_mono(&out, rate);
+    for (from, to) in [(1.0, 5.0), (duration - 5.0, duration - 1.0)] {
+        let part = &output[(from * rate as f64) as usize..(to * rate as f64) as usize];
+        let ratio = level(part) / source;
+        assert!(
+            (ratio - 0.35).abs() < 0.04,
+            "music at {ratio:.3} of its level in {from:.0}–{to:.0} s"
+        );
+    }
+
+    // The title in the middle of the frame for the first 3 s only.
+    let band = (0, 1920 / 2 - 200, 1080, 1920 / 2 + 200);
+    let (w, _, during) = gray_frame_at(&out, 1.5);
+    let title = bright_pixels(&during, w, band, 200);
+    assert!(title > 1_000, "only {title} title pixels at 1.5 s");
+    for t in [3.5, duration - 1.0] {
+        let (w, h, after) = gray_frame_at(&out, t);
+        assert_eq!(
+            bright_pixels(&after, w, (0, 0, w, h), 200),
+            0,
+            "title pixels at {t:.1} s"
+        );
+    }
+}
+
+#[test]
+fn the_same_instruction_in_chinese_gives_the_same_plan() {
+    let plan = |instruction: &str| -> serde_json::Value {
+        let json: serde_json::Value =
+            serde_json::from_str(&cutline_ok(["plan", instruction, "--json"])).unwrap();
+        json["understanding"].clone()
+    };
+    let english = plan(ENGLISH);
+    assert_eq!(english["kind"], "plan");
+    assert_eq!(english["steps"].as_array().map(Vec::len), Some(4));
+    assert_eq!(english, plan(CHINESE));
+}
+
+#[test]
+fn words_cutline_does_not_understand_change_nothing_and_say_what_it_can_do() {
+    let clip = talk(&specs::DARK_TALK);
+    let scratch = testkit::scratch();
+    let out = scratch.path().join("out.mp4");
+    let output = crate::cutline([
+        "edit",
+        path_str(&clip.path),
+        "trim the pauses and translate it to French",
+        "-o",
+        path_str(&out),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("didn't understand \"translate it to french\"")
+            && stderr.contains("I can: trim pauses"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing is written");
+}
