@@ -3,15 +3,19 @@
 //! - [`plan`]: the Steps an instruction asks for, a Plan of them, or a question back.
 //! - [`understand`]: the [`Understand`] trait and its [`Context`].
 //! - [`rules`]: the deterministic, offline planner ([`RulePlanner`]).
+//! - [`llm`]: an optional planner on any OpenAI-compatible chat-completions endpoint, its
+//!   tool calls checked into the same Steps, the rules answering when it cannot.
 //! - [`session`]: applying a Plan to a Draft, all or nothing, with undo and redo.
 //! - [`reply`]: what the user reads back, in English or Chinese, with numbers.
 
+pub mod llm;
 pub mod plan;
 pub mod reply;
 pub mod rules;
 pub mod session;
 pub mod understand;
 
+pub use llm::{LlmConfig, LlmError, LlmPlanner};
 pub use plan::{Language, Plan, Quality, Sound, Span, Step, Understanding};
 pub use rules::RulePlanner;
 pub use session::{ApplyError, Media, Outcome, Session};

@@ -159,3 +159,75 @@ pub enum Understanding {
         text: String,
     },
 }
+
+impl Step {
+    /// Whether the Step's numbers are ones cutline can honour; the reason when not. Steps from
+    /// outside (a model's tool call, a client) are checked before they are applied.
+    pub fn check(&self) -> Result<(), String> {
+        use timeline::validate::{MAX_FPS, MAX_VOLUME, SPEED_RANGE};
+        let within = |value: f64, low: f64, high: f64, what: &str| {
+            if value.is_finite() && (low..=high).contains(&value) {
+                Ok(())
+            } else {
+                Err(format!("{what} {value} is outside {low} to {high}"))
+            }
+        };
+        let span_ok = |span: &Span| match span {
+            Span::Between { start_ms, end_ms } if end_ms <= start_ms => {
+                Err(format!("the range {start_ms}–{end_ms} ms is empty"))
+            }
+            _ => Ok(()),
+        };
+        match self {
+            Step::TrimPauses {
+                min_pause_ms,
+                padding_ms,
+            } => {
+                within(
+                    *min_pause_ms as f64,
+                    100.0,
+                    60_000.0,
+                    "a minimum pause (ms) of",
+                )?;
+                within(*padding_ms as f64, 0.0, 5_000.0, "a padding (ms) of")
+            }
+            Step::Cut { span } | Step::Keep { span } => span_ok(span),
+            Step::Speed { factor } => within(*factor, SPEED_RANGE.0, SPEED_RANGE.1, "a speed of"),
+            Step::Volume { volume, .. } => within(*volume, 0.0, MAX_VOLUME, "a volume of"),
+            Step::AddMusic { volume, .. } => within(*volume, 0.0, MAX_VOLUME, "a music volume of"),
+            Step::NormalizeLoudness { lufs } => within(*lufs, -70.0, -5.0, "a loudness (LUFS) of"),
+            Step::AddTitle { text, span, .. } => {
+                if text.trim().is_empty() || text.chars().count() > 200 {
+                    return Err("a title needs 1 to 200 characters of text".into());
+                }
+                span_ok(span)
+            }
+            Step::Color {
+                brightness,
+                contrast,
+                saturation,
+            } => {
+                brightness.map_or(Ok(()), |b| within(b, -1.0, 1.0, "a brightness of"))?;
+                contrast.map_or(Ok(()), |c| within(c, 0.0, 3.0, "a contrast of"))?;
+                saturation.map_or(Ok(()), |s| within(s, 0.0, 3.0, "a saturation of"))
+            }
+            Step::Export { fps, .. } => {
+                fps.map_or(Ok(()), |f| within(f, 1.0, MAX_FPS, "a frame rate of"))
+            }
+            Step::Fade {
+                fade_in_ms,
+                fade_out_ms,
+            } => {
+                let longest = fade_in_ms.unwrap_or(0).max(fade_out_ms.unwrap_or(0));
+                within(longest as f64, 0.0, 60_000.0, "a fade (ms) of")
+            }
+            Step::RemoveFillers
+            | Step::AddCaptions { .. }
+            | Step::Aspect { .. }
+            | Step::Undo
+            | Step::Redo
+            | Step::Reset
+            | Step::ShowTimeline => Ok(()),
+        }
+    }
+}

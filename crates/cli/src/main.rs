@@ -10,6 +10,7 @@
 mod commands;
 mod draft_file;
 mod media_facts;
+mod planner;
 mod progress;
 mod transcription;
 

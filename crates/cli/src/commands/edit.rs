@@ -25,6 +25,7 @@ use timeline::{
 use crate::commands::probe::megabytes;
 use crate::draft_file;
 use crate::media_facts::{filler_words, LibraryMedia};
+use crate::planner::PlannerArgs;
 use crate::progress::Progress;
 use crate::transcription::SpeechArgs;
 
@@ -101,6 +102,8 @@ pub struct EditArgs {
     /// Speech recognition for --captions and --remove-fillers.
     #[command(flatten)]
     speech: SpeechArgs,
+    #[command(flatten)]
+    planner: PlannerArgs,
     /// Also write the edited timeline to this file (render it again with --draft).
     #[arg(long, value_name = "FILE")]
     save_draft: Option<PathBuf>,
@@ -137,7 +140,8 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
             .values()
             .find(|a| a.probe.kind == MediaKind::Audio)
             .map(|a| a.id.clone());
-        let (edited, outcome) = follow(instruction, draft, music, &media)?;
+        let planner = args.planner.planner();
+        let (edited, outcome) = follow(planner.as_ref(), instruction, draft, music, &media)?;
         draft = edited;
         reply = Some(outcome.reply);
         if let Some(Some(asked)) = outcome.export {
@@ -249,18 +253,19 @@ fn files_and_instruction(inputs: &[String]) -> Result<(Vec<PathBuf>, Option<Stri
 
 /// Understands `instruction` and applies its Plan to `draft`, all or nothing.
 fn follow(
+    planner: &dyn agent::Understand,
     instruction: &str,
     draft: Draft,
     music: Option<String>,
     media: &LibraryMedia,
 ) -> Result<(Draft, agent::Outcome), String> {
-    use agent::{Understand, Understanding};
+    use agent::Understanding;
     let language = agent::understand::language_of(instruction);
     let context = agent::Context {
         language: Some(language),
         music,
     };
-    match agent::RulePlanner.understand(instruction, &context) {
+    match planner.understand(instruction, &context) {
         Understanding::Plan(plan) => {
             let mut session = agent::Session::new(draft, language);
             let outcome = session.apply(&plan, media).map_err(|e| e.reply)?;

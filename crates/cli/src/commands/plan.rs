@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use agent::{Context, Language, Plan, RulePlanner, Session, Understand, Understanding};
+use agent::{Context, Language, Plan, Session, Understanding};
 use clap::Args;
 use media::library::Library;
 use media::process::CancelToken;
@@ -14,6 +14,7 @@ use media::{Limits, MediaKind};
 use serde_json::{json, Value};
 
 use crate::media_facts::{filler_words, LibraryMedia};
+use crate::planner::PlannerArgs;
 use crate::transcription::SpeechArgs;
 
 #[derive(Args)]
@@ -31,6 +32,8 @@ pub struct PlanArgs {
     json: bool,
     #[command(flatten)]
     speech: SpeechArgs,
+    #[command(flatten)]
+    planner: PlannerArgs,
 }
 
 pub fn run(args: &PlanArgs, cancel: &CancelToken) -> Result<(), String> {
@@ -55,7 +58,10 @@ pub fn run(args: &PlanArgs, cancel: &CancelToken) -> Result<(), String> {
             .find(|id| assets[*id].probe.kind == MediaKind::Audio)
             .cloned(),
     };
-    let understanding = RulePlanner.understand(&args.instruction, &context);
+    let understanding = args
+        .planner
+        .planner()
+        .understand(&args.instruction, &context);
     let reply = match &understanding {
         Understanding::Plan(plan) => {
             let main = order

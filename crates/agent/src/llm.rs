@@ -1,0 +1,180 @@
+//! An optional planner behind the same [`Understand`] trait: any OpenAI-compatible
+//! chat-completions endpoint with tool calling (a local Ollama or llama.cpp server, or a
+//! hosted one).
+//!
+//! The model is offered one tool, `plan_edits`, whose `steps` are cutline's Steps in their
+//! JSON form. Its call is read into the same typed Steps and checked like any other input
+//! ([`Step::check`]); a call that does not fit is refused with the reason. Whenever the
+//! endpoint is unset, unreachable, or answers with something unusable, the deterministic
+//! [`RulePlanner`] answers instead, so an instruction is never lost to a flaky model.
+//!
+//! ```text
+//! instruction ─► POST {url}/chat/completions {messages, tools:[plan_edits]}
+//!             ◄─ tool_calls[0].function.arguments = {"steps":[{"do":"speed","factor":1.5}]}
+//!             ─► Vec<Step> (serde) ─► Step::check each ─► Plan        (else: RulePlanner)
+//! ```
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use thiserror::Error;
+
+use crate::plan::{Language, Plan, Step, Understanding};
+use crate::rules::RulePlanner;
+use crate::understand::{language_of, Context, Understand};
+
+/// Where the model is and which one to ask.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LlmConfig {
+    /// The API's base URL, e.g. `http://127.0.0.1:11434/v1`.
+    pub url: String,
+    pub model: String,
+    pub api_key: Option<String>,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Error, PartialEq)]
+pub enum LlmError {
+    #[error("the model could not be reached: {0}")]
+    Unreachable(String),
+    #[error("the model's answer is not a chat completion: {0}")]
+    Malformed(String),
+    #[error("the model's edits were refused: {0}")]
+    Refused(String),
+}
+
+/// Asks the model; falls back to the rules when it cannot give a usable Plan.
+#[derive(Clone, Debug)]
+pub struct LlmPlanner {
+    pub config: LlmConfig,
+}
+
+impl LlmPlanner {
+    /// The model's own understanding, or why there is none.
+    pub fn ask(&self, instruction: &str, context: &Context) -> Result<Understanding, LlmError> {
+        let language = context.language.unwrap_or_else(|| language_of(instruction));
+        let body = request_body(&self.config.model, instruction, context, language);
+        let agent = ureq::AgentBuilder::new()
+            .timeout(self.config.timeout)
+            .build();
+        let url = format!("{}/chat/completions", self.config.url.trim_end_matches('/'));
+        let mut request = agent.post(&url).set("Content-Type", "application/json");
+        if let Some(key) = &self.config.api_key {
+            request = request.set("Authorization", &format!("Bearer {key}"));
+        }
+        let response = request
+            .send_string(&body.to_string())
+            .map_err(|e| LlmError::Unreachable(e.to_string()))?;
+        let answer: Value = response
+            .into_json()
+            .map_err(|e| LlmError::Malformed(e.to_string()))?;
+        understanding_of(&answer)
+    }
+}
+
+impl Understand for LlmPlanner {
+    fn understand(&self, instruction: &str, context: &Context) -> Understanding {
+        match self.ask(instruction, context) {
+            Ok(understanding) => understanding,
+            Err(error) => {
+                eprintln!("note: {error}; the built-in planner answered instead");
+                RulePlanner.understand(instruction, context)
+            }
+        }
+    }
+}
+
+/// The chat-completions request: a system message saying what the tool's Steps are, the
+/// user's words, and the one tool.
+fn request_body(model: &str, instruction: &str, context: &Context, language: Language) -> Value {
+    let reply_language = match language {
+        Language::English => "English",
+        Language::Chinese => "Simplified Chinese",
+    };
+    let music = context
+        .music
+        .as_deref()
+        .map(|id| format!(" The user's music file is the asset \"{id}\"."))
+        .unwrap_or_default();
+    let system = format!(
+        "You are cutline's video editing planner. Turn the user's instruction into cutline edit \
+         steps by calling plan_edits once, with the steps in the order asked. Each step is a JSON \
+         object with \"do\" set to one of: trim_pauses {{min_pause_ms, padding_ms}}, \
+         remove_fillers, add_captions {{style: clean|bold|karaoke, language?}}, cut or keep \
+         {{span: whole | first {{ms}} | last {{ms}} | between {{start_ms, end_ms}} | from \
+         {{start_ms}}}}, speed {{factor 0.25-4}}, volume {{sound: original|music, volume 0-10}}, \
+         normalize_loudness {{lufs}}, add_music {{asset?, volume, fade_in_ms?, fade_out_ms?}}, \
+         add_title {{text, span…, position: top|center|bottom}}, aspect {{aspect: \
+         16:9|9:16|1:1|4:5, fit: crop|pad|blur}}, fade {{fade_in_ms?, fade_out_ms?}}, color \
+         {{brightness?, contrast?, saturation?}}, export {{resolution?: 1080p|720p|480p, fps?, \
+         quality?: high|medium|draft}}, undo, redo, reset, show_timeline. Times are integer \
+         milliseconds. If the instruction is unclear, do not call the tool: ask one short \
+         question in {reply_language}.{music}"
+    );
+    json!({
+        "model": model,
+        "temperature": 0,
+        "messages": [
+            {"role": "system", "content": system},
+            {"role": "user", "content": instruction},
+        ],
+        "tools": [{
+            "type": "function",
+            "function": {
+                "name": "plan_edits",
+                "description": "The edits to make to the video, in order.",
+                "parameters": {
+                    "type": "object",
+                    "properties": {
+                        "steps": {"type": "array", "items": {"type": "object"}}
+                    },
+                    "required": ["steps"]
+                }
+            }
+        }],
+        "tool_choice": "auto"
+    })
+}
+
+/// Reads a chat completion: a `plan_edits` call becomes a checked Plan; plain text (no call)
+/// is the model's question back.
+fn understanding_of(answer: &Value) -> Result<Understanding, LlmError> {
+    let message = &answer["choices"][0]["message"];
+    if message.is_null() {
+        return Err(LlmError::Malformed("no choices[0].message".into()));
+    }
+    let Some(call) = message["tool_calls"]
+        .as_array()
+        .and_then(|calls| calls.first())
+    else {
+        let text = message["content"].as_str().unwrap_or_default().trim();
+        if text.is_empty() {
+            return Err(LlmError::Malformed("neither a tool call nor text".into()));
+        }
+        return Ok(Understanding::Question {
+            text: text.to_string(),
+        });
+    };
+    let name = call["function"]["name"].as_str().unwrap_or_default();
+    if name != "plan_edits" {
+        return Err(LlmError::Refused(format!("unknown tool '{name}'")));
+    }
+    // `arguments` is a JSON string in the wire format (some servers send an object).
+    let arguments = match &call["function"]["arguments"] {
+        Value::String(text) => serde_json::from_str::<Value>(text)
+            .map_err(|e| LlmError::Refused(format!("arguments are not JSON: {e}")))?,
+        other => other.clone(),
+    };
+    let steps: Vec<Step> = serde_json::from_value(arguments["steps"].clone())
+        .map_err(|e| LlmError::Refused(format!("a step is not one cutline knows: {e}")))?;
+    if steps.is_empty() {
+        return Err(LlmError::Refused("no steps".into()));
+    }
+    for step in &steps {
+        step.check().map_err(LlmError::Refused)?;
+    }
+    Ok(Understanding::Plan(Plan {
+        steps,
+        assumptions: Vec::new(),
+    }))
+}
