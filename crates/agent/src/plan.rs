@@ -84,6 +84,9 @@ pub enum Step {
         fade_in_ms: Option<u64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fade_out_ms: Option<u64>,
+        /// Dip under the speech.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        duck: bool,
     },
     AddTitle {
         text: String,

@@ -226,6 +226,7 @@ impl Session {
                 volume,
                 fade_in_ms,
                 fade_out_ms,
+                duck,
             } => {
                 let src = asset.clone().ok_or_else(|| match self.language {
                     Language::English => "give me an audio file for the music (cutline has no music library of its own)".to_string(),
@@ -240,6 +241,7 @@ impl Session {
                     volume: *volume,
                     fade_in_ms: *fade_in_ms,
                     fade_out_ms: *fade_out_ms,
+                    duck: *duck,
                 }]
             }
             Step::AddTitle {

@@ -98,7 +98,8 @@ fn step() -> impl Strategy<Value = Step> {
             asset: Some("song".into()),
             volume,
             fade_in_ms: None,
-            fade_out_ms: Some(1_000)
+            fade_out_ms: Some(1_000),
+            duck: false,
         }),
         span().prop_map(|span| Step::AddTitle {
             text: "Title".into(),
@@ -210,6 +211,7 @@ fn a_plan_that_fails_halfway_changes_nothing_and_says_why() {
             volume: 0.35,
             fade_in_ms: None,
             fade_out_ms: None,
+            duck: false,
         },
     ];
     let error = session.apply(&plan(steps), &Table).unwrap_err();

@@ -221,6 +221,9 @@ pub struct SegmentMeta {
     /// video).
     #[serde(rename = "loop", default, skip_serializing_if = "Option::is_none")]
     pub loop_source: Option<bool>,
+    /// An audio segment that dips under the main track's speech (sidechain compression).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duck: Option<bool>,
     /// When each word of a caption is spoken, for the karaoke style.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub words: Option<Vec<TimedWord>>,

@@ -426,7 +426,7 @@ fn music(clause: &str, refs: &Referents) -> Option<Meaning> {
         &[
             "add", "put", "use", "play", "with", "加", "添加", "配上", "放", "用",
         ],
-    );
+    ) || ducks(clause);
     let level = percentage(clause)
         .or_else(|| has(clause, &["half volume", "half", "一半", "减半"]).then_some(0.5));
     if adds
@@ -452,6 +452,7 @@ fn music(clause: &str, refs: &Referents) -> Option<Meaning> {
             volume: level.unwrap_or(DEFAULT_MUSIC_VOLUME),
             fade_in_ms,
             fade_out_ms,
+            duck: ducks(clause),
         });
     }
     let volume = if has(clause, &["mute", "silence", "off", "静音", "关掉"]) {
@@ -484,6 +485,25 @@ fn music(clause: &str, refs: &Referents) -> Option<Meaning> {
         sound: Sound::Music,
         volume,
     })
+}
+
+/// "duck it under the speech", "lower the music when I talk", "说话时压低音乐".
+pub fn ducks(clause: &str) -> bool {
+    has(
+        clause,
+        &[
+            "duck",
+            "under the speech",
+            "under the voice",
+            "when i talk",
+            "when i speak",
+            "when someone speaks",
+            "while talking",
+            "说话时",
+            "人声出现时",
+            "避让人声",
+        ],
+    )
 }
 
 fn fade_length(clause: &str) -> u64 {

@@ -96,6 +96,10 @@ fn continuation(clause: &str, previous: &mut Step, refs: &Referents) -> Meaning 
                 return Meaning::Nothing;
             }
         }
+        (Meaning::Unknown, Step::AddMusic { duck, .. }) if intents::ducks(clause) => {
+            *duck = true;
+            return Meaning::Nothing;
+        }
         (Meaning::Unknown, Step::AddTitle { span, .. }) => {
             if let Some(named) = intents::span_of(clause) {
                 *span = named;

@@ -13,11 +13,9 @@ const CHINESE: &str = "剪掉停顿，加上lofi音乐35%，改成9:16，前3秒
 /// 6 seconds long, so it has to loop under the talk.
 const MUSIC_HZ: f64 = 5_000.0;
 
-#[test]
-fn an_instruction_in_words_trims_adds_music_reframes_and_titles() {
-    let clip = talk(&specs::DARK_TALK);
-    let scratch = testkit::scratch();
-    let music = scratch.path().join("music.mp3");
+/// Writes the "music" into `folder`.
+fn tone_music(folder: &std::path::Path) -> std::path::PathBuf {
+    let music = folder.join("music.mp3");
     ffmpeg([
         "-f",
         "lavfi",
@@ -31,6 +29,14 @@ fn an_instruction_in_words_trims_adds_music_reframes_and_titles() {
         "192k",
         path_str(&music),
     ]);
+    music
+}
+
+#[test]
+fn an_instruction_in_words_trims_adds_music_reframes_and_titles() {
+    let clip = talk(&specs::DARK_TALK);
+    let scratch = testkit::scratch();
+    let music = tone_music(scratch.path());
     let out = scratch.path().join("urban.mp4");
     let summary = cutline_ok([
         "edit",
@@ -86,6 +92,46 @@ fn an_instruction_in_words_trims_adds_music_reframes_and_titles() {
             "title pixels at {t:.1} s"
         );
     }
+}
+
+#[test]
+fn ducked_music_dips_under_the_speech_and_comes_back_in_the_pauses() {
+    let clip = talk(&specs::DARK_TALK);
+    let scratch = testkit::scratch();
+    let music = tone_music(scratch.path());
+    let out = scratch.path().join("ducked.mp4");
+    cutline_ok([
+        "edit",
+        path_str(&clip.path),
+        path_str(&music),
+        "add music at 50%, ducked under the speech",
+        "--quality",
+        "draft",
+        "-o",
+        path_str(&out),
+    ]);
+    let rate = 48_000;
+    let output = audio_mono(&out, rate);
+    let level = |from_ms: u64, to_ms: u64| {
+        let part =
+            &output[(from_ms * rate as u64 / 1000) as usize..(to_ms * rate as u64 / 1000) as usize];
+        tone_amplitude(part, rate, MUSIC_HZ)
+    };
+    // The longest pause (after its first half second, when the music is back up) against
+    // the second of speech before it.
+    let speech = &clip.truth.speech;
+    let ((_, speech_end), (next_start, _)) = speech
+        .windows(2)
+        .map(|pair| (pair[0], pair[1]))
+        .max_by_key(|((_, end), (start, _))| start - end)
+        .unwrap();
+    let in_pause = level(speech_end + 600, next_start - 50);
+    let under_speech = level(speech_end - 1_100, speech_end - 100);
+    eprintln!("music under speech {under_speech:.4}, in the pause {in_pause:.4}");
+    assert!(
+        under_speech < 0.6 * in_pause,
+        "music {under_speech:.4} under speech, {in_pause:.4} in the pause: not ducked"
+    );
 }
 
 #[test]

@@ -676,6 +676,20 @@ impl<'a> Planner<'a> {
         if segments.is_empty() {
             return Ok(main_audio);
         }
+        // Ducked music listens to the main track's sound: one copy of it per ducked segment.
+        let ducked = segments
+            .iter()
+            .filter(|s| s.meta.duck == Some(true))
+            .count();
+        let (main_audio, mut sidechains) = if ducked == 0 {
+            (main_audio, Vec::new())
+        } else {
+            let copies: Vec<Pad> = (0..=ducked).map(|_| self.graph.pad("speech")).collect();
+            let split = Filter::new("asplit").opt("outputs", ducked + 1);
+            self.graph
+                .chain(std::slice::from_ref(&main_audio), vec![split], &copies);
+            (copies[0].clone(), copies[1..].to_vec())
+        };
         let mut inputs = vec![main_audio];
         for segment in segments {
             let (index, _) = self.source(segment);
@@ -712,7 +726,31 @@ impl<'a> Planner<'a> {
                         .opt("all", 1),
                 );
             }
-            inputs.push(self.graph.then(&tap, filters, "music"));
+            let music = self.graph.then(&tap, filters, "music");
+            let speech = if segment.meta.duck == Some(true) {
+                sidechains.pop()
+            } else {
+                None
+            };
+            let music = match speech {
+                // About 10 dB under speech, back within half a second of silence.
+                Some(speech) => {
+                    let ducked = self.graph.pad("ducked");
+                    let compress = Filter::new("sidechaincompress")
+                        .opt("threshold", 0.03)
+                        .opt("ratio", 10)
+                        .opt("attack", 20)
+                        .opt("release", 400);
+                    self.graph.chain(
+                        &[music, speech],
+                        vec![compress],
+                        std::slice::from_ref(&ducked),
+                    );
+                    ducked
+                }
+                None => music,
+            };
+            inputs.push(music);
         }
         let mixed = self.graph.pad("mix");
         let amix = Filter::new("amix")

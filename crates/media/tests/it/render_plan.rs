@@ -185,14 +185,14 @@ fn a_title_and_karaoke_captions_on_a_portrait_canvas() {
 }
 
 #[test]
-fn looped_music_colour_and_loudness() {
+fn looped_ducked_music_colour_and_loudness() {
     check(
         "loop-color-loudness",
         r#"{ "d": 10000, "m": {"w": 1920, "h": 1080, "fps": 30, "loudness": -14, "color": {"brightness": 0.1, "saturation": 0}},
           "t": [
             {"id": "v1", "tt": 0, "sg": [{"id": "s1", "src": "a_city", "s": 0, "in": 0, "d": 10000}]},
             {"id": "music", "tt": 1, "sg": [{"id": "m1", "src": "a_lofi", "s": 0, "in": 0, "d": 10000,
-                                              "m": {"volume": 0.35, "loop": true, "fade_out": 1000}}]}
+                                              "m": {"volume": 0.35, "loop": true, "fade_out": 1000, "duck": true}}]}
           ] }"#,
     );
 }

@@ -96,6 +96,7 @@ pub(crate) struct Music<'a> {
     pub volume: f64,
     pub fade_in_ms: Option<u64>,
     pub fade_out_ms: Option<u64>,
+    pub duck: bool,
 }
 
 /// Adds `music` on a new audio track from the start to the end of the timeline.
@@ -126,6 +127,7 @@ pub(crate) fn add_audio(draft: &Draft, music: &Music) -> Result<Applied, EditErr
             fade_in_ms: fade(music.fade_in_ms),
             fade_out_ms: fade(music.fade_out_ms),
             loop_source: (music.source_ms < duration_ms).then_some(true),
+            duck: music.duck.then_some(true),
             ..SegmentMeta::default()
         },
     };
@@ -233,6 +235,7 @@ mod tests {
             volume: 0.35,
             fade_in_ms: None,
             fade_out_ms: Some(2_000),
+            duck: true,
         };
         let context = EditContext::default();
         let short = apply(&clip(), &add(4_000), &context).unwrap();
@@ -246,6 +249,7 @@ mod tests {
         assert_eq!(music.meta.volume, Some(0.35));
         assert_eq!(music.meta.loop_source, Some(true));
         assert_eq!(music.meta.fade_out_ms, Some(2_000));
+        assert_eq!(music.meta.duck, Some(true));
         let long = apply(&clip(), &add(60_000), &context).unwrap();
         assert_eq!(
             long.draft

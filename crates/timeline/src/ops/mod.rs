@@ -83,6 +83,9 @@ pub enum Op {
         fade_in_ms: Option<u64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fade_out_ms: Option<u64>,
+        /// Dip under the speech of the main track.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        duck: bool,
     },
     /// Set the gain of the music and other added audio.
     MusicVolume { volume: f64 },
@@ -186,6 +189,7 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
             volume,
             fade_in_ms,
             fade_out_ms,
+            duck,
         } => layers::add_audio(
             draft,
             &layers::Music {
@@ -194,6 +198,7 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
                 volume: *volume,
                 fade_in_ms: *fade_in_ms,
                 fade_out_ms: *fade_out_ms,
+                duck: *duck,
             },
         )?,
         Op::MusicVolume { volume } => layers::set_music_volume(draft, *volume)?,
