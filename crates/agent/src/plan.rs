@@ -93,6 +93,12 @@ pub enum Step {
         #[serde(flatten)]
         span: Span,
         position: Position,
+        /// A colour name or `#rrggbb`; white when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        color: Option<String>,
+        /// Against the default size: 1.5 large, 0.7 small.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        size: Option<f64>,
     },
     Aspect {
         aspect: Aspect,
@@ -199,10 +205,25 @@ impl Step {
             Step::Volume { volume, .. } => within(*volume, 0.0, MAX_VOLUME, "a volume of"),
             Step::AddMusic { volume, .. } => within(*volume, 0.0, MAX_VOLUME, "a music volume of"),
             Step::NormalizeLoudness { lufs } => within(*lufs, -70.0, -5.0, "a loudness (LUFS) of"),
-            Step::AddTitle { text, span, .. } => {
+            Step::AddTitle {
+                text,
+                span,
+                color,
+                size,
+                ..
+            } => {
                 if text.trim().is_empty() || text.chars().count() > 200 {
                     return Err("a title needs 1 to 200 characters of text".into());
                 }
+                if let Some(color) = color {
+                    let hex = color.len() == 7
+                        && color.starts_with('#')
+                        && color[1..].chars().all(|c| c.is_ascii_hexdigit());
+                    if !hex && !timeline::validate::COLOR_NAMES.contains(&color.as_str()) {
+                        return Err(format!("'{color}' is not a colour cutline knows"));
+                    }
+                }
+                size.map_or(Ok(()), |s| within(s, 0.25, 4.0, "a title size of"))?;
                 span_ok(span)
             }
             Step::Color {

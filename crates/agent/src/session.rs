@@ -248,10 +248,14 @@ impl Session {
                 text,
                 span,
                 position,
+                color,
+                size,
             } => vec![Op::AddText {
                 text: text.clone(),
                 range: resolve(span, draft.duration_ms),
                 position: *position,
+                color: color.clone(),
+                size: *size,
             }],
             Step::Aspect { aspect, fit } => {
                 let (width, height) = choose_canvas(Some(*aspect), None, (width, height));

@@ -101,10 +101,12 @@ fn step() -> impl Strategy<Value = Step> {
             fade_out_ms: Some(1_000),
             duck: false,
         }),
-        span().prop_map(|span| Step::AddTitle {
+        (span(), prop::option::of(0.1..5.0f64)).prop_map(|(span, size)| Step::AddTitle {
             text: "Title".into(),
             span,
-            position: Position::Top
+            position: Position::Top,
+            color: Some("yellow".into()),
+            size,
         }),
         (
             prop::sample::select(Aspect::ALL.to_vec()),

@@ -214,6 +214,12 @@ pub struct SegmentMeta {
     pub fade_in_ms: Option<u64>,
     #[serde(rename = "fade_out", default, skip_serializing_if = "Option::is_none")]
     pub fade_out_ms: Option<u64>,
+    /// A title's text colour: a name ("red") or `#rrggbb`; white when absent.
+    #[serde(rename = "color", default, skip_serializing_if = "Option::is_none")]
+    pub text_color: Option<String>,
+    /// A title's size against the default (1.5 larger, 0.7 smaller).
+    #[serde(rename = "size", default, skip_serializing_if = "Option::is_none")]
+    pub text_size: Option<f64>,
     /// How a caption looks (captions only; titles have their own style).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<CaptionStyle>,

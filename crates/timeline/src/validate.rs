@@ -170,6 +170,18 @@ fn validate_segment(
             segment.duration_ms
         )));
     }
+    if let Some(size) = segment.meta.text_size {
+        if !(size.is_finite() && (0.25..=4.0).contains(&size)) {
+            return Err(out_of_range(format!("text size {size} is outside 0.25–4")));
+        }
+    }
+    if let Some(color) = &segment.meta.text_color {
+        if !is_color(color) {
+            return Err(out_of_range(format!(
+                "'{color}' is not a colour (a name like red, or #rrggbb)"
+            )));
+        }
+    }
     if let Some(words) = &segment.meta.words {
         let mut previous_end_ms = 0;
         for word in words {
@@ -186,6 +198,18 @@ fn validate_segment(
         }
     }
     Ok(())
+}
+
+/// Colour names text may use, and `#rrggbb`.
+pub const COLOR_NAMES: &[&str] = &[
+    "white", "black", "red", "green", "blue", "yellow", "orange", "pink", "purple", "gray", "cyan",
+];
+
+fn is_color(text: &str) -> bool {
+    COLOR_NAMES.contains(&text)
+        || (text.len() == 7
+            && text.starts_with('#')
+            && text[1..].chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]

@@ -221,7 +221,9 @@ fn title(clause: &str, refs: &Referents) -> Option<Meaning> {
             "文字",
             "字样",
         ],
-    );
+    ) || (clause.contains('§')
+        // Quoted words put somewhere are a title too ("put 'SALE' at the top", "加黄色小字“完”").
+        && has(clause, &["add", "put", "show", "write", "加", "放", "写", "显示"]));
     if !asks || has(clause, &["captions", "subtitles", "字幕"]) {
         return None;
     }
@@ -244,7 +246,56 @@ fn title(clause: &str, refs: &Referents) -> Option<Meaning> {
         text,
         span,
         position,
+        color: color_of(clause),
+        size: size_of(clause),
     })
+}
+
+/// Text colours by name, in English and Chinese.
+const COLORS: &[(&str, &str)] = &[
+    ("white", "white"),
+    ("black", "black"),
+    ("red", "red"),
+    ("green", "green"),
+    ("blue", "blue"),
+    ("yellow", "yellow"),
+    ("orange", "orange"),
+    ("pink", "pink"),
+    ("purple", "purple"),
+    ("gray", "gray"),
+    ("grey", "gray"),
+    ("cyan", "cyan"),
+    ("白色", "white"),
+    ("黑色", "black"),
+    ("红色", "red"),
+    ("绿色", "green"),
+    ("蓝色", "blue"),
+    ("黄色", "yellow"),
+    ("橙色", "orange"),
+    ("粉色", "pink"),
+    ("紫色", "purple"),
+    ("灰色", "gray"),
+];
+
+fn color_of(clause: &str) -> Option<String> {
+    COLORS
+        .iter()
+        .find(|(word, _)| has_word(clause, &[word]) || (!word.is_ascii() && clause.contains(word)))
+        .map(|(_, name)| name.to_string())
+}
+
+fn size_of(clause: &str) -> Option<f64> {
+    if has_word(clause, &["big", "large", "huge", "bigger", "larger"])
+        || has(clause, &["大号", "大字", "大一点", "大标题"])
+    {
+        Some(1.5)
+    } else if has_word(clause, &["small", "tiny", "smaller"])
+        || has(clause, &["小号", "小字", "小一点"])
+    {
+        Some(0.7)
+    } else {
+        None
+    }
 }
 
 /// The stretch of time a clause names, if any.

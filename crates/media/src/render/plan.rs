@@ -631,7 +631,7 @@ impl<'a> Planner<'a> {
 
     fn drawtext(&self, segment: &Segment, text: &str, font: &str, text_file: String) -> Filter {
         let (w, h) = (self.draft.meta.width as f64, self.draft.meta.height as f64);
-        let style = TitleStyle::for_canvas(w, h, text);
+        let style = TitleStyle::for_canvas(w, h, text, segment.meta.text_size.unwrap_or(1.0));
         let y = match segment.meta.position.unwrap_or_default() {
             Position::Top => format!("{}", style.margin),
             Position::Center => "(h-text_h)/2".to_string(),
@@ -653,7 +653,10 @@ impl<'a> Planner<'a> {
             .opt("textfile", text_file)
             .opt("expansion", "none")
             .opt("fontsize", style.font_size)
-            .opt("fontcolor", "white")
+            .opt(
+                "fontcolor",
+                segment.meta.text_color.as_deref().unwrap_or("white"),
+            )
             .opt("borderw", style.border)
             .opt("bordercolor", "black@0.6")
             .opt("shadowx", 0)
@@ -824,7 +827,8 @@ struct TitleStyle {
 }
 
 impl TitleStyle {
-    fn for_canvas(width: f64, height: f64, text: &str) -> Self {
+    /// `scale` makes the title larger or smaller than the default (never wider than fits).
+    fn for_canvas(width: f64, height: f64, text: &str, scale: f64) -> Self {
         let short_side = width.min(height);
         let widest_line = text
             .lines()
@@ -835,7 +839,10 @@ impl TitleStyle {
             })
             .fold(1.0, f64::max);
         let fits_width = 0.9 * width / widest_line;
-        let font_size = (short_side * 0.075).min(fits_width).max(12.0).floor() as u32;
+        let font_size = (short_side * 0.075 * scale)
+            .min(fits_width)
+            .max(12.0)
+            .floor() as u32;
         TitleStyle {
             font_size,
             border: (font_size / 18).max(2),
@@ -961,13 +968,17 @@ mod tests {
     #[test]
     fn titles_fit_the_width_of_any_canvas() {
         let long = "A title that is far too long for a portrait canvas";
-        let portrait = TitleStyle::for_canvas(1080.0, 1920.0, long);
+        let portrait = TitleStyle::for_canvas(1080.0, 1920.0, long, 1.0);
         let chars = long.chars().count() as f64;
         assert!(portrait.font_size as f64 * 0.58 * chars <= 0.9 * 1080.0 + 1.0);
-        let short = TitleStyle::for_canvas(1920.0, 1080.0, "Urban Dreams");
+        let short = TitleStyle::for_canvas(1920.0, 1080.0, "Urban Dreams", 1.0);
         assert_eq!(short.font_size, 81);
-        let cjk = TitleStyle::for_canvas(1080.0, 1920.0, "城市之梦城市之梦城市之梦城市之梦");
+        let cjk = TitleStyle::for_canvas(1080.0, 1920.0, "城市之梦城市之梦城市之梦城市之梦", 1.0);
         assert!(cjk.font_size as f64 * 16.0 <= 0.9 * 1080.0 + 1.0);
+        let large = TitleStyle::for_canvas(1920.0, 1080.0, "Urban Dreams", 1.5);
+        assert_eq!(large.font_size, 121);
+        let huge = TitleStyle::for_canvas(1080.0, 1920.0, long, 4.0);
+        assert_eq!(huge.font_size, portrait.font_size, "never wider than fits");
     }
 
     #[test]

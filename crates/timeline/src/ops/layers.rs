@@ -20,14 +20,20 @@ use crate::validate::MAX_VOLUME;
 
 pub(crate) const TITLE_ROLE: &str = "title";
 
-/// Adds a title over `range` of the timeline (clamped to it) on the first text track with
+/// A title as asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Title<'a> {
+    pub text: &'a str,
+    pub range: TimeRange,
+    pub position: Position,
+    pub color: Option<String>,
+    pub size: Option<f64>,
+}
+
+/// Adds a title over its range of the timeline (clamped to it) on the first text track with
 /// room, or a new one.
-pub(crate) fn add_text(
-    draft: &Draft,
-    text: &str,
-    range: TimeRange,
-    position: Position,
-) -> Result<Applied, EditError> {
+pub(crate) fn add_text(draft: &Draft, title: &Title) -> Result<Applied, EditError> {
+    let (text, range) = (title.text, title.range);
     if text.trim().is_empty() {
         return Err(EditError::InvalidArgument("a title needs some text".into()));
     }
@@ -50,7 +56,9 @@ pub(crate) fn add_text(
         meta: SegmentMeta {
             text: Some(text.to_string()),
             role: Some(TITLE_ROLE.into()),
-            position: Some(position),
+            position: Some(title.position),
+            text_color: title.color.clone(),
+            text_size: title.size,
             ..SegmentMeta::default()
         },
     };
@@ -198,6 +206,8 @@ mod tests {
             text: text.into(),
             range: TimeRange::new(start_ms, end_ms),
             position: Position::Top,
+            color: Some("red".into()),
+            size: None,
         };
         let context = EditContext::default();
         let one = apply(&clip(), &title("Urban Dreams", 0, 3_000), &context).unwrap();

@@ -72,6 +72,10 @@ pub enum Op {
         text: String,
         range: TimeRange,
         position: Position,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        color: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        size: Option<f64>,
     },
     /// Lay audio asset `src` (`source_ms` long) under the whole video at `volume`, looped
     /// when shorter.
@@ -182,7 +186,18 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
             text,
             range,
             position,
-        } => layers::add_text(draft, text, *range, *position)?,
+            color,
+            size,
+        } => layers::add_text(
+            draft,
+            &layers::Title {
+                text,
+                range: *range,
+                position: *position,
+                color: color.clone(),
+                size: *size,
+            },
+        )?,
         Op::AddAudio {
             src,
             source_ms,
