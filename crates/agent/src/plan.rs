@@ -6,7 +6,7 @@
 //! the corpus and `cutline plan --json` show.
 
 use serde::{Deserialize, Serialize};
-use timeline::{Aspect, CaptionStyle, Fit, Position, Resolution};
+use timeline::{Aspect, CaptionStyle, ClipIndex, Fit, Position, Resolution};
 
 /// A stretch of the timeline named in words, resolved against the Draft when applied.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -129,6 +129,19 @@ pub enum Step {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         quality: Option<Quality>,
     },
+    /// Remove a clip of the main track: "delete the second clip".
+    DeleteClip {
+        clip: ClipIndex,
+    },
+    /// "move the last clip to the start".
+    MoveClip {
+        clip: ClipIndex,
+        to: ClipIndex,
+    },
+    /// "split at 0:10".
+    Split {
+        at_ms: u64,
+    },
     Undo,
     Redo,
     Reset,
@@ -246,6 +259,9 @@ impl Step {
                 within(longest as f64, 0.0, 60_000.0, "a fade (ms) of")
             }
             Step::RemoveFillers
+            | Step::DeleteClip { .. }
+            | Step::MoveClip { .. }
+            | Step::Split { .. }
             | Step::AddCaptions { .. }
             | Step::Aspect { .. }
             | Step::Undo

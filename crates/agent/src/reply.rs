@@ -165,6 +165,12 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
             _,
         ) if *s == 0.0 => say(l, "Made it black and white.".into(), "已变成黑白。".into()),
         (Step::Color { .. }, _) => say(l, "Adjusted the colour.".into(), "已调整画面色彩。".into()),
+        (Step::MoveClip { .. }, _) => say(l, "Moved the clip.".into(), "已移动片段。".into()),
+        (Step::Split { at_ms }, _) => say(
+            l,
+            format!("Split at {}.", format_clock(*at_ms)),
+            format!("已在{}处分割。", format_clock(*at_ms)),
+        ),
         (
             Step::Export {
                 resolution, fps, ..
@@ -283,6 +289,9 @@ fn step_phrase(step: &Step) -> (&'static str, &'static str) {
         Step::Fade { .. } => ("fade", "淡入淡出"),
         Step::Color { .. } => ("adjust the colour", "调整色彩"),
         Step::Export { .. } => ("set up the export", "设置导出"),
+        Step::DeleteClip { .. } => ("delete that clip", "删除这一段"),
+        Step::MoveClip { .. } => ("move that clip", "移动这一段"),
+        Step::Split { .. } => ("split there", "在这里分割"),
         Step::Undo => ("undo", "撤销"),
         Step::Redo => ("redo", "重做"),
         Step::Reset => ("start over", "重新开始"),

@@ -298,6 +298,12 @@ impl Session {
                 }
                 ops
             }
+            Step::DeleteClip { clip } => vec![Op::DeleteClip { clip: *clip }],
+            Step::MoveClip { clip, to } => vec![Op::MoveClip {
+                clip: *clip,
+                to: *to,
+            }],
+            Step::Split { at_ms } => vec![Op::Split { at_ms: *at_ms }],
             Step::Undo | Step::Redo | Step::Reset | Step::ShowTimeline => Vec::new(),
         })
     }

@@ -7,8 +7,8 @@
 use agent::{Language, Media, Plan, Session, Span, Step};
 use proptest::prelude::*;
 use timeline::{
-    validate, Aspect, CaptionStyle, Draft, DraftMeta, Fit, Position, SilenceMap, SourceCaption,
-    TimeRange,
+    validate, Aspect, CaptionStyle, ClipIndex, Draft, DraftMeta, Fit, Op, Position, SilenceMap,
+    SourceCaption, TimeRange,
 };
 
 const CLIP_MS: u64 = 60_000;
@@ -125,14 +125,38 @@ fn step() -> impl Strategy<Value = Step> {
             saturation: Some(0.0)
         }),
         (-80.0..0.0f64).prop_map(|lufs| Step::NormalizeLoudness { lufs }),
+        (0..4usize, any::<bool>()).prop_map(|(n, from_end)| Step::DeleteClip {
+            clip: clip(n, from_end)
+        }),
+        (0..4usize, 0..4usize, any::<bool>()).prop_map(|(a, b, from_end)| Step::MoveClip {
+            clip: clip(a, from_end),
+            to: clip(b, !from_end)
+        }),
+        (0..70_000u64).prop_map(|at_ms| Step::Split { at_ms }),
         Just(Step::Undo),
         Just(Step::Redo),
         Just(Step::Reset),
     ]
 }
 
+fn clip(n: usize, from_end: bool) -> ClipIndex {
+    if from_end {
+        ClipIndex::FromEnd(n)
+    } else {
+        ClipIndex::FromStart(n)
+    }
+}
+
+/// Two clips: the talk, then 10 s of it again as a second clip.
 fn start() -> Draft {
-    Draft::single_clip("clip", CLIP_MS, DraftMeta::default())
+    let draft = Draft::single_clip("clip", CLIP_MS, DraftMeta::default());
+    let second = Op::AppendClip {
+        src: "clip".into(),
+        duration_ms: 10_000,
+    };
+    timeline::apply(&draft, &second, &Default::default())
+        .unwrap()
+        .draft
 }
 
 proptest! {
@@ -191,13 +215,13 @@ fn replies_give_the_numbers_in_the_sessions_language() {
     let mut english = Session::new(start(), Language::English);
     let reply = english.apply(&plan(steps.clone()), &Table).unwrap().reply;
     assert!(
-        reply.starts_with("Removed 15 pauses (10.5 s). Added ") && reply.ends_with("1:00 → 0:50."),
+        reply.starts_with("Removed 17 pauses (11.9 s). Added ") && reply.ends_with("1:10 → 0:58."),
         "{reply}"
     );
     let mut chinese = Session::new(start(), Language::Chinese);
     let reply = chinese.apply(&plan(steps), &Table).unwrap().reply;
     assert!(
-        reply.starts_with("剪掉了15处停顿（10.5秒）。加了") && reply.contains("条字幕"),
+        reply.starts_with("剪掉了17处停顿（11.9秒）。加了") && reply.contains("条字幕"),
         "{reply}"
     );
     assert_eq!(english.draft(), chinese.draft());

@@ -33,6 +33,8 @@ pub use draft::{
     CaptionStyle, Draft, DraftMeta, Position, Segment, SegmentMeta, TimedWord, Track, TrackKind,
 };
 pub use history::History;
-pub use ops::{apply, Applied, EditContext, EditError, Effect, Op, SourceCaption, SourceWord};
+pub use ops::{
+    apply, Applied, ClipIndex, EditContext, EditError, Effect, Op, SourceCaption, SourceWord,
+};
 pub use time::{format_clock, TimeRange};
 pub use validate::{validate, DraftError};

@@ -5,7 +5,7 @@
 //! and quoted text as markers `§N§`. Matchers are tried in a fixed order: the more specific
 //! first (a title before a cut, "the music at 20%" before a plain volume).
 
-use timeline::{Aspect, CaptionStyle, Fit, Position, Resolution};
+use timeline::{Aspect, CaptionStyle, ClipIndex, Fit, Position, Resolution};
 
 use super::numbers::{duration_ms, durations_ms, factor, first_number, numbers, percentage};
 use crate::plan::{Quality, Sound, Span, Step};
@@ -72,6 +72,7 @@ pub fn meaning(clause: &str, refs: &Referents) -> Meaning {
         history,
         show_timeline,
         not_yet,
+        clip_edits,
         title,
         captions,
         music,
@@ -171,31 +172,116 @@ fn not_yet(clause: &str, _: &Referents) -> Option<Meaning> {
         ],
     ) {
         "crossfades between clips"
-    } else if has_word(clause, &["split"]) || has(clause, &["分割", "拆分", "切成两段"]) {
-        "splitting clips"
     } else if has(
         clause,
         &["logo", "watermark", "overlay", "水印", "叠加", "贴图"],
     ) {
         "image or logo overlays"
-    } else if has_word(clause, &["move", "reorder", "swap"]) || has(clause, &["移动", "调换"]) {
-        "moving clips"
-    } else if has(
-        clause,
-        &[
-            "delete the second clip",
-            "delete clip",
-            "remove the second clip",
-            "remove clip",
-            "删除第二段",
-            "删除片段",
-        ],
-    ) {
-        "deleting single clips"
+    } else if has_word(clause, &["swap", "reorder"]) || has(clause, &["调换"]) {
+        "reordering more than one clip at a time"
     } else {
         return None;
     };
     Some(Meaning::NotYet(what))
+}
+
+/// Which clip a clause names: "the second clip", "clip 2", "the last clip", "第二段",
+/// "第2个片段", "最后一段".
+fn clip_named(clause: &str) -> Option<ClipIndex> {
+    const NOUNS: &[&str] = &["clip", "video", "part", "shot", "segment"];
+    const ORDINALS: &[(&str, usize)] = &[
+        ("first", 0),
+        ("1st", 0),
+        ("second", 1),
+        ("2nd", 1),
+        ("third", 2),
+        ("3rd", 2),
+        ("fourth", 3),
+        ("4th", 3),
+        ("fifth", 4),
+        ("5th", 4),
+    ];
+    let words: Vec<&str> = clause.split_whitespace().collect();
+    for (i, word) in words.iter().enumerate() {
+        if !NOUNS.contains(&word.trim_end_matches(|c: char| !c.is_alphanumeric())) {
+            continue;
+        }
+        // "clip 2"
+        if let Some(n) = words.get(i + 1).and_then(|w| w.parse::<usize>().ok()) {
+            return n.checked_sub(1).map(ClipIndex::FromStart);
+        }
+        // "the second clip", "the last clip"
+        let before = i.checked_sub(1).map(|j| words[j]).unwrap_or_default();
+        if ["last", "final"].contains(&before) {
+            return Some(ClipIndex::FromEnd(0));
+        }
+        if let Some((_, n)) = ORDINALS.iter().find(|(w, _)| *w == before) {
+            return Some(ClipIndex::FromStart(*n));
+        }
+    }
+    if has(clause, &["最后一段", "最后一个片段", "最后一个视频"]) {
+        return Some(ClipIndex::FromEnd(0));
+    }
+    let at = clause.find('第')?;
+    let rest = &clause[at + '第'.len_utf8()..];
+    let number: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '一')
+        .collect();
+    let tail = &rest[number.len()..];
+    let names_clip = ["段", "个片段", "个视频", "个镜头"]
+        .iter()
+        .any(|w| tail.starts_with(w));
+    if !names_clip {
+        return None;
+    }
+    let n: usize = if number == "一" {
+        1
+    } else {
+        number.parse().ok()?
+    };
+    n.checked_sub(1).map(ClipIndex::FromStart)
+}
+
+/// Split, delete or move a clip of the main track.
+fn clip_edits(clause: &str, _: &Referents) -> Option<Meaning> {
+    if has_word(clause, &["split"]) || has(clause, &["分割", "拆分", "切成两段", "切开"])
+    {
+        let at_ms = duration_ms(clause)?;
+        return one(Step::Split { at_ms });
+    }
+    let clip = clip_named(clause)?;
+    let moves =
+        has_word(clause, &["move", "put"]) || has(clause, &["移到", "放到", "挪到", "移动到"]);
+    if moves {
+        // The place is what follows "to", "at" or "到": "move the last clip to the start".
+        let place = [" to ", " at ", "到"]
+            .iter()
+            .find_map(|word| clause.rsplit_once(word).map(|(_, place)| place))
+            .unwrap_or(clause);
+        let to = if has(
+            place,
+            &[
+                "start",
+                "beginning",
+                "front",
+                "first",
+                "开头",
+                "最前",
+                "开始",
+            ],
+        ) {
+            ClipIndex::FromStart(0)
+        } else if has(place, &["end", "last", "back", "结尾", "最后", "末尾"]) {
+            ClipIndex::FromEnd(0)
+        } else {
+            return None;
+        };
+        return one(Step::MoveClip { clip, to });
+    }
+    let deletes = has_word(clause, &["delete", "remove", "cut", "drop", "lose"])
+        || has(clause, &["删除", "删掉", "去掉", "剪掉", "不要"]);
+    deletes.then(|| Meaning::Steps(vec![Step::DeleteClip { clip }]))
 }
 
 /// The text of a title: the first quoted text, else the words after "title"/"标题".
@@ -239,9 +325,7 @@ fn title(clause: &str, refs: &Referents) -> Option<Meaning> {
     } else {
         Position::Center
     };
-    let span = span_of(clause).unwrap_or(Span::First {
-        ms: DEFAULT_TITLE_MS,
-    });
+    let span = title_span(clause);
     one(Step::AddTitle {
         text,
         span,
@@ -349,14 +433,46 @@ pub fn span_of(clause: &str) -> Option<Span> {
         Some(&ms) if first => Some(Span::First { ms }),
         Some(&ms) if from && !has(clause, &["for "]) => Some(Span::From { start_ms: ms }),
         Some(&ms) => Some(Span::First { ms }),
-        None if last => Some(Span::Last {
-            ms: DEFAULT_TITLE_MS,
-        }),
-        None if first => Some(Span::First {
-            ms: DEFAULT_TITLE_MS,
-        }),
+        // "the first second", "the last minute": a unit without a number is one of it.
+        None if (first || last) && unit_alone(clause).is_some() => {
+            let ms = unit_alone(clause)?;
+            Some(if last {
+                Span::Last { ms }
+            } else {
+                Span::First { ms }
+            })
+        }
         None => None,
     }
+}
+
+/// "second" or "minute" standing for one of it ("the last minute"), in ms.
+fn unit_alone(clause: &str) -> Option<u64> {
+    if has_word(clause, &["second", "sec"]) || has(clause, &["一秒"]) {
+        Some(1_000)
+    } else if has_word(clause, &["minute", "min"]) || has(clause, &["一分钟"]) {
+        Some(60_000)
+    } else {
+        None
+    }
+}
+
+/// Where a title goes when the words give no time: the first 3 seconds, or the last 3 when
+/// they say "at the end".
+fn title_span(clause: &str) -> Span {
+    let last = has(
+        clause,
+        &["last", "final", "ending", "the end", "最后", "末尾", "结尾"],
+    );
+    span_of(clause).unwrap_or(if last {
+        Span::Last {
+            ms: DEFAULT_TITLE_MS,
+        }
+    } else {
+        Span::First {
+            ms: DEFAULT_TITLE_MS,
+        }
+    })
 }
 
 fn captions(clause: &str, _: &Referents) -> Option<Meaning> {
@@ -911,7 +1027,26 @@ fn cut_or_keep(clause: &str, _: &Referents) -> Option<Meaning> {
     if !keep && !cut {
         return None;
     }
-    let span = span_of(clause)?;
+    let Some(span) = span_of(clause) else {
+        let names_an_end = has(
+            clause,
+            &[
+                "first",
+                "beginning",
+                "start",
+                "last",
+                "end",
+                "开头",
+                "结尾",
+                "最后",
+                "前面",
+                "后面",
+            ],
+        );
+        return names_an_end.then_some(Meaning::Question(
+            "How much? Say it with a time, like: cut the first 5 seconds, or keep the last 30 seconds.",
+        ));
+    };
     // "trim 2 s off the end" names the end without "last".
     let span = match span {
         Span::First { ms }

@@ -275,8 +275,8 @@ fn follow(
     }
 }
 
-/// The draft the edits start from: the first video played whole (the other files become
-/// assets the instruction can use), or a draft file.
+/// The draft the edits start from: the videos played one after the other (the first sets
+/// the canvas; audio files become assets the instruction can use), or a draft file.
 fn starting_draft(
     args: &EditArgs,
     files: &[PathBuf],
@@ -306,7 +306,21 @@ fn starting_draft(
             None => "name a clip to edit, or --draft FILE".to_string(),
         });
     };
-    let draft = draft_file::of_clip(asset)?;
+    // The other videos follow it, in the order given: clip 2, clip 3, ….
+    let mut draft = draft_file::of_clip(asset)?;
+    for next in added
+        .iter()
+        .filter(|a| a.probe.kind == MediaKind::Video && a.id != asset.id)
+    {
+        let append = Op::AppendClip {
+            src: next.id.clone(),
+            duration_ms: next.probe.duration_ms,
+        };
+        let known = EditContext::default();
+        draft = apply(&draft, &append, &known)
+            .map_err(|e| format!("{}: {e}", next.path.display()))?
+            .draft;
+    }
     Ok((draft, assets))
 }
 

@@ -135,6 +135,58 @@ fn ducked_music_dips_under_the_speech_and_comes_back_in_the_pauses() {
 }
 
 #[test]
+fn several_videos_play_in_turn_and_words_move_a_clip() {
+    let scratch = testkit::scratch();
+    let dark = scratch.path().join("dark.mp4");
+    testkit::dark_video(&dark, 3);
+    let red = scratch.path().join("red.mp4");
+    ffmpeg([
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=red:s=640x360:r=30:d=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=300:duration=2",
+        "-shortest",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        path_str(&red),
+    ]);
+    let out = scratch.path().join("moved.mp4");
+    let summary = cutline_ok([
+        "edit",
+        path_str(&dark),
+        path_str(&red),
+        "把最后一段移到开头",
+        "--quality",
+        "draft",
+        "-o",
+        path_str(&out),
+    ]);
+    assert!(summary.contains("已移动片段"), "{summary}");
+    assert!(
+        (streams(&out).duration_s() - 5.0).abs() <= crate::FRAME_S,
+        "both clips play"
+    );
+    let red_share = |t: f64| {
+        let (_, _, frame) = testkit::measure::rgb_frame_at(&out, t);
+        let red = frame
+            .chunks(3)
+            .filter(|p| p[0] > 200 && p[1] < 60 && p[2] < 60)
+            .count();
+        red as f64 / (frame.len() / 3) as f64
+    };
+    assert!(red_share(0.5) > 0.9, "the red clip comes first now");
+    assert!(red_share(3.5) < 0.01, "then the dark one");
+}
+
+#[test]
 fn the_same_instruction_in_chinese_gives_the_same_plan() {
     let plan = |instruction: &str| -> serde_json::Value {
         let json: serde_json::Value =

@@ -10,6 +10,7 @@
 //! ([`retime`]), so a title stays over the picture it was put on and music stays continuous.
 
 mod captions;
+pub mod clips;
 mod layers;
 mod retime;
 mod settings;
@@ -28,6 +29,7 @@ use crate::time::TimeRange;
 use crate::validate::{validate, DraftError};
 
 pub use captions::{SourceCaption, SourceWord};
+pub use clips::ClipIndex;
 
 /// One edit. The serde form (`{"op": "trim_pauses", …}`) is what plans are written in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -106,6 +108,14 @@ pub enum Op {
     },
     /// Set the output frame rate.
     FrameRate { fps: f64 },
+    /// Add a clip of `src` at the end of the main track.
+    AppendClip { src: String, duration_ms: u64 },
+    /// Remove a clip of the main track (see `clips`); what follows moves up.
+    DeleteClip { clip: ClipIndex },
+    /// Move a clip of the main track to another place.
+    MoveClip { clip: ClipIndex, to: ClipIndex },
+    /// Split the main track at a moment: the part after it becomes a clip of its own.
+    Split { at_ms: u64 },
 }
 
 /// What edits may read about the media: analyses cached per asset id.
@@ -224,9 +234,13 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
             saturation,
         } => settings::color(draft, *brightness, *contrast, *saturation)?,
         Op::FrameRate { fps } => settings::frame_rate(draft, *fps)?,
+        Op::AppendClip { src, duration_ms } => clips::append_clip(draft, src, *duration_ms)?,
+        Op::DeleteClip { clip } => clips::delete_clip(draft, *clip)?,
+        Op::MoveClip { clip, to } => clips::move_clip(draft, *clip, *to)?,
+        Op::Split { at_ms } => clips::split(draft, *at_ms)?,
     };
     let mut known: HashSet<&str> = draft.sources().into_iter().collect();
-    if let Op::AddAudio { src, .. } = op {
+    if let Op::AddAudio { src, .. } | Op::AppendClip { src, .. } = op {
         known.insert(src);
     }
     validate(&applied.draft, |src| known.contains(src))?;

@@ -217,6 +217,20 @@ impl IdAllocator {
         IdAllocator { used }
     }
 
+    /// A new id root: `prefix` and the first number no track or segment uses.
+    pub(crate) fn fresh(&mut self, prefix: &str) -> String {
+        (1..)
+            .map(|n| format!("{prefix}{n}"))
+            .find(|candidate| {
+                let root_taken = self
+                    .used
+                    .iter()
+                    .any(|id| id.split('-').next() == Some(candidate.as_str()));
+                !root_taken && self.used.insert(candidate.clone())
+            })
+            .expect("an unused id exists")
+    }
+
     pub(crate) fn derived(&mut self, base: &str) -> String {
         let root = base.split('-').next().unwrap_or(base);
         (2..)
