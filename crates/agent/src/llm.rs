@@ -96,6 +96,11 @@ fn request_body(model: &str, instruction: &str, context: &Context, language: Lan
         .as_deref()
         .map(|id| format!(" The user's music file is the asset \"{id}\"."))
         .unwrap_or_default();
+    let image = context
+        .image
+        .as_deref()
+        .map(|id| format!(" The user's image is the asset \"{id}\"."))
+        .unwrap_or_default();
     let system = format!(
         "You are cutline's video editing planner. Turn the user's instruction into cutline edit \
          steps by calling plan_edits once, with the steps in the order asked. Each step is a JSON \
@@ -107,9 +112,11 @@ fn request_body(model: &str, instruction: &str, context: &Context, language: Lan
          add_title {{text, span…, position: top|center|bottom}}, aspect {{aspect: \
          16:9|9:16|1:1|4:5, fit: crop|pad|blur}}, fade {{fade_in_ms?, fade_out_ms?}}, color \
          {{brightness?, contrast?, saturation?}}, export {{resolution?: 1080p|720p|480p, fps?, \
-         quality?: high|medium|draft}}, undo, redo, reset, show_timeline. Times are integer \
+         quality?: high|medium|draft}}, delete_clip {{clip}}, move_clip {{clip, to}} (a clip is \
+         {{\"from_start\": n}} or {{\"from_end\": n}}, 0-based), split {{at_ms}}, add_still \
+         {{asset?, at_start, ms}}, undo, redo, reset, show_timeline. Times are integer \
          milliseconds. If the instruction is unclear, do not call the tool: ask one short \
-         question in {reply_language}.{music}"
+         question in {reply_language}.{music}{image}"
     );
     json!({
         "model": model,

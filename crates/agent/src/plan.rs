@@ -142,6 +142,14 @@ pub enum Step {
     Split {
         at_ms: u64,
     },
+    /// Show an image for a while at the start or the end: "use the photo as a 3-second intro".
+    AddStill {
+        /// The image; `None` until the user gives one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asset: Option<String>,
+        at_start: bool,
+        ms: u64,
+    },
     Undo,
     Redo,
     Reset,
@@ -214,6 +222,7 @@ impl Step {
                 within(*padding_ms as f64, 0.0, 5_000.0, "a padding (ms) of")
             }
             Step::Cut { span } | Step::Keep { span } => span_ok(span),
+            Step::AddStill { ms, .. } => within(*ms as f64, 100.0, 60_000.0, "a still (ms) of"),
             Step::Speed { factor } => within(*factor, SPEED_RANGE.0, SPEED_RANGE.1, "a speed of"),
             Step::Volume { volume, .. } => within(*volume, 0.0, MAX_VOLUME, "a volume of"),
             Step::AddMusic { volume, .. } => within(*volume, 0.0, MAX_VOLUME, "a music volume of"),

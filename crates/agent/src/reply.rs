@@ -166,6 +166,19 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
         ) if *s == 0.0 => say(l, "Made it black and white.".into(), "已变成黑白。".into()),
         (Step::Color { .. }, _) => say(l, "Adjusted the colour.".into(), "已调整画面色彩。".into()),
         (Step::MoveClip { .. }, _) => say(l, "Moved the clip.".into(), "已移动片段。".into()),
+        (Step::AddStill { at_start, ms, .. }, _) => say(
+            l,
+            format!(
+                "Showed the image for {} at the {}.",
+                format_seconds(*ms),
+                if *at_start { "start" } else { "end" }
+            ),
+            format!(
+                "在{}加了{}的图片。",
+                if *at_start { "开头" } else { "结尾" },
+                seconds_zh(*ms)
+            ),
+        ),
         (Step::Split { at_ms }, _) => say(
             l,
             format!("Split at {}.", format_clock(*at_ms)),
@@ -292,6 +305,7 @@ fn step_phrase(step: &Step) -> (&'static str, &'static str) {
         Step::DeleteClip { .. } => ("delete that clip", "删除这一段"),
         Step::MoveClip { .. } => ("move that clip", "移动这一段"),
         Step::Split { .. } => ("split there", "在这里分割"),
+        Step::AddStill { .. } => ("add the image", "加图片"),
         Step::Undo => ("undo", "撤销"),
         Step::Redo => ("redo", "重做"),
         Step::Reset => ("start over", "重新开始"),

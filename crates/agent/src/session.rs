@@ -304,6 +304,22 @@ impl Session {
                 to: *to,
             }],
             Step::Split { at_ms } => vec![Op::Split { at_ms: *at_ms }],
+            Step::AddStill {
+                asset,
+                at_start,
+                ms,
+            } => {
+                let src = asset.clone().ok_or_else(|| match self.language {
+                    Language::English => "give me the image file too".to_string(),
+                    Language::Chinese => "请同时提供图片文件".to_string(),
+                })?;
+                let (src, duration_ms) = (src, *ms);
+                vec![if *at_start {
+                    Op::PrependClip { src, duration_ms }
+                } else {
+                    Op::AppendClip { src, duration_ms }
+                }]
+            }
             Step::Undo | Step::Redo | Step::Reset | Step::ShowTimeline => Vec::new(),
         })
     }

@@ -11,6 +11,8 @@ pub struct Context {
     pub language: Option<Language>,
     /// The audio asset given with the instruction, which "the music" means.
     pub music: Option<String>,
+    /// The image given with the instruction, which "the image" / "the photo" means.
+    pub image: Option<String>,
 }
 
 pub trait Understand {

@@ -10,6 +10,7 @@ fn every_instruction_of_the_corpus_means_what_it_should() {
     let corpus = include_str!("corpus.jsonl");
     let context = Context {
         music: Some("music".into()),
+        image: Some("image".into()),
         ..Context::default()
     };
     let mut failures = Vec::new();

@@ -44,6 +44,8 @@ pub struct Referents {
     pub quotes: Vec<String>,
     /// The first audio asset given with the instruction ("the music").
     pub music: Option<String>,
+    /// The first image given with the instruction ("the photo").
+    pub image: Option<String>,
 }
 
 fn has(clause: &str, words: &[&str]) -> bool {
@@ -73,6 +75,7 @@ pub fn meaning(clause: &str, refs: &Referents) -> Meaning {
         show_timeline,
         not_yet,
         clip_edits,
+        still,
         title,
         captions,
         music,
@@ -241,6 +244,50 @@ fn clip_named(clause: &str) -> Option<ClipIndex> {
         number.parse().ok()?
     };
     n.checked_sub(1).map(ClipIndex::FromStart)
+}
+
+/// An image shown at the start or the end: "use the photo as a 3-second intro", "end on the
+/// image for 2 seconds", "用图片做3秒片头".
+fn still(clause: &str, refs: &Referents) -> Option<Meaning> {
+    let image = has(
+        clause,
+        &[
+            "image", "photo", "picture", "still", "card", "图片", "照片", "封面",
+        ],
+    );
+    if !image {
+        return None;
+    }
+    let at_start = if has(
+        clause,
+        &[
+            "intro",
+            "start",
+            "beginning",
+            "open",
+            "first",
+            "片头",
+            "开头",
+            "开始",
+            "封面",
+        ],
+    ) {
+        true
+    } else if has(
+        clause,
+        &["outro", "end", "close", "last", "片尾", "结尾", "最后"],
+    ) {
+        false
+    } else {
+        return Some(Meaning::Question(
+            "Should the image open or close the video? For example: use the image as a 3-second intro.",
+        ));
+    };
+    one(Step::AddStill {
+        asset: refs.image.clone(),
+        at_start,
+        ms: duration_ms(clause).unwrap_or(DEFAULT_TITLE_MS),
+    })
 }
 
 /// Split, delete or move a clip of the main track.

@@ -31,6 +31,7 @@ impl Understand for RulePlanner {
         let refs = Referents {
             quotes: masked.quotes,
             music: context.music.clone(),
+            image: context.image.clone(),
         };
         let mut plan = Plan::default();
         for clause in clauses::split(&text) {

@@ -392,7 +392,8 @@ pub fn durations_ms(text: &str) -> Vec<u64> {
             continue;
         }
         let rest: String = chars[j..].iter().collect();
-        let rest = rest.trim_start();
+        // "3 seconds", "3s", "a 2-second intro"
+        let rest = rest.trim_start().trim_start_matches('-');
         let unit_ms = [
             ("milliseconds", 1.0),
             ("millisecond", 1.0),
@@ -508,6 +509,7 @@ mod tests {
         assert_eq!(duration_ms("for the first 3 seconds"), Some(3_000));
         assert_eq!(duration_ms("the last 10 s"), Some(10_000));
         assert_eq!(duration_ms("2.5s"), Some(2_500));
+        assert_eq!(duration_ms("a 2-second intro"), Some(2_000));
         assert_eq!(duration_ms("2 minutes"), Some(120_000));
         assert_eq!(duration_ms("at 1:05"), Some(65_000));
         assert_eq!(duration_ms("1:02:03"), Some(3_723_000));

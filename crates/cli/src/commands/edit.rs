@@ -118,7 +118,18 @@ pub struct EditArgs {
 pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
     let library = Library::at_default_location(Limits::default()).with_cancel(cancel);
     let (files, instruction) = files_and_instruction(&args.inputs)?;
-    let (mut draft, assets) = starting_draft(args, &files, &library)?;
+    let (mut draft, assets, given) = starting_draft(args, &files, &library)?;
+    // The first audio file given is "the music", the first image "the image".
+    let first_given = |kind: MediaKind| {
+        given
+            .iter()
+            .find(|id| assets[*id].probe.kind == kind)
+            .cloned()
+    };
+    let (music, image) = (first_given(MediaKind::Audio), first_given(MediaKind::Image));
+    if image.is_some() && instruction.is_none() {
+        return Err("say what the image is for, e.g. \"use the image as a 3-second intro\"".into());
+    }
     let original_ms = draft.duration_ms;
     let media = LibraryMedia {
         library: &library,
@@ -136,12 +147,13 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
     let mut quality = args.quality;
     let mut reply = None;
     if let Some(instruction) = &instruction {
-        let music = assets
-            .values()
-            .find(|a| a.probe.kind == MediaKind::Audio)
-            .map(|a| a.id.clone());
         let planner = args.planner.planner();
-        let (edited, outcome) = follow(planner.as_ref(), instruction, draft, music, &media)?;
+        let context = agent::Context {
+            language: Some(agent::understand::language_of(instruction)),
+            music: music.clone(),
+            image: image.clone(),
+        };
+        let (edited, outcome) = follow(planner.as_ref(), instruction, &context, draft, &media)?;
         draft = edited;
         reply = Some(outcome.reply);
         if let Some(Some(asked)) = outcome.export {
@@ -255,18 +267,14 @@ fn files_and_instruction(inputs: &[String]) -> Result<(Vec<PathBuf>, Option<Stri
 fn follow(
     planner: &dyn agent::Understand,
     instruction: &str,
+    context: &agent::Context,
     draft: Draft,
-    music: Option<String>,
     media: &LibraryMedia,
 ) -> Result<(Draft, agent::Outcome), String> {
     use agent::Understanding;
-    let language = agent::understand::language_of(instruction);
-    let context = agent::Context {
-        language: Some(language),
-        music,
-    };
-    match planner.understand(instruction, &context) {
+    match planner.understand(instruction, context) {
         Understanding::Plan(plan) => {
+            let language = context.language.unwrap_or_default();
             let mut session = agent::Session::new(draft, language);
             let outcome = session.apply(&plan, media).map_err(|e| e.reply)?;
             Ok((session.draft().clone(), outcome))
@@ -275,30 +283,28 @@ fn follow(
     }
 }
 
+/// The Draft, every asset it or the instruction may use, and the ids of the files given
+/// (in the order given).
+type StartingPoint = (Draft, BTreeMap<String, Asset>, Vec<String>);
+
 /// The draft the edits start from: the videos played one after the other (the first sets
 /// the canvas; audio files become assets the instruction can use), or a draft file.
 fn starting_draft(
     args: &EditArgs,
     files: &[PathBuf],
     library: &Library,
-) -> Result<(Draft, BTreeMap<String, Asset>), String> {
+) -> Result<StartingPoint, String> {
     let mut added = Vec::new();
     for file in files {
-        let asset = library.add(file).map_err(|e| e.to_string())?;
-        if asset.probe.kind == MediaKind::Image {
-            return Err(format!(
-                "{}: images are not placed from the command line yet (use a draft file with a still segment)",
-                file.display()
-            ));
-        }
-        added.push(asset);
+        added.push(library.add(file).map_err(|e| e.to_string())?);
     }
     let mut assets: BTreeMap<String, Asset> =
         added.iter().map(|a| (a.id.clone(), a.clone())).collect();
+    let given: Vec<String> = added.iter().map(|a| a.id.clone()).collect();
     if let Some(path) = &args.draft {
         let loaded = draft_file::load(path, library)?;
         assets.extend(loaded.assets);
-        return Ok((loaded.draft, assets));
+        return Ok((loaded.draft, assets, given));
     }
     let Some(asset) = added.iter().find(|a| a.probe.kind == MediaKind::Video) else {
         return Err(match files.first() {
@@ -321,7 +327,7 @@ fn starting_draft(
             .map_err(|e| format!("{}: {e}", next.path.display()))?
             .draft;
     }
-    Ok((draft, assets))
+    Ok((draft, assets, given))
 }
 
 /// The silence maps `--trim-pauses` needs: one per main-track clip (empty for stills and

@@ -57,6 +57,10 @@ pub fn run(args: &PlanArgs, cancel: &CancelToken) -> Result<(), String> {
             .iter()
             .find(|id| assets[*id].probe.kind == MediaKind::Audio)
             .cloned(),
+        image: order
+            .iter()
+            .find(|id| assets[*id].probe.kind == MediaKind::Image)
+            .cloned(),
     };
     let understanding = args
         .planner

@@ -187,6 +187,48 @@ fn several_videos_play_in_turn_and_words_move_a_clip() {
 }
 
 #[test]
+fn an_image_opens_the_video_when_the_words_say_so() {
+    let scratch = testkit::scratch();
+    let clip = scratch.path().join("dark.mp4");
+    testkit::dark_video(&clip, 3);
+    let card = scratch.path().join("card.png");
+    ffmpeg([
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=yellow:s=800x600:d=1",
+        "-frames:v",
+        "1",
+        path_str(&card),
+    ]);
+    let out = scratch.path().join("intro.mp4");
+    let summary = cutline_ok([
+        "edit",
+        path_str(&clip),
+        path_str(&card),
+        "use the image as a 2-second intro",
+        "--quality",
+        "draft",
+        "-o",
+        path_str(&out),
+    ]);
+    assert!(
+        summary.contains("Showed the image for 2.0 s at the start"),
+        "{summary}"
+    );
+    assert!((streams(&out).duration_s() - 5.0).abs() <= crate::FRAME_S);
+    let yellow = |t: f64| {
+        let (w, h, frame) = testkit::measure::rgb_frame_at(&out, t);
+        testkit::measure::yellow_pixels(&frame, w, (0, 0, w, h)).0 as f64 / (w * h) as f64
+    };
+    assert!(
+        yellow(1.0) > 0.5,
+        "the image fills the first 2 s (fitted to the 16:9 frame)"
+    );
+    assert!(yellow(3.0) < 0.01, "then the clip plays");
+}
+
+#[test]
 fn the_same_instruction_in_chinese_gives_the_same_plan() {
     let plan = |instruction: &str| -> serde_json::Value {
         let json: serde_json::Value =

@@ -151,6 +151,40 @@ pub(crate) fn split(draft: &Draft, at_ms: u64) -> Result<Applied, EditError> {
     })
 }
 
+/// Adds a clip of `src` (`duration_ms` long) before everything: the main track and every
+/// other track move later by its length.
+pub(crate) fn prepend_clip(
+    draft: &Draft,
+    src: &str,
+    duration_ms: u64,
+) -> Result<Applied, EditError> {
+    let main_index = draft.main_track_index().ok_or(EditError::NoMainTrack)?;
+    if duration_ms == 0 {
+        return Err(EditError::InvalidArgument(format!("{src} has no length")));
+    }
+    let mut ids = IdAllocator::new(draft);
+    let mut edited = draft.clone();
+    for segment in edited.tracks.iter_mut().flat_map(|t| t.segments.iter_mut()) {
+        segment.start_ms += duration_ms;
+    }
+    edited.tracks[main_index].segments.insert(
+        0,
+        Segment {
+            id: ids.fresh("s"),
+            src: Some(src.to_string()),
+            start_ms: 0,
+            source_in_ms: 0,
+            duration_ms,
+            meta: Default::default(),
+        },
+    );
+    edited.duration_ms = edited.content_end_ms();
+    Ok(Applied {
+        draft: edited,
+        effect: Effect::SettingsChanged,
+    })
+}
+
 /// Adds a clip of `src` (`duration_ms` long) at the end of the main track.
 pub(crate) fn append_clip(
     draft: &Draft,
@@ -251,6 +285,45 @@ mod tests {
             apply(&draft, &Op::Split { at_ms: 2_000 }, &context).is_err(),
             "a cut point is no place to split"
         );
+    }
+
+    #[test]
+    fn a_clip_put_first_moves_everything_later() {
+        let mut draft = two_clips();
+        let title = Op::AddText {
+            text: "Hi".into(),
+            range: TimeRange::new(0, 2_000),
+            position: crate::draft::Position::Top,
+            color: None,
+            size: None,
+        };
+        draft = apply(&draft, &title, &EditContext::default())
+            .unwrap()
+            .draft;
+        let intro = Op::PrependClip {
+            src: "logo".into(),
+            duration_ms: 3_000,
+        };
+        let with_intro = apply(&draft, &intro, &EditContext::default())
+            .unwrap()
+            .draft;
+        assert_eq!(
+            layout(&with_intro),
+            [
+                ("logo", 0, 0, 3_000),
+                ("a", 3_000, 0, 10_000),
+                ("b", 13_000, 0, 5_000)
+            ]
+        );
+        let title = with_intro
+            .segments_of(crate::draft::TrackKind::Text)
+            .next()
+            .unwrap();
+        assert_eq!(
+            title.start_ms, 3_000,
+            "the title stays over the picture it was on"
+        );
+        assert_eq!(with_intro.duration_ms, 18_000);
     }
 
     #[test]

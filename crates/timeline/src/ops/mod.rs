@@ -110,6 +110,8 @@ pub enum Op {
     FrameRate { fps: f64 },
     /// Add a clip of `src` at the end of the main track.
     AppendClip { src: String, duration_ms: u64 },
+    /// Add a clip of `src` before everything; all else moves later.
+    PrependClip { src: String, duration_ms: u64 },
     /// Remove a clip of the main track (see `clips`); what follows moves up.
     DeleteClip { clip: ClipIndex },
     /// Move a clip of the main track to another place.
@@ -235,12 +237,14 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
         } => settings::color(draft, *brightness, *contrast, *saturation)?,
         Op::FrameRate { fps } => settings::frame_rate(draft, *fps)?,
         Op::AppendClip { src, duration_ms } => clips::append_clip(draft, src, *duration_ms)?,
+        Op::PrependClip { src, duration_ms } => clips::prepend_clip(draft, src, *duration_ms)?,
         Op::DeleteClip { clip } => clips::delete_clip(draft, *clip)?,
         Op::MoveClip { clip, to } => clips::move_clip(draft, *clip, *to)?,
         Op::Split { at_ms } => clips::split(draft, *at_ms)?,
     };
     let mut known: HashSet<&str> = draft.sources().into_iter().collect();
-    if let Op::AddAudio { src, .. } | Op::AppendClip { src, .. } = op {
+    if let Op::AddAudio { src, .. } | Op::AppendClip { src, .. } | Op::PrependClip { src, .. } = op
+    {
         known.insert(src);
     }
     validate(&applied.draft, |src| known.contains(src))?;
