@@ -151,12 +151,13 @@ pub(crate) fn split(draft: &Draft, at_ms: u64) -> Result<Applied, EditError> {
     })
 }
 
-/// Adds a clip of `src` (`duration_ms` long) before everything: the main track and every
-/// other track move later by its length.
-pub(crate) fn prepend_clip(
+/// Adds a clip of `src` (`duration_ms` long) before everything (the main track and every
+/// other track then move later by its length) or after the main track's last clip.
+pub(crate) fn insert_clip(
     draft: &Draft,
     src: &str,
     duration_ms: u64,
+    at_start: bool,
 ) -> Result<Applied, EditError> {
     let main_index = draft.main_track_index().ok_or(EditError::NoMainTrack)?;
     if duration_ms == 0 {
@@ -164,51 +165,24 @@ pub(crate) fn prepend_clip(
     }
     let mut ids = IdAllocator::new(draft);
     let mut edited = draft.clone();
-    for segment in edited.tracks.iter_mut().flat_map(|t| t.segments.iter_mut()) {
-        segment.start_ms += duration_ms;
-    }
-    edited.tracks[main_index].segments.insert(
-        0,
-        Segment {
-            id: ids.fresh("s"),
-            src: Some(src.to_string()),
-            start_ms: 0,
-            source_in_ms: 0,
-            duration_ms,
-            meta: Default::default(),
-        },
-    );
-    edited.duration_ms = edited.content_end_ms();
-    Ok(Applied {
-        draft: edited,
-        effect: Effect::SettingsChanged,
-    })
-}
-
-/// Adds a clip of `src` (`duration_ms` long) at the end of the main track.
-pub(crate) fn append_clip(
-    draft: &Draft,
-    src: &str,
-    duration_ms: u64,
-) -> Result<Applied, EditError> {
-    let main_index = draft.main_track_index().ok_or(EditError::NoMainTrack)?;
-    if duration_ms == 0 {
-        return Err(EditError::InvalidArgument(format!("{src} has no length")));
-    }
-    let mut ids = IdAllocator::new(draft);
-    let mut edited = draft.clone();
-    let start_ms = draft.tracks[main_index]
-        .segments
-        .last()
-        .map_or(0, Segment::end_ms);
-    edited.tracks[main_index].segments.push(Segment {
+    let mut clip = Segment {
         id: ids.fresh("s"),
         src: Some(src.to_string()),
-        start_ms,
+        start_ms: 0,
         source_in_ms: 0,
         duration_ms,
         meta: Default::default(),
-    });
+    };
+    if at_start {
+        for segment in edited.tracks.iter_mut().flat_map(|t| t.segments.iter_mut()) {
+            segment.start_ms += duration_ms;
+        }
+        edited.tracks[main_index].segments.insert(0, clip);
+    } else {
+        let main = &mut edited.tracks[main_index].segments;
+        clip.start_ms = main.last().map_or(0, Segment::end_ms);
+        main.push(clip);
+    }
     edited.duration_ms = edited.content_end_ms();
     Ok(Applied {
         draft: edited,
