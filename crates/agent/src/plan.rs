@@ -6,7 +6,7 @@
 //! the corpus and `cutline plan --json` show.
 
 use serde::{Deserialize, Serialize};
-use timeline::{Aspect, CaptionStyle, ClipIndex, Fit, Position, Resolution};
+use timeline::{Aspect, CaptionStyle, ClipIndex, Corner, Fit, Position, Resolution};
 
 /// A stretch of the timeline named in words, resolved against the Draft when applied.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -142,6 +142,17 @@ pub enum Step {
     Split {
         at_ms: u64,
     },
+    /// A picture over the video: "put the logo in the top right corner".
+    AddOverlay {
+        /// The image; `None` until the user gives one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asset: Option<String>,
+        corner: Corner,
+        /// Share of the frame's width.
+        width: f64,
+        #[serde(flatten)]
+        span: Span,
+    },
     /// Show an image for a while at the start or the end: "use the photo as a 3-second intro".
     AddStill {
         /// The image; `None` until the user gives one.
@@ -223,6 +234,10 @@ impl Step {
             }
             Step::Cut { span } | Step::Keep { span } => span_ok(span),
             Step::AddStill { ms, .. } => within(*ms as f64, 100.0, 60_000.0, "a still (ms) of"),
+            Step::AddOverlay { width, span, .. } => {
+                within(*width, 0.02, 1.0, "an overlay width of")?;
+                span_ok(span)
+            }
             Step::Speed { factor } => within(*factor, SPEED_RANGE.0, SPEED_RANGE.1, "a speed of"),
             Step::Volume { volume, .. } => within(*volume, 0.0, MAX_VOLUME, "a volume of"),
             Step::AddMusic { volume, .. } => within(*volume, 0.0, MAX_VOLUME, "a music volume of"),

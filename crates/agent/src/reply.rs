@@ -166,6 +166,20 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
         ) if *s == 0.0 => say(l, "Made it black and white.".into(), "已变成黑白。".into()),
         (Step::Color { .. }, _) => say(l, "Adjusted the colour.".into(), "已调整画面色彩。".into()),
         (Step::MoveClip { .. }, _) => say(l, "Moved the clip.".into(), "已移动片段。".into()),
+        (Step::AddOverlay { corner, .. }, _) => {
+            let (en, zh) = match corner {
+                timeline::Corner::TopLeft => ("top left corner", "左上角"),
+                timeline::Corner::TopRight => ("top right corner", "右上角"),
+                timeline::Corner::BottomLeft => ("bottom left corner", "左下角"),
+                timeline::Corner::BottomRight => ("bottom right corner", "右下角"),
+                timeline::Corner::Center => ("middle", "中间"),
+            };
+            say(
+                l,
+                format!("Put the image in the {en}."),
+                format!("已把图片放在{zh}。"),
+            )
+        }
         (Step::AddStill { at_start, ms, .. }, _) => say(
             l,
             format!(
@@ -306,6 +320,7 @@ fn step_phrase(step: &Step) -> (&'static str, &'static str) {
         Step::MoveClip { .. } => ("move that clip", "移动这一段"),
         Step::Split { .. } => ("split there", "在这里分割"),
         Step::AddStill { .. } => ("add the image", "加图片"),
+        Step::AddOverlay { .. } => ("put the image over the video", "叠加图片"),
         Step::Undo => ("undo", "撤销"),
         Step::Redo => ("redo", "重做"),
         Step::Reset => ("start over", "重新开始"),

@@ -304,6 +304,20 @@ impl Session {
                 to: *to,
             }],
             Step::Split { at_ms } => vec![Op::Split { at_ms: *at_ms }],
+            Step::AddOverlay {
+                asset,
+                corner,
+                width,
+                span,
+            } => vec![Op::AddOverlay {
+                src: asset.clone().ok_or_else(|| match self.language {
+                    Language::English => "give me the image file too".to_string(),
+                    Language::Chinese => "请同时提供图片文件".to_string(),
+                })?,
+                range: resolve(span, draft.duration_ms),
+                corner: *corner,
+                width: *width,
+            }],
             Step::AddStill {
                 asset,
                 at_start,

@@ -133,6 +133,12 @@ fn step() -> impl Strategy<Value = Step> {
             to: clip(b, !from_end)
         }),
         (0..70_000u64).prop_map(|at_ms| Step::Split { at_ms }),
+        (span(), 0.0..1.2f64).prop_map(|(span, width)| Step::AddOverlay {
+            asset: Some("logo".into()),
+            corner: timeline::Corner::BottomRight,
+            width,
+            span
+        }),
         Just(Step::Undo),
         Just(Step::Redo),
         Just(Step::Reset),
@@ -175,7 +181,7 @@ proptest! {
         match session.apply(&plan, &Table) {
             Ok(outcome) => {
                 let after = session.draft().clone();
-                let known = |src: &str| src == "clip" || src == "song";
+                let known = |src: &str| ["clip", "song", "logo"].contains(&src);
                 prop_assert_eq!(validate(&after, known), Ok(()));
                 prop_assert_eq!(outcome.changed, after != before);
                 let only_edits = steps.iter().all(|s| !matches!(s, Step::Undo | Step::Redo | Step::Reset));

@@ -220,6 +220,12 @@ pub struct SegmentMeta {
     /// A title's size against the default (1.5 larger, 0.7 smaller).
     #[serde(rename = "size", default, skip_serializing_if = "Option::is_none")]
     pub text_size: Option<f64>,
+    /// Where an overlay (a segment on a video track after the main one) sits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corner: Option<Corner>,
+    /// An overlay's width as a share of the canvas width (0.15 = 15%).
+    #[serde(rename = "width", default, skip_serializing_if = "Option::is_none")]
+    pub overlay_width: Option<f64>,
     /// How a caption looks (captions only; titles have their own style).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<CaptionStyle>,
@@ -288,6 +294,18 @@ impl TimedWord {
     pub fn end_ms(&self) -> u64 {
         self.offset_ms + self.duration_ms
     }
+}
+
+/// Where an overlay sits on the canvas.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Corner {
+    TopLeft,
+    #[default]
+    TopRight,
+    BottomLeft,
+    BottomRight,
+    Center,
 }
 
 /// Where a text segment sits on the canvas.

@@ -30,7 +30,8 @@ pub mod wire;
 pub use analysis::SilenceMap;
 pub use canvas::{Aspect, Fit, Resolution};
 pub use draft::{
-    CaptionStyle, Draft, DraftMeta, Position, Segment, SegmentMeta, TimedWord, Track, TrackKind,
+    CaptionStyle, Corner, Draft, DraftMeta, Position, Segment, SegmentMeta, TimedWord, Track,
+    TrackKind,
 };
 pub use history::History;
 pub use ops::{

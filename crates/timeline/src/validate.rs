@@ -170,6 +170,13 @@ fn validate_segment(
             segment.duration_ms
         )));
     }
+    if let Some(width) = segment.meta.overlay_width {
+        if !(width.is_finite() && (0.02..=1.0).contains(&width)) {
+            return Err(out_of_range(format!(
+                "overlay width {width} is outside 0.02–1"
+            )));
+        }
+    }
     if let Some(size) = segment.meta.text_size {
         if !(size.is_finite() && (0.25..=4.0).contains(&size)) {
             return Err(out_of_range(format!("text size {size} is outside 0.25–4")));

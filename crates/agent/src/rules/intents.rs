@@ -5,7 +5,7 @@
 //! and quoted text as markers `§N§`. Matchers are tried in a fixed order: the more specific
 //! first (a title before a cut, "the music at 20%" before a plain volume).
 
-use timeline::{Aspect, CaptionStyle, ClipIndex, Fit, Position, Resolution};
+use timeline::{Aspect, CaptionStyle, ClipIndex, Corner, Fit, Position, Resolution};
 
 use super::numbers::{duration_ms, durations_ms, factor, first_number, numbers, percentage};
 use crate::plan::{Quality, Sound, Span, Step};
@@ -75,6 +75,7 @@ pub fn meaning(clause: &str, refs: &Referents) -> Meaning {
         show_timeline,
         not_yet,
         clip_edits,
+        overlay,
         still,
         title,
         captions,
@@ -175,11 +176,6 @@ fn not_yet(clause: &str, _: &Referents) -> Option<Meaning> {
         ],
     ) {
         "crossfades between clips"
-    } else if has(
-        clause,
-        &["logo", "watermark", "overlay", "水印", "叠加", "贴图"],
-    ) {
-        "image or logo overlays"
     } else if has_word(clause, &["swap", "reorder"]) || has(clause, &["调换"]) {
         "reordering more than one clip at a time"
     } else {
@@ -244,6 +240,49 @@ fn clip_named(clause: &str) -> Option<ClipIndex> {
         number.parse().ok()?
     };
     n.checked_sub(1).map(ClipIndex::FromStart)
+}
+
+/// A picture over the video: "put the logo in the top right corner", "加水印在右下角".
+fn overlay(clause: &str, refs: &Referents) -> Option<Meaning> {
+    let asks = has(
+        clause,
+        &[
+            "logo",
+            "watermark",
+            "overlay",
+            "corner",
+            "水印",
+            "角标",
+            "叠加",
+            "贴图",
+            "角落",
+        ],
+    );
+    if !asks {
+        return None;
+    }
+    let top = has(clause, &["top", "upper", "上角", "上方"]);
+    let bottom = has(clause, &["bottom", "lower", "下角", "下方"]);
+    let left = has(clause, &["left", "左"]);
+    let right = has(clause, &["right", "右"]);
+    let corner = match (top, bottom, left, right) {
+        (_, true, true, _) => Corner::BottomLeft,
+        (_, true, _, _) => Corner::BottomRight,
+        (true, _, true, _) => Corner::TopLeft,
+        _ if has(clause, &["center", "middle", "中间", "居中"]) => Corner::Center,
+        _ => Corner::TopRight,
+    };
+    let width = match size_of(clause) {
+        Some(size) if size > 1.0 => 0.25,
+        Some(_) => 0.1,
+        None => 0.15,
+    };
+    one(Step::AddOverlay {
+        asset: refs.image.clone(),
+        corner,
+        width,
+        span: span_of(clause).unwrap_or(Span::Whole),
+    })
 }
 
 /// An image shown at the start or the end: "use the photo as a 3-second intro", "end on the

@@ -229,6 +229,54 @@ fn an_image_opens_the_video_when_the_words_say_so() {
 }
 
 #[test]
+fn a_logo_sits_in_the_corner_the_words_name() {
+    let scratch = testkit::scratch();
+    let clip = scratch.path().join("dark.mp4");
+    testkit::dark_video(&clip, 2);
+    let logo = scratch.path().join("logo.png");
+    ffmpeg([
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=red:s=200x200:d=1",
+        "-frames:v",
+        "1",
+        path_str(&logo),
+    ]);
+    let out = scratch.path().join("logo.mp4");
+    let summary = cutline_ok([
+        "edit",
+        path_str(&clip),
+        path_str(&logo),
+        "在右上角加水印",
+        "--quality",
+        "draft",
+        "-o",
+        path_str(&out),
+    ]);
+    assert!(summary.contains("右上角"), "{summary}");
+    let (w, h, frame) = testkit::measure::rgb_frame_at(&out, 1.0);
+    let red_in = |x0: u32, y0: u32, x1: u32, y1: u32| {
+        (y0..y1)
+            .flat_map(|y| (x0..x1).map(move |x| 3 * (y * w + x) as usize))
+            .filter(|&i| frame[i] > 200 && frame[i + 1] < 60 && frame[i + 2] < 60)
+            .count()
+    };
+    // 15% of 640 wide: a 96-pixel square in the top right, 3% in from the edges.
+    let logo_side = 96;
+    let in_corner = red_in(w / 2, 0, w, h / 2);
+    assert!(
+        (in_corner as i64 - logo_side * logo_side).abs() < logo_side * logo_side / 10,
+        "{in_corner} red pixels in the top right, not a {logo_side}-pixel square"
+    );
+    assert_eq!(
+        red_in(0, 0, w / 2, h) + red_in(w / 2, h / 2, w, h),
+        0,
+        "red elsewhere"
+    );
+}
+
+#[test]
 fn the_same_instruction_in_chinese_gives_the_same_plan() {
     let plan = |instruction: &str| -> serde_json::Value {
         let json: serde_json::Value =

@@ -22,7 +22,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use timeline::{Draft, Fit, Position, Segment, TrackKind};
+use timeline::{Corner, Draft, Fit, Position, Segment, TrackKind};
 
 use crate::error::MediaError;
 use crate::input::input_args;
@@ -178,19 +178,10 @@ pub fn plan(
     if draft.duration_ms == 0 {
         return Err(MediaError::Unrenderable("the timeline is empty".into()));
     }
-    let video_tracks = draft
-        .tracks
-        .iter()
-        .filter(|t| t.kind == TrackKind::Video)
-        .count();
-    if video_tracks > 1 {
-        return Err(MediaError::Unrenderable(
-            "only one video track can be rendered yet (overlays come later)".into(),
-        ));
-    }
     let mut planner = Planner::new(draft, sources, settings, &paths.work_dir)?;
     let (video, audio) = planner.main_track()?;
     let video = planner.color(video);
+    let video = planner.overlays(video);
     let video = planner.texts(video)?;
     let audio = planner.mix_audio_tracks(audio)?;
     let (video, audio) = planner.finish(video, audio);
@@ -308,7 +299,10 @@ impl<'a> Planner<'a> {
     /// Counts the segments reading each input stream and splits the streams read more than once.
     fn split_inputs(&mut self) -> Result<(), MediaError> {
         let mut uses: BTreeMap<(usize, Stream), usize> = BTreeMap::new();
-        for track in &self.draft.tracks {
+        let main = self.draft.main_track_index();
+        for (track_index, track) in self.draft.tracks.iter().enumerate() {
+            // Overlays show only their picture.
+            let overlay = track.kind == TrackKind::Video && Some(track_index) != main;
             for segment in &track.segments {
                 if track.kind == TrackKind::Text {
                     continue;
@@ -325,7 +319,7 @@ impl<'a> Planner<'a> {
                     }
                     TrackKind::Video => {
                         *uses.entry((index, Stream::Video)).or_default() += 1;
-                        if kind == MediaKind::Video && source.probe.audio.is_some() {
+                        if !overlay && kind == MediaKind::Video && source.probe.audio.is_some() {
                             *uses.entry((index, Stream::Audio)).or_default() += 1;
                         }
                     }
@@ -452,25 +446,7 @@ impl<'a> Planner<'a> {
             .unwrap_or((2, 2));
         let duration = seconds(segment.duration_ms);
         let tap = self.tap(index, Stream::Video);
-        let timed = if probe.kind == MediaKind::Image {
-            vec![
-                Filter::new("loop")
-                    .opt("loop", -1)
-                    .opt("size", 1)
-                    .opt("start", 0),
-                Filter::new("setpts").opt("expr", format!("N/({})/TB", self.fps)),
-                Filter::new("trim").opt("end", &duration),
-            ]
-        } else {
-            let source_range = segment.source_range();
-            vec![
-                Filter::new("trim")
-                    .opt("start", seconds(source_range.start_ms))
-                    .opt("end", seconds(source_range.end_ms)),
-                Filter::new("setpts").opt("expr", speed_pts(segment.speed())),
-                Filter::new("fps").opt("fps", &self.fps),
-            ]
-        };
+        let timed = self.moving_picture(segment, probe.kind == MediaKind::Image);
         let timed = self.graph.then(&tap, timed, "v");
         let video = self.fit(timed, display);
         let audio = if probe.kind == MediaKind::Video && probe.audio.is_some() {
@@ -483,6 +459,30 @@ impl<'a> Planner<'a> {
             self.silence(segment.duration_ms)
         };
         (video, audio)
+    }
+
+    /// A segment's pictures from time zero at the Draft's frame rate, `d` long: a still
+    /// repeated, or a clip's stretch at its speed.
+    fn moving_picture(&self, segment: &Segment, is_still: bool) -> Vec<Filter> {
+        if is_still {
+            vec![
+                Filter::new("loop")
+                    .opt("loop", -1)
+                    .opt("size", 1)
+                    .opt("start", 0),
+                Filter::new("setpts").opt("expr", format!("N/({})/TB", self.fps)),
+                Filter::new("trim").opt("end", seconds(segment.duration_ms)),
+            ]
+        } else {
+            let source_range = segment.source_range();
+            vec![
+                Filter::new("trim")
+                    .opt("start", seconds(source_range.start_ms))
+                    .opt("end", seconds(source_range.end_ms)),
+                Filter::new("setpts").opt("expr", speed_pts(segment.speed())),
+                Filter::new("fps").opt("fps", &self.fps),
+            ]
+        }
     }
 
     /// Scales a picture of `source` display size onto the canvas by the Draft's fit mode.
@@ -578,6 +578,53 @@ impl<'a> Planner<'a> {
             eq = eq.opt("saturation", format!("{saturation:.3}"));
         }
         self.graph.then(&video, vec![eq], "color")
+    }
+
+    /// Pictures over the main track (video tracks after the first): each scaled to its share
+    /// of the width, in its corner, shown over its time.
+    fn overlays(&mut self, mut video: Pad) -> Pad {
+        let main = self.draft.main_track_index();
+        let segments: Vec<&Segment> = self
+            .draft
+            .tracks
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| t.kind == TrackKind::Video && Some(*i) != main)
+            .flat_map(|(_, t)| t.segments.iter())
+            .collect();
+        let canvas_width = self.draft.meta.width as f64;
+        for segment in segments {
+            let (index, source) = self.source(segment);
+            let is_still = source.probe.kind == MediaKind::Image;
+            let tap = self.tap(index, Stream::Video);
+            let (start, end) = (seconds(segment.start_ms), seconds(segment.end_ms()));
+            let mut filters = self.moving_picture(segment, is_still);
+            let width = even_at_least_2(canvas_width * segment.meta.overlay_width.unwrap_or(0.15));
+            filters.extend([
+                Filter::new("scale").opt("w", width).opt("h", -2),
+                Filter::new("format").opt("pix_fmts", "rgba"),
+                Filter::new("setpts").opt("expr", format!("PTS+{start}/TB")),
+            ]);
+            let picture = self.graph.then(&tap, filters, "logo");
+            let margin = even_at_least_2(canvas_width * 0.03);
+            let (x, y) = match segment.meta.corner.unwrap_or_default() {
+                Corner::TopLeft => (format!("{margin}"), format!("{margin}")),
+                Corner::TopRight => (format!("W-w-{margin}"), format!("{margin}")),
+                Corner::BottomLeft => (format!("{margin}"), format!("H-h-{margin}")),
+                Corner::BottomRight => (format!("W-w-{margin}"), format!("H-h-{margin}")),
+                Corner::Center => ("(W-w)/2".to_string(), "(H-h)/2".to_string()),
+            };
+            let over = Filter::new("overlay")
+                .opt("x", x)
+                .opt("y", y)
+                .opt("eof_action", "pass")
+                .opt("enable", format!("between(t,{start},{end})"));
+            let output = self.graph.pad("over");
+            self.graph
+                .chain(&[video, picture], vec![over], std::slice::from_ref(&output));
+            video = output;
+        }
+        video
     }
 
     /// Burns every text segment into the picture: titles with drawtext, captions with one
@@ -849,6 +896,11 @@ impl TitleStyle {
             margin: (height * 0.08).round() as u32,
         }
     }
+}
+
+/// A pixel size rounded to even (what yuv420p needs), at least 2.
+fn even_at_least_2(size: f64) -> u32 {
+    ((size / 2.0).round() as u32 * 2).max(2)
 }
 
 /// Characters that take a full em (CJK, fullwidth forms).

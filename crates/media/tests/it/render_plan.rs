@@ -196,3 +196,16 @@ fn looped_ducked_music_colour_and_loudness() {
           ] }"#,
     );
 }
+
+#[test]
+fn a_logo_over_the_main_track() {
+    check(
+        "logo-overlay",
+        r#"{ "d": 6000, "m": {"w": 1920, "h": 1080, "fps": 30},
+          "t": [
+            {"id": "v1", "tt": 0, "sg": [{"id": "s1", "src": "a_city", "s": 0, "in": 0, "d": 6000}]},
+            {"id": "overlay", "tt": 0, "sg": [{"id": "o1", "src": "a_logo", "s": 1000, "d": 4000,
+                                                "m": {"corner": "bottom_left", "width": 0.1}}]}
+          ] }"#,
+    );
+}

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::draft::{Draft, Position, Segment, SegmentMeta, Track, TrackKind};
+use crate::draft::{Corner, Draft, Position, Segment, SegmentMeta, Track, TrackKind};
 use crate::ops::retime::IdAllocator;
 use crate::ops::{Applied, EditError, Effect};
 use crate::time::TimeRange;
@@ -93,6 +93,50 @@ pub(crate) fn add_text(draft: &Draft, title: &Title) -> Result<Applied, EditErro
             start_ms,
             end_ms,
         },
+    })
+}
+
+/// Adds picture `src` over `range` (clamped to the timeline) in `corner`, on a new video
+/// track above the main one.
+pub(crate) fn add_overlay(
+    draft: &Draft,
+    src: &str,
+    range: TimeRange,
+    corner: Corner,
+    width: f64,
+) -> Result<Applied, EditError> {
+    let start_ms = range.start_ms.min(draft.duration_ms);
+    let end_ms = range.end_ms.min(draft.duration_ms);
+    if end_ms <= start_ms {
+        return Err(EditError::InvalidArgument(format!(
+            "the overlay's time ({}–{} ms) is outside the video ({} ms)",
+            range.start_ms, range.end_ms, draft.duration_ms
+        )));
+    }
+    let mut edited = draft.clone();
+    let mut ids = IdAllocator::new(&edited);
+    let segment = Segment {
+        id: ids.derived("o"),
+        src: Some(src.to_string()),
+        start_ms,
+        source_in_ms: 0,
+        duration_ms: end_ms - start_ms,
+        meta: SegmentMeta {
+            name: Some("overlay".into()),
+            corner: Some(corner),
+            overlay_width: Some(width),
+            ..SegmentMeta::default()
+        },
+    };
+    edited.tracks.push(Track {
+        id: ids.derived("overlay"),
+        kind: TrackKind::Video,
+        segments: vec![segment],
+        extra: BTreeMap::new(),
+    });
+    Ok(Applied {
+        draft: edited,
+        effect: Effect::SettingsChanged,
     })
 }
 

@@ -24,7 +24,7 @@ use thiserror::Error;
 
 use crate::analysis::SilenceMap;
 use crate::canvas::Fit;
-use crate::draft::{CaptionStyle, Draft, Position};
+use crate::draft::{CaptionStyle, Corner, Draft, Position};
 use crate::time::TimeRange;
 use crate::validate::{validate, DraftError};
 
@@ -116,6 +116,14 @@ pub enum Op {
     DeleteClip { clip: ClipIndex },
     /// Move a clip of the main track to another place.
     MoveClip { clip: ClipIndex, to: ClipIndex },
+    /// Show picture `src` over the video in a corner, `width` of the canvas wide, over
+    /// `range` of the timeline (a logo, a watermark).
+    AddOverlay {
+        src: String,
+        range: TimeRange,
+        corner: Corner,
+        width: f64,
+    },
     /// Split the main track at a moment: the part after it becomes a clip of its own.
     Split { at_ms: u64 },
 }
@@ -241,9 +249,18 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
         Op::DeleteClip { clip } => clips::delete_clip(draft, *clip)?,
         Op::MoveClip { clip, to } => clips::move_clip(draft, *clip, *to)?,
         Op::Split { at_ms } => clips::split(draft, *at_ms)?,
+        Op::AddOverlay {
+            src,
+            range,
+            corner,
+            width,
+        } => layers::add_overlay(draft, src, *range, *corner, *width)?,
     };
     let mut known: HashSet<&str> = draft.sources().into_iter().collect();
-    if let Op::AddAudio { src, .. } | Op::AppendClip { src, .. } | Op::PrependClip { src, .. } = op
+    if let Op::AddAudio { src, .. }
+    | Op::AppendClip { src, .. }
+    | Op::PrependClip { src, .. }
+    | Op::AddOverlay { src, .. } = op
     {
         known.insert(src);
     }
