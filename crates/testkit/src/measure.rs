@@ -181,6 +181,28 @@ pub fn bright_pixels(frame: &[u8], width: u32, rect: (u32, u32, u32, u32), level
         .count()
 }
 
+/// The integrated loudness of a file's sound in LUFS (EBU R128, as ffmpeg's ebur128 measures
+/// it at the end of the file).
+pub fn integrated_loudness(path: &Path) -> f64 {
+    let printed = ffmpeg([
+        "-i",
+        path.to_str().unwrap(),
+        "-map",
+        "0:a:0",
+        "-af",
+        "ebur128=metadata=1,ametadata=mode=print:key=lavfi.r128.I:file=-",
+        "-f",
+        "null",
+        "-",
+    ]);
+    String::from_utf8_lossy(&printed)
+        .lines()
+        .filter_map(|line| line.strip_prefix("lavfi.r128.I="))
+        .last()
+        .and_then(|value| value.trim().parse().ok())
+        .expect("ebur128 printed an integrated loudness")
+}
+
 /// The power of the `hz` component of `samples` (Goertzel).
 fn goertzel_power(samples: &[f32], rate: u32, hz: f64) -> f64 {
     let coefficient = 2.0 * (2.0 * std::f64::consts::PI * hz / rate as f64).cos();

@@ -277,6 +277,39 @@ fn a_logo_sits_in_the_corner_the_words_name() {
 }
 
 #[test]
+fn loudness_and_colour_from_words_are_measured_in_the_output() {
+    let clip = talk(&specs::TALK);
+    let scratch = testkit::scratch();
+    let out = scratch.path().join("loud-grey.mp4");
+    cutline_ok([
+        "edit",
+        path_str(&clip.path),
+        "normalize the loudness and make it black and white",
+        "--quality",
+        "draft",
+        "-o",
+        path_str(&out),
+    ]);
+    let before = testkit::measure::integrated_loudness(&clip.path);
+    let after = testkit::measure::integrated_loudness(&out);
+    assert!(
+        (after + 14.0).abs() <= 1.0,
+        "{after:.1} LUFS, not -14 (the source was {before:.1})"
+    );
+    // The test picture is full of colour; black and white leaves every pixel grey.
+    let (_, _, frame) = testkit::measure::rgb_frame_at(&out, 1.0);
+    let most_colourful = frame
+        .chunks(3)
+        .map(|p| p.iter().max().unwrap() - p.iter().min().unwrap())
+        .max()
+        .unwrap();
+    assert!(
+        most_colourful <= 12,
+        "a pixel {most_colourful} levels away from grey"
+    );
+}
+
+#[test]
 fn the_same_instruction_in_chinese_gives_the_same_plan() {
     let plan = |instruction: &str| -> serde_json::Value {
         let json: serde_json::Value =
