@@ -197,8 +197,8 @@ pub fn integrated_loudness(path: &Path) -> f64 {
     ]);
     String::from_utf8_lossy(&printed)
         .lines()
-        .filter_map(|line| line.strip_prefix("lavfi.r128.I="))
-        .last()
+        .rev()
+        .find_map(|line| line.strip_prefix("lavfi.r128.I="))
         .and_then(|value| value.trim().parse().ok())
         .expect("ebur128 printed an integrated loudness")
 }
