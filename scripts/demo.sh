@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds cutline, makes a sample talk clip (spoken
-# sentences with long pauses over room noise, 1280×720) and edits it: pauses trimmed, framed
-# 9:16 for a phone, faded in and out. Prints where the result is.
+# sentences with long pauses over room noise, 1280×720) and edits it by plain words: pauses
+# trimmed, framed 9:16 for a phone over a blurred fill, a title, faded in and out. Prints
+# where the result is.
 #
 #   scripts/demo.sh                  the sample edit above
 #   scripts/demo.sh edit IN -o OUT   any cutline command instead
@@ -47,6 +48,7 @@ fi
 
 "$cutline" probe "$sample"
 edited="$out/sample-edited.mp4"
-"$cutline" edit "$sample" --trim-pauses --aspect 9:16 --fit blur --fade-in 0.5 --fade-out 1 \
+"$cutline" edit "$sample" \
+  "trim the pauses, make it 9:16 with a blurred background, add the title 'cutline' for the first 2 seconds and fade in and out" \
   --save-draft "$out/sample-edited.json" -o "$edited"
 echo "result: $(cd "$out" && pwd)/sample-edited.mp4 (timeline: $out/sample-edited.json)"
