@@ -142,6 +142,20 @@ pub enum Step {
     Split {
         at_ms: u64,
     },
+    /// Change or remove the title already there: "make the title red", "remove the title".
+    ChangeTitle {
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        remove: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        position: Option<Position>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        color: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        size: Option<f64>,
+        /// When it shows.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        time: Option<Span>,
+    },
     /// A picture over the video: "put the logo in the top right corner".
     AddOverlay {
         /// The image; `None` until the user gives one.
@@ -286,6 +300,7 @@ impl Step {
             | Step::DeleteClip { .. }
             | Step::MoveClip { .. }
             | Step::Split { .. }
+            | Step::ChangeTitle { .. }
             | Step::AddCaptions { .. }
             | Step::Aspect { .. }
             | Step::Undo

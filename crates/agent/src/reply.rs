@@ -121,10 +121,14 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
         ),
         (Step::Aspect { aspect, fit }, _) => say(
             l,
-            format!("Made it {aspect} ({fit:?}).")
-                .replace("(Crop)", "(cropped)")
-                .replace("(Pad)", "(with bars)")
-                .replace("(Blur)", "(blurred fill)"),
+            format!(
+                "Made it {aspect} ({}).",
+                match fit {
+                    timeline::Fit::Crop => "cropped",
+                    timeline::Fit::Pad => "with bars",
+                    timeline::Fit::Blur => "blurred fill",
+                }
+            ),
             format!("画面改为{aspect}。"),
         ),
         (
@@ -166,6 +170,12 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
         ) if *s == 0.0 => say(l, "Made it black and white.".into(), "已变成黑白。".into()),
         (Step::Color { .. }, _) => say(l, "Adjusted the colour.".into(), "已调整画面色彩。".into()),
         (Step::MoveClip { .. }, _) => say(l, "Moved the clip.".into(), "已移动片段。".into()),
+        (_, Effect::TitleRemoved { text }) => say(
+            l,
+            format!("Removed the title “{text}”."),
+            format!("已删除标题“{text}”。"),
+        ),
+        (Step::ChangeTitle { .. }, _) => say(l, "Changed the title.".into(), "已修改标题。".into()),
         (Step::AddOverlay { corner, .. }, _) => {
             let (en, zh) = match corner {
                 timeline::Corner::TopLeft => ("top left corner", "左上角"),
@@ -321,6 +331,7 @@ fn step_phrase(step: &Step) -> (&'static str, &'static str) {
         Step::Split { .. } => ("split there", "在这里分割"),
         Step::AddStill { .. } => ("add the image", "加图片"),
         Step::AddOverlay { .. } => ("put the image over the video", "叠加图片"),
+        Step::ChangeTitle { .. } => ("change the title", "修改标题"),
         Step::Undo => ("undo", "撤销"),
         Step::Redo => ("redo", "重做"),
         Step::Reset => ("start over", "重新开始"),

@@ -304,6 +304,21 @@ impl Session {
                 to: *to,
             }],
             Step::Split { at_ms } => vec![Op::Split { at_ms: *at_ms }],
+            Step::ChangeTitle {
+                remove,
+                position,
+                color,
+                size,
+                time,
+            } => vec![Op::ChangeTitle {
+                change: timeline::TitleChange {
+                    remove: *remove,
+                    position: *position,
+                    color: color.clone(),
+                    size: *size,
+                    range: time.as_ref().map(|span| resolve(span, draft.duration_ms)),
+                },
+            }],
             Step::AddOverlay {
                 asset,
                 corner,

@@ -133,6 +133,13 @@ fn step() -> impl Strategy<Value = Step> {
             to: clip(b, !from_end)
         }),
         (0..70_000u64).prop_map(|at_ms| Step::Split { at_ms }),
+        (any::<bool>(), prop::option::of(span())).prop_map(|(remove, time)| Step::ChangeTitle {
+            remove,
+            position: Some(Position::Bottom),
+            color: Some("red".into()),
+            size: None,
+            time
+        }),
         (span(), 0.0..1.2f64).prop_map(|(span, width)| Step::AddOverlay {
             asset: Some("logo".into()),
             corner: timeline::Corner::BottomRight,

@@ -36,6 +36,7 @@ pub use draft::{
 pub use history::History;
 pub use ops::{
     apply, Applied, ClipIndex, EditContext, EditError, Effect, Op, SourceCaption, SourceWord,
+    TitleChange,
 };
 pub use time::{format_clock, TimeRange};
 pub use validate::{validate, DraftError};

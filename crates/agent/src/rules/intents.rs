@@ -184,6 +184,44 @@ fn not_yet(clause: &str, _: &Referents) -> Option<Meaning> {
     Some(Meaning::NotYet(what))
 }
 
+/// "the title" referred to: "remove the title", "make the title red", "move the title to
+/// the top", "show the title for 5 seconds", "把标题改成红色", "删掉标题".
+fn title_change(clause: &str) -> Option<Step> {
+    if !has(clause, &["the title", "标题", "the text"]) {
+        return None;
+    }
+    let remove = has_word(clause, &["remove", "delete", "drop"])
+        || has(clause, &["get rid of", "删掉", "删除", "去掉", "不要"]);
+    let position = if has(clause, &["top", "顶部", "上方", "上面"]) {
+        Some(Position::Top)
+    } else if has(clause, &["bottom", "底部", "下方", "下面"]) {
+        Some(Position::Bottom)
+    } else if has(clause, &["center", "middle", "中间", "居中"]) {
+        Some(Position::Center)
+    } else {
+        None
+    };
+    let step = Step::ChangeTitle {
+        remove,
+        position,
+        color: color_of(clause),
+        size: size_of(clause),
+        time: span_of(clause),
+    };
+    let changes_something = remove
+        || !matches!(
+            &step,
+            Step::ChangeTitle {
+                position: None,
+                color: None,
+                size: None,
+                time: None,
+                ..
+            }
+        );
+    changes_something.then_some(step)
+}
+
 /// Which clip a clause names: "the second clip", "clip 2", "the last clip", "第二段",
 /// "第2个片段", "最后一段".
 fn clip_named(clause: &str) -> Option<ClipIndex> {
@@ -400,6 +438,9 @@ fn title(clause: &str, refs: &Referents) -> Option<Meaning> {
         return None;
     }
     let Some(text) = title_text(clause, refs) else {
+        if let Some(change) = title_change(clause) {
+            return one(change);
+        }
         return Some(Meaning::Question(
             "What should the title say? Put it in quotes, e.g. add the title 'Urban Dreams'.",
         ));

@@ -239,6 +239,11 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
     Ok(())
 }
 
+const MEDIA_EXTENSIONS: &[&str] = &[
+    "mp4", "mov", "m4v", "avi", "webm", "mkv", "jpg", "jpeg", "png", "gif", "webp", "mp3", "wav",
+    "m4a", "aac",
+];
+
 /// The files among the positional arguments, and the instruction: the one argument that is
 /// not a file and reads like words (it has a space, or Chinese). Anything else that names no
 /// file is a missing file.
@@ -247,8 +252,14 @@ fn files_and_instruction(inputs: &[String]) -> Result<(Vec<PathBuf>, Option<Stri
     let mut instruction: Option<String> = None;
     for input in inputs {
         let path = PathBuf::from(input);
-        let words = input.trim().contains(' ')
-            || agent::understand::language_of(input) == agent::Language::Chinese;
+        // "my talk.mp4" names a file, even a missing one; "trim the pauses" does not.
+        let named_like_media = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| MEDIA_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+        let words = !named_like_media
+            && (input.trim().contains(' ')
+                || agent::understand::language_of(input) == agent::Language::Chinese);
         if path.exists() || !words {
             files.push(path);
         } else if instruction.is_some() {

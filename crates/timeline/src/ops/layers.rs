@@ -96,6 +96,81 @@ pub(crate) fn add_text(draft: &Draft, title: &Title) -> Result<Applied, EditErro
     })
 }
 
+/// Changes to the title already on the timeline ("make the title red", "remove the title").
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TitleChange {
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub remove: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<TimeRange>,
+}
+
+/// Applies `change` to the first title of the timeline (a text segment that is not a
+/// caption).
+pub(crate) fn change_title(draft: &Draft, change: &TitleChange) -> Result<Applied, EditError> {
+    let mut edited = draft.clone();
+    let title = edited
+        .tracks
+        .iter_mut()
+        .enumerate()
+        .filter(|(_, t)| t.kind == TrackKind::Text)
+        .flat_map(|(track, t)| {
+            t.segments
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.meta.role.as_deref() != Some("caption"))
+                .map(move |(index, s)| (s.start_ms, track, index))
+        })
+        .min();
+    let Some((_, track, index)) = title else {
+        return Err(EditError::InvalidArgument(
+            "there is no title on the timeline".into(),
+        ));
+    };
+    let segments = &mut edited.tracks[track].segments;
+    if change.remove {
+        let removed = segments.remove(index);
+        return Ok(Applied {
+            draft: edited,
+            effect: Effect::TitleRemoved {
+                text: removed.meta.text.unwrap_or_default(),
+            },
+        });
+    }
+    let segment = &mut segments[index];
+    if let Some(position) = change.position {
+        segment.meta.position = Some(position);
+    }
+    if let Some(color) = &change.color {
+        segment.meta.text_color = Some(color.clone());
+    }
+    if let Some(size) = change.size {
+        segment.meta.text_size = Some(size);
+    }
+    if let Some(range) = change.range {
+        let end_ms = range.end_ms.min(draft.duration_ms);
+        if end_ms <= range.start_ms {
+            return Err(EditError::InvalidArgument(format!(
+                "the title's new time ({}–{} ms) is outside the video",
+                range.start_ms, range.end_ms
+            )));
+        }
+        segment.start_ms = range.start_ms;
+        segment.duration_ms = end_ms - range.start_ms;
+        segments.sort_by_key(|s| s.start_ms);
+    }
+    Ok(Applied {
+        draft: edited,
+        effect: Effect::SettingsChanged,
+    })
+}
+
 /// Adds picture `src` over `range` (clamped to the timeline) in `corner`, on a new video
 /// track above the main one.
 pub(crate) fn add_overlay(
@@ -279,6 +354,60 @@ mod tests {
             "an overlapping title gets its own track"
         );
         assert!(apply(&clip(), &title("Late", 11_000, 12_000), &context).is_err());
+    }
+
+    #[test]
+    fn the_title_can_be_restyled_retimed_and_removed() {
+        let context = EditContext::default();
+        let add = Op::AddText {
+            text: "Urban Dreams".into(),
+            range: TimeRange::new(0, 3_000),
+            position: Position::Center,
+            color: None,
+            size: None,
+        };
+        let titled = apply(&clip(), &add, &context).unwrap().draft;
+        let change = |change: crate::ops::TitleChange| Op::ChangeTitle { change };
+        let red = apply(
+            &titled,
+            &change(crate::ops::TitleChange {
+                color: Some("red".into()),
+                position: Some(Position::Top),
+                range: Some(TimeRange::new(1_000, 6_000)),
+                ..Default::default()
+            }),
+            &context,
+        )
+        .unwrap()
+        .draft;
+        let title = red.segments_of(TrackKind::Text).next().unwrap();
+        assert_eq!(title.meta.text_color.as_deref(), Some("red"));
+        assert_eq!(title.meta.position, Some(Position::Top));
+        assert_eq!((title.start_ms, title.duration_ms), (1_000, 5_000));
+        let removed = apply(
+            &red,
+            &change(crate::ops::TitleChange {
+                remove: true,
+                ..Default::default()
+            }),
+            &context,
+        )
+        .unwrap();
+        assert_eq!(
+            removed.effect,
+            Effect::TitleRemoved {
+                text: "Urban Dreams".into()
+            }
+        );
+        assert_eq!(removed.draft.segments_of(TrackKind::Text).count(), 0);
+        let nothing = change(crate::ops::TitleChange {
+            remove: true,
+            ..Default::default()
+        });
+        assert!(
+            apply(&clip(), &nothing, &context).is_err(),
+            "no title to remove"
+        );
     }
 
     #[test]

@@ -30,6 +30,7 @@ use crate::validate::{validate, DraftError};
 
 pub use captions::{SourceCaption, SourceWord};
 pub use clips::ClipIndex;
+pub use layers::TitleChange;
 
 /// One edit. The serde form (`{"op": "trim_pauses", …}`) is what plans are written in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -116,6 +117,11 @@ pub enum Op {
     DeleteClip { clip: ClipIndex },
     /// Move a clip of the main track to another place.
     MoveClip { clip: ClipIndex, to: ClipIndex },
+    /// Change or remove the (first) title.
+    ChangeTitle {
+        #[serde(flatten)]
+        change: TitleChange,
+    },
     /// Show picture `src` over the video in a corner, `width` of the canvas wide, over
     /// `range` of the timeline (a logo, a watermark).
     AddOverlay {
@@ -166,6 +172,9 @@ pub enum Effect {
     MusicAdded {
         volume: f64,
         looped: bool,
+    },
+    TitleRemoved {
+        text: String,
     },
     SettingsChanged,
 }
@@ -249,6 +258,7 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
         Op::DeleteClip { clip } => clips::delete_clip(draft, *clip)?,
         Op::MoveClip { clip, to } => clips::move_clip(draft, *clip, *to)?,
         Op::Split { at_ms } => clips::split(draft, *at_ms)?,
+        Op::ChangeTitle { change } => layers::change_title(draft, change)?,
         Op::AddOverlay {
             src,
             range,
