@@ -114,7 +114,8 @@ fn request_body(model: &str, instruction: &str, context: &Context, language: Lan
          {{brightness?, contrast?, saturation?}}, export {{resolution?: 1080p|720p|480p, fps?, \
          quality?: high|medium|draft}}, delete_clip {{clip}}, move_clip {{clip, to}} (a clip is \
          {{\"from_start\": n}} or {{\"from_end\": n}}, 0-based), split {{at_ms}}, add_still \
-         {{asset?, at_start, ms}}, add_overlay {{asset?, corner: top_left|top_right|bottom_left|\
+         {{asset?, at_start, ms}}, crossfade {{ms}}, change_title {{remove?, position?, color?, size?, \
+         time?}}, add_overlay {{asset?, corner: top_left|top_right|bottom_left|\
          bottom_right|center, width (share of the frame, 0.15), span…}}, undo, redo, reset, \
          show_timeline. Times are integer \
          milliseconds. If the instruction is unclear, do not call the tool: ask one short \

@@ -142,6 +142,10 @@ pub enum Step {
     Split {
         at_ms: u64,
     },
+    /// "add a 1 second crossfade between the clips"; 0 removes them.
+    Crossfade {
+        ms: u64,
+    },
     /// Change or remove the title already there: "make the title red", "remove the title".
     ChangeTitle {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -248,6 +252,7 @@ impl Step {
             }
             Step::Cut { span } | Step::Keep { span } => span_ok(span),
             Step::AddStill { ms, .. } => within(*ms as f64, 100.0, 60_000.0, "a still (ms) of"),
+            Step::Crossfade { ms } => within(*ms as f64, 0.0, 10_000.0, "a crossfade (ms) of"),
             Step::AddOverlay { width, span, .. } => {
                 within(*width, 0.02, 1.0, "an overlay width of")?;
                 span_ok(span)

@@ -176,6 +176,14 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
             format!("已删除标题“{text}”。"),
         ),
         (Step::ChangeTitle { .. }, _) => say(l, "Changed the title.".into(), "已修改标题。".into()),
+        (Step::Crossfade { ms: 0 }, _) => {
+            say(l, "Removed the crossfades.".into(), "已去掉转场。".into())
+        }
+        (Step::Crossfade { ms }, _) => say(
+            l,
+            format!("Crossfaded the clips over {}.", format_seconds(*ms)),
+            format!("片段之间加了{}的交叉淡化转场。", seconds_zh(*ms)),
+        ),
         (Step::AddOverlay { corner, .. }, _) => {
             let (en, zh) = match corner {
                 timeline::Corner::TopLeft => ("top left corner", "左上角"),
@@ -332,6 +340,7 @@ fn step_phrase(step: &Step) -> (&'static str, &'static str) {
         Step::AddStill { .. } => ("add the image", "加图片"),
         Step::AddOverlay { .. } => ("put the image over the video", "叠加图片"),
         Step::ChangeTitle { .. } => ("change the title", "修改标题"),
+        Step::Crossfade { .. } => ("crossfade the clips", "加转场"),
         Step::Undo => ("undo", "撤销"),
         Step::Redo => ("redo", "重做"),
         Step::Reset => ("start over", "重新开始"),

@@ -304,6 +304,7 @@ impl Session {
                 to: *to,
             }],
             Step::Split { at_ms } => vec![Op::Split { at_ms: *at_ms }],
+            Step::Crossfade { ms } => vec![Op::Crossfade { ms: *ms }],
             Step::ChangeTitle {
                 remove,
                 position,

@@ -133,6 +133,7 @@ fn step() -> impl Strategy<Value = Step> {
             to: clip(b, !from_end)
         }),
         (0..70_000u64).prop_map(|at_ms| Step::Split { at_ms }),
+        (0..12_000u64).prop_map(|ms| Step::Crossfade { ms }),
         (any::<bool>(), prop::option::of(span())).prop_map(|(remove, time)| Step::ChangeTitle {
             remove,
             position: Some(Position::Bottom),

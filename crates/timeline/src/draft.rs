@@ -220,6 +220,11 @@ pub struct SegmentMeta {
     /// A title's size against the default (1.5 larger, 0.7 smaller).
     #[serde(rename = "size", default, skip_serializing_if = "Option::is_none")]
     pub text_size: Option<f64>,
+    /// A main-track segment that blends in from the clip before it over this many ms (a
+    /// crossfade), within its own time: the clip before plays on underneath, its picture
+    /// held when its source runs out.
+    #[serde(rename = "xfade", default, skip_serializing_if = "Option::is_none")]
+    pub crossfade_in_ms: Option<u64>,
     /// Where an overlay (a segment on a video track after the main one) sits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corner: Option<Corner>,

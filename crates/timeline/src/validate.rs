@@ -170,6 +170,14 @@ fn validate_segment(
             segment.duration_ms
         )));
     }
+    if let Some(ms) = segment.meta.crossfade_in_ms {
+        if ms == 0 || ms > segment.duration_ms || ms > 10_000 {
+            return Err(out_of_range(format!(
+                "a crossfade of {ms} ms does not fit the segment ({} ms; at most 10 s)",
+                segment.duration_ms
+            )));
+        }
+    }
     if let Some(width) = segment.meta.overlay_width {
         if !(width.is_finite() && (0.02..=1.0).contains(&width)) {
             return Err(out_of_range(format!(

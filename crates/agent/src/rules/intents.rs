@@ -17,6 +17,7 @@ pub const DEFAULT_PADDING_MS: u64 = 150;
 pub const DEFAULT_TITLE_MS: u64 = 3_000;
 pub const DEFAULT_MUSIC_VOLUME: f64 = 0.3;
 pub const DEFAULT_FADE_MS: u64 = 1_000;
+pub const DEFAULT_CROSSFADE_MS: u64 = 500;
 pub const SOCIAL_LUFS: f64 = -14.0;
 
 /// What a clause asked for.
@@ -74,6 +75,7 @@ pub fn meaning(clause: &str, refs: &Referents) -> Meaning {
         history,
         show_timeline,
         not_yet,
+        crossfade,
         clip_edits,
         overlay,
         still,
@@ -164,19 +166,7 @@ fn show_timeline(clause: &str, _: &Referents) -> Option<Meaning> {
 
 /// Edits people ask for that cutline cannot make yet: said plainly, never guessed at.
 fn not_yet(clause: &str, _: &Referents) -> Option<Meaning> {
-    let what = if has(
-        clause,
-        &[
-            "crossfade",
-            "cross-fade",
-            "cross fade",
-            "dissolve",
-            "转场",
-            "交叉淡化",
-        ],
-    ) {
-        "crossfades between clips"
-    } else if has_word(clause, &["swap", "reorder"]) || has(clause, &["调换"]) {
+    let what = if has_word(clause, &["swap", "reorder"]) || has(clause, &["调换"]) {
         "reordering more than one clip at a time"
     } else {
         return None;
@@ -365,6 +355,34 @@ fn still(clause: &str, refs: &Referents) -> Option<Meaning> {
         at_start,
         ms: duration_ms(clause).unwrap_or(DEFAULT_TITLE_MS),
     })
+}
+
+/// "add a 1 second crossfade between the clips", "加个转场", "remove the crossfades".
+fn crossfade(clause: &str, _: &Referents) -> Option<Meaning> {
+    let asks = has(
+        clause,
+        &[
+            "crossfade",
+            "cross-fade",
+            "cross fade",
+            "dissolve",
+            "transition",
+            "转场",
+            "交叉淡化",
+            "过渡",
+        ],
+    );
+    if !asks {
+        return None;
+    }
+    let removes = has_word(clause, &["remove", "delete", "no", "without"])
+        || has(clause, &["去掉", "删掉", "不要"]);
+    let ms = if removes {
+        0
+    } else {
+        duration_ms(clause).unwrap_or(DEFAULT_CROSSFADE_MS)
+    };
+    one(Step::Crossfade { ms })
 }
 
 /// Split, delete or move a clip of the main track.

@@ -184,6 +184,36 @@ fn several_videos_play_in_turn_and_words_move_a_clip() {
     };
     assert!(red_share(0.5) > 0.9, "the red clip comes first now");
     assert!(red_share(3.5) < 0.01, "then the dark one");
+
+    // A crossfade blends the dark clip into the red one over its first second.
+    let faded = scratch.path().join("faded.mp4");
+    cutline_ok([
+        "edit",
+        path_str(&dark),
+        path_str(&red),
+        "add a 1 second crossfade between the clips",
+        "--quality",
+        "draft",
+        "-o",
+        path_str(&faded),
+    ]);
+    assert!(
+        (streams(&faded).duration_s() - 5.0).abs() <= crate::FRAME_S,
+        "no time lost"
+    );
+    let red_level = |t: f64| {
+        let (_, _, frame) = testkit::measure::rgb_frame_at(&faded, t);
+        frame.chunks(3).map(|p| p[0] as f64).sum::<f64>() / (frame.len() / 3) as f64
+    };
+    let (before, middle, after) = (red_level(2.5), red_level(3.5), red_level(4.5));
+    assert!(
+        before < 50.0 && after > 240.0,
+        "{before:.0} before, {after:.0} after"
+    );
+    assert!(
+        (middle - (before + after) / 2.0).abs() < 30.0,
+        "halfway through the crossfade red is {middle:.0}, not between {before:.0} and {after:.0}"
+    );
 }
 
 #[test]

@@ -300,6 +300,14 @@ impl<'a> Planner<'a> {
     fn split_inputs(&mut self) -> Result<(), MediaError> {
         let mut uses: BTreeMap<(usize, Stream), usize> = BTreeMap::new();
         let main = self.draft.main_track_index();
+        // A crossfade plays the clip before on underneath: one more read of its source.
+        for tail in self.crossfade_tails() {
+            let (index, source) = self.source(&tail);
+            *uses.entry((index, Stream::Video)).or_default() += 1;
+            if source.probe.kind == MediaKind::Video && source.probe.audio.is_some() {
+                *uses.entry((index, Stream::Audio)).or_default() += 1;
+            }
+        }
         for (track_index, track) in self.draft.tracks.iter().enumerate() {
             // Overlays show only their picture.
             let overlay = track.kind == TrackKind::Video && Some(track_index) != main;
@@ -372,11 +380,16 @@ impl<'a> Planner<'a> {
         let segments = self.draft.main_segments();
         let mut items = Vec::new();
         let mut cursor = 0;
-        for segment in segments {
+        for (i, segment) in segments.iter().enumerate() {
             if segment.start_ms > cursor {
                 items.push(self.gap(segment.start_ms - cursor));
             }
-            items.push(self.clip(segment));
+            let clip = self.clip(segment);
+            let blended = i
+                .checked_sub(1)
+                .and_then(|before| crossfade_tail(&segments[before], segment))
+                .map(|tail| self.crossfade(&tail, clip.clone()));
+            items.push(blended.unwrap_or(clip));
             cursor = segment.end_ms();
         }
         if self.draft.duration_ms > cursor {
@@ -399,6 +412,60 @@ impl<'a> Planner<'a> {
             &[video.clone(), audio.clone()],
         );
         Ok((video, audio))
+    }
+
+    /// The segments the crossfades of the main track play underneath.
+    fn crossfade_tails(&self) -> Vec<Segment> {
+        self.draft
+            .main_segments()
+            .windows(2)
+            .filter_map(|pair| crossfade_tail(&pair[0], &pair[1]))
+            .collect()
+    }
+
+    /// `clip` blended in from `tail` (what the clip before plays on underneath): picture by
+    /// xfade, sound by acrossfade; as long as `clip`.
+    fn crossfade(&mut self, tail: &Segment, (video, audio): (Pad, Pad)) -> (Pad, Pad) {
+        let ms = tail.duration_ms;
+        // Past the end of its source the tail starts on the source's last picture (held).
+        let mut tail = tail.clone();
+        let (_, source) = self.source(&tail);
+        if source.probe.kind == MediaKind::Video {
+            let last_picture_ms = source.probe.duration_ms.saturating_sub(100);
+            tail.source_in_ms = tail.source_in_ms.min(last_picture_ms);
+        }
+        let (tail_video, tail_audio) = self.clip(&tail);
+        // Held on its last picture where the source runs out; both on one time base.
+        let tail_video = self.graph.then(
+            &tail_video,
+            vec![
+                Filter::new("tpad")
+                    .opt("stop_mode", "clone")
+                    .opt("stop_duration", seconds(ms)),
+                Filter::new("trim").opt("end", seconds(ms)),
+                Filter::new("settb").opt("expr", "AVTB"),
+            ],
+            "tail",
+        );
+        let video = self
+            .graph
+            .then(&video, vec![Filter::new("settb").opt("expr", "AVTB")], "in");
+        let blended_video = self.graph.pad("xfade");
+        self.graph.chain(
+            &[tail_video, video],
+            vec![Filter::new("xfade")
+                .opt("transition", "fade")
+                .opt("duration", seconds(ms))
+                .opt("offset", 0)],
+            std::slice::from_ref(&blended_video),
+        );
+        let blended_audio = self.graph.pad("acrossfade");
+        self.graph.chain(
+            &[tail_audio, audio],
+            vec![Filter::new("acrossfade").opt("d", seconds(ms))],
+            std::slice::from_ref(&blended_audio),
+        );
+        (blended_video, blended_audio)
     }
 
     fn gap(&mut self, duration_ms: u64) -> (Pad, Pad) {
@@ -896,6 +963,21 @@ impl TitleStyle {
             margin: (height * 0.08).round() as u32,
         }
     }
+}
+
+/// What plays underneath `next`'s crossfade: `before`'s source right after its out point, for
+/// the crossfade's length (only when the two touch on the timeline).
+fn crossfade_tail(before: &Segment, next: &Segment) -> Option<Segment> {
+    let ms = next.meta.crossfade_in_ms.filter(|ms| *ms > 0)?;
+    if before.end_ms() != next.start_ms {
+        return None;
+    }
+    let mut tail = before.clone();
+    tail.source_in_ms = before.source_range().end_ms;
+    tail.start_ms = next.start_ms;
+    tail.duration_ms = ms;
+    tail.meta.crossfade_in_ms = None;
+    Some(tail)
 }
 
 /// A pixel size rounded to even (what yuv420p needs), at least 2.

@@ -198,6 +198,20 @@ fn looped_ducked_music_colour_and_loudness() {
 }
 
 #[test]
+fn a_crossfade_between_two_clips() {
+    check(
+        "crossfade",
+        r#"{ "d": 7000, "m": {"w": 1920, "h": 1080, "fps": 30},
+          "t": [
+            {"id": "v1", "tt": 0, "sg": [
+              {"id": "s1", "src": "a_city", "s": 0, "in": 0, "d": 4000},
+              {"id": "s2", "src": "a_phone", "s": 4000, "in": 0, "d": 3000, "m": {"xfade": 1000}}
+            ]}
+          ] }"#,
+    );
+}
+
+#[test]
 fn a_logo_over_the_main_track() {
     check(
         "logo-overlay",

@@ -151,6 +151,42 @@ pub(crate) fn split(draft: &Draft, at_ms: u64) -> Result<Applied, EditError> {
     })
 }
 
+/// Crossfades every clip into the one before it over `ms` (at most half of either clip's
+/// first or last piece); 0 removes the crossfades.
+pub(crate) fn crossfade(draft: &Draft, ms: u64) -> Result<Applied, EditError> {
+    let main_index = draft.main_track_index().ok_or(EditError::NoMainTrack)?;
+    let groups = clips(draft);
+    if groups.len() < 2 && ms > 0 {
+        return Err(EditError::InvalidArgument(
+            "a crossfade needs two clips; there is only one".into(),
+        ));
+    }
+    let mut edited = draft.clone();
+    let segments = &mut edited.tracks[main_index].segments;
+    for segment in segments.iter_mut() {
+        segment.meta.crossfade_in_ms = None;
+    }
+    if ms > 0 {
+        for group in groups.iter().skip(1) {
+            let first = group[0];
+            let Some(before) = first.checked_sub(1) else {
+                continue;
+            };
+            let adjacent = segments[before].end_ms() == segments[first].start_ms;
+            let fits = ms
+                .min(segments[first].duration_ms / 2)
+                .min(segments[before].duration_ms / 2);
+            if adjacent && fits > 0 {
+                segments[first].meta.crossfade_in_ms = Some(fits);
+            }
+        }
+    }
+    Ok(Applied {
+        draft: edited,
+        effect: Effect::SettingsChanged,
+    })
+}
+
 /// Adds a clip of `src` (`duration_ms` long) before everything (the main track and every
 /// other track then move later by its length) or after the main track's last clip.
 pub(crate) fn insert_clip(
@@ -298,6 +334,37 @@ mod tests {
             "the title stays over the picture it was on"
         );
         assert_eq!(with_intro.duration_ms, 18_000);
+    }
+
+    #[test]
+    fn crossfades_go_at_clip_starts_only_and_survive_a_cut_inside_the_clip() {
+        let context = EditContext::default();
+        let faded = apply(&two_clips(), &Op::Crossfade { ms: 800 }, &context)
+            .unwrap()
+            .draft;
+        let fades = |draft: &Draft| -> Vec<Option<u64>> {
+            draft
+                .main_segments()
+                .iter()
+                .map(|s| s.meta.crossfade_in_ms)
+                .collect()
+        };
+        assert_eq!(fades(&faded), [None, Some(800)]);
+        let cut = Op::Cut {
+            ranges: vec![TimeRange::new(12_000, 13_000)],
+        };
+        let cut = apply(&faded, &cut, &context).unwrap().draft;
+        assert_eq!(
+            fades(&cut),
+            [None, Some(800), None],
+            "not at the cut inside b"
+        );
+        let none = apply(&cut, &Op::Crossfade { ms: 0 }, &context)
+            .unwrap()
+            .draft;
+        assert_eq!(fades(&none), [None, None, None]);
+        let one = Draft::single_clip("a", 10_000, DraftMeta::default());
+        assert!(apply(&one, &Op::Crossfade { ms: 500 }, &context).is_err());
     }
 
     #[test]

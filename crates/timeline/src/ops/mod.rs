@@ -117,6 +117,8 @@ pub enum Op {
     DeleteClip { clip: ClipIndex },
     /// Move a clip of the main track to another place.
     MoveClip { clip: ClipIndex, to: ClipIndex },
+    /// Blend each clip of the main track into the one before over `ms` (0 removes).
+    Crossfade { ms: u64 },
     /// Change or remove the (first) title.
     ChangeTitle {
         #[serde(flatten)]
@@ -259,6 +261,7 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
         Op::MoveClip { clip, to } => clips::move_clip(draft, *clip, *to)?,
         Op::Split { at_ms } => clips::split(draft, *at_ms)?,
         Op::ChangeTitle { change } => layers::change_title(draft, change)?,
+        Op::Crossfade { ms } => clips::crossfade(draft, *ms)?,
         Op::AddOverlay {
             src,
             range,

@@ -134,6 +134,8 @@ fn split_main_segments(
             let mut part = segment.clone();
             if n > 0 {
                 part.id = ids.derived(&segment.id);
+                // A crossfade belongs at the clip's start, not at every cut inside it.
+                part.meta.crossfade_in_ms = None;
             }
             part.start_ms = retime.map(piece.start_ms);
             part.source_in_ms =
