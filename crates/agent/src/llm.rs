@@ -106,18 +106,19 @@ fn request_body(model: &str, instruction: &str, context: &Context, language: Lan
          steps by calling plan_edits once, with the steps in the order asked. Each step is a JSON \
          object with \"do\" set to one of: trim_pauses {{min_pause_ms, padding_ms}}, \
          remove_fillers, add_captions {{style: clean|bold|karaoke, language?}}, cut or keep \
-         {{span: whole | first {{ms}} | last {{ms}} | between {{start_ms, end_ms}} | from \
-         {{start_ms}}}}, speed {{factor 0.25-4}}, volume {{sound: original|music, volume 0-10}}, \
-         normalize_loudness {{lufs}}, add_music {{asset?, volume, fade_in_ms?, fade_out_ms?}}, \
-         add_title {{text, span…, position: top|center|bottom}}, aspect {{aspect: \
-         16:9|9:16|1:1|4:5, fit: crop|pad|blur}}, fade {{fade_in_ms?, fade_out_ms?}}, color \
-         {{brightness?, contrast?, saturation?}}, export {{resolution?: 1080p|720p|480p, fps?, \
-         quality?: high|medium|draft}}, delete_clip {{clip}}, move_clip {{clip, to}} (a clip is \
-         {{\"from_start\": n}} or {{\"from_end\": n}}, 0-based), split {{at_ms}}, add_still \
-         {{asset?, at_start, ms}}, crossfade {{ms}}, change_title {{remove?, position?, color?, size?, \
-         time?}}, add_overlay {{asset?, corner: top_left|top_right|bottom_left|\
-         bottom_right|center, width (share of the frame, 0.15), span…}}, undo, redo, reset, \
-         show_timeline. Times are integer \
+         with a span, speed {{factor 0.25-4}}, volume {{sound: original|music, volume 0-10}}, \
+         normalize_loudness {{lufs}}, add_music {{asset?, volume, fade_in_ms?, fade_out_ms?, \
+         duck?}}, add_voice_over {{asset?, start_ms, volume}}, add_title {{text, span, position: \
+         top|center|bottom, color?, size?}}, change_title {{remove?, position?, color?, size?, \
+         time?}}, aspect {{aspect: 16:9|9:16|1:1|4:5, fit: crop|pad|blur}}, fade {{fade_in_ms?, \
+         fade_out_ms?}}, crossfade {{ms}}, color {{brightness?, contrast?, saturation?}}, export \
+         {{resolution?: 1080p|720p|480p, fps?, quality?: high|medium|draft}}, delete_clip \
+         {{clip}}, move_clip {{clip, to}}, split {{at_ms}}, add_still {{asset?, at_start, ms}}, \
+         add_overlay {{asset?, corner: top_left|top_right|bottom_left|bottom_right|center, \
+         width (share of the frame, e.g. 0.15), span}}, undo, redo, reset, show_timeline. A span \
+         is written into the step as \"span\": \"whole\", or \"first\"/\"last\" with \"ms\", \
+         or \"between\" with \"start_ms\" and \"end_ms\", or \"from\" with \"start_ms\". A \
+         clip is {{\"from_start\": n}} or {{\"from_end\": n}}, counted from 0. Times are integer \
          milliseconds. If the instruction is unclear, do not call the tool: ask one short \
          question in {reply_language}.{music}{image}"
     );

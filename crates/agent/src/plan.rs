@@ -88,6 +88,13 @@ pub enum Step {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         duck: bool,
     },
+    /// "add the voice-over from 0:05": the audio file played once, at full level.
+    AddVoiceOver {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asset: Option<String>,
+        start_ms: u64,
+        volume: f64,
+    },
     AddTitle {
         text: String,
         #[serde(flatten)]
@@ -260,6 +267,9 @@ impl Step {
             Step::Speed { factor } => within(*factor, SPEED_RANGE.0, SPEED_RANGE.1, "a speed of"),
             Step::Volume { volume, .. } => within(*volume, 0.0, MAX_VOLUME, "a volume of"),
             Step::AddMusic { volume, .. } => within(*volume, 0.0, MAX_VOLUME, "a music volume of"),
+            Step::AddVoiceOver { volume, .. } => {
+                within(*volume, 0.0, MAX_VOLUME, "a voice-over volume of")
+            }
             Step::NormalizeLoudness { lufs } => within(*lufs, -70.0, -5.0, "a loudness (LUFS) of"),
             Step::AddTitle {
                 text,

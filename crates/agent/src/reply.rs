@@ -176,6 +176,11 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
             format!("已删除标题“{text}”。"),
         ),
         (Step::ChangeTitle { .. }, _) => say(l, "Changed the title.".into(), "已修改标题。".into()),
+        (Step::AddVoiceOver { start_ms, .. }, _) => say(
+            l,
+            format!("Added the voice-over from {}.", format_clock(*start_ms)),
+            format!("从{}开始加了旁白。", format_clock(*start_ms)),
+        ),
         (Step::Crossfade { ms: 0 }, _) => {
             say(l, "Removed the crossfades.".into(), "已去掉转场。".into())
         }
@@ -330,6 +335,7 @@ fn step_phrase(step: &Step) -> (&'static str, &'static str) {
         Step::NormalizeLoudness { .. } => ("normalise the loudness", "标准化响度"),
         Step::AddMusic { .. } => ("add the music", "加背景音乐"),
         Step::AddTitle { .. } => ("add the title", "加标题"),
+        Step::AddVoiceOver { .. } => ("add the voice-over", "加旁白"),
         Step::Aspect { .. } => ("change the shape", "修改画面比例"),
         Step::Fade { .. } => ("fade", "淡入淡出"),
         Step::Color { .. } => ("adjust the colour", "调整色彩"),

@@ -244,6 +244,25 @@ impl Session {
                     duck: *duck,
                 }]
             }
+            Step::AddVoiceOver {
+                asset,
+                start_ms,
+                volume,
+            } => {
+                let src = asset.clone().ok_or_else(|| match self.language {
+                    Language::English => "give me the voice-over's audio file too".to_string(),
+                    Language::Chinese => "请同时提供旁白的音频文件".to_string(),
+                })?;
+                let source_ms = media
+                    .duration_ms(&src)
+                    .ok_or_else(|| format!("{src} is not a known audio file"))?;
+                vec![Op::AddVoiceOver {
+                    src,
+                    source_ms,
+                    start_ms: *start_ms,
+                    volume: *volume,
+                }]
+            }
             Step::AddTitle {
                 text,
                 span,

@@ -134,6 +134,11 @@ fn step() -> impl Strategy<Value = Step> {
         }),
         (0..70_000u64).prop_map(|at_ms| Step::Split { at_ms }),
         (0..12_000u64).prop_map(|ms| Step::Crossfade { ms }),
+        (0..80_000u64).prop_map(|start_ms| Step::AddVoiceOver {
+            asset: Some("song".into()),
+            start_ms,
+            volume: 1.0
+        }),
         (any::<bool>(), prop::option::of(span())).prop_map(|(remove, time)| Step::ChangeTitle {
             remove,
             position: Some(Position::Bottom),

@@ -81,6 +81,7 @@ pub fn meaning(clause: &str, refs: &Referents) -> Meaning {
         still,
         title,
         captions,
+        voice_over,
         music,
         fillers,
         pauses,
@@ -796,6 +797,30 @@ fn music(clause: &str, refs: &Referents) -> Option<Meaning> {
     one(Step::Volume {
         sound: Sound::Music,
         volume,
+    })
+}
+
+/// "add the voice-over from 0:05", "加上旁白": the audio file given, once, at full level.
+fn voice_over(clause: &str, refs: &Referents) -> Option<Meaning> {
+    let asks = has(
+        clause,
+        &[
+            "voice-over",
+            "voiceover",
+            "voice over",
+            "narration",
+            "旁白",
+            "配音",
+            "解说",
+        ],
+    );
+    if !asks {
+        return None;
+    }
+    one(Step::AddVoiceOver {
+        asset: refs.music.clone(),
+        start_ms: duration_ms(clause).unwrap_or(0),
+        volume: percentage(clause).unwrap_or(1.0),
     })
 }
 

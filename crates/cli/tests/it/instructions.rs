@@ -340,6 +340,44 @@ fn loudness_and_colour_from_words_are_measured_in_the_output() {
 }
 
 #[test]
+fn a_voice_over_plays_once_from_where_the_words_say() {
+    let clip = talk(&specs::DARK_TALK);
+    let scratch = testkit::scratch();
+    let voice = tone_music(scratch.path());
+    let out = scratch.path().join("voice.mp4");
+    cutline_ok([
+        "edit",
+        path_str(&clip.path),
+        path_str(&voice),
+        "add the voice-over from 0:02",
+        "--quality",
+        "draft",
+        "-o",
+        path_str(&out),
+    ]);
+    let rate = 48_000;
+    let output = audio_mono(&out, rate);
+    let source = tone_amplitude(
+        &audio_mono(&voice, rate)[rate as usize..rate as usize * 5],
+        rate,
+        MUSIC_HZ,
+    );
+    let level = |from_s: f64, to_s: f64| {
+        let part = &output[(from_s * rate as f64) as usize..(to_s * rate as f64) as usize];
+        tone_amplitude(part, rate, MUSIC_HZ) / source
+    };
+    let (before, during, after) = (level(0.2, 1.8), level(3.0, 7.0), level(8.5, 12.0));
+    assert!(
+        (during - 1.0).abs() < 0.1,
+        "the voice-over at {during:.2} of its level, not 1"
+    );
+    assert!(
+        before < 0.05 && after < 0.05,
+        "heard before ({before:.2}) or after ({after:.2}) it plays"
+    );
+}
+
+#[test]
 fn the_same_instruction_in_chinese_gives_the_same_plan() {
     let plan = |instruction: &str| -> serde_json::Value {
         let json: serde_json::Value =

@@ -273,7 +273,51 @@ pub(crate) fn add_audio(draft: &Draft, music: &Music) -> Result<Applied, EditErr
     })
 }
 
-/// Sets the volume of every audio-track segment (music, voice-over).
+pub(crate) const VOICE_OVER: &str = "voice-over";
+
+/// Adds voice-over `src` (`source_ms` long) from `start_ms`, played once (cut at the end of
+/// the video), on a new audio track.
+pub(crate) fn add_voice_over(
+    draft: &Draft,
+    src: &str,
+    source_ms: u64,
+    start_ms: u64,
+    volume: f64,
+) -> Result<Applied, EditError> {
+    check_volume(volume)?;
+    let duration_ms = source_ms.min(draft.duration_ms.saturating_sub(start_ms));
+    if duration_ms == 0 {
+        return Err(EditError::InvalidArgument(format!(
+            "the voice-over would start at {start_ms} ms, after the video ends ({} ms)",
+            draft.duration_ms
+        )));
+    }
+    let mut edited = draft.clone();
+    let mut ids = IdAllocator::new(&edited);
+    edited.tracks.push(Track {
+        id: ids.derived("voice"),
+        kind: TrackKind::Audio,
+        segments: vec![Segment {
+            id: ids.derived("vo"),
+            src: Some(src.to_string()),
+            start_ms,
+            source_in_ms: 0,
+            duration_ms,
+            meta: SegmentMeta {
+                name: Some(VOICE_OVER.into()),
+                volume: ((volume - 1.0).abs() > 1e-9).then_some(volume),
+                ..SegmentMeta::default()
+            },
+        }],
+        extra: BTreeMap::new(),
+    });
+    Ok(Applied {
+        draft: edited,
+        effect: Effect::SettingsChanged,
+    })
+}
+
+/// Sets the volume of the music (every audio-track segment but voice-overs).
 pub(crate) fn set_music_volume(draft: &Draft, volume: f64) -> Result<Applied, EditError> {
     check_volume(volume)?;
     let mut edited = draft.clone();
@@ -283,7 +327,11 @@ pub(crate) fn set_music_volume(draft: &Draft, volume: f64) -> Result<Applied, Ed
         .iter_mut()
         .filter(|t| t.kind == TrackKind::Audio)
     {
-        for segment in &mut track.segments {
+        for segment in track
+            .segments
+            .iter_mut()
+            .filter(|s| s.meta.name.as_deref() != Some(VOICE_OVER))
+        {
             segment.meta.volume = ((volume - 1.0).abs() > 1e-9).then_some(volume);
             found = true;
         }
@@ -407,6 +455,35 @@ mod tests {
         assert!(
             apply(&clip(), &nothing, &context).is_err(),
             "no title to remove"
+        );
+    }
+
+    #[test]
+    fn a_voice_over_plays_once_from_its_start_and_keeps_its_level() {
+        let context = EditContext::default();
+        let voice = |start_ms| Op::AddVoiceOver {
+            src: "voice".into(),
+            source_ms: 6_000,
+            start_ms,
+            volume: 1.0,
+        };
+        let early = apply(&clip(), &voice(1_000), &context).unwrap().draft;
+        let segment = early.segments_of(TrackKind::Audio).next().unwrap().clone();
+        assert_eq!((segment.start_ms, segment.duration_ms), (1_000, 6_000));
+        assert_eq!(segment.meta.loop_source, None);
+        let late = apply(&clip(), &voice(7_000), &context).unwrap().draft;
+        assert_eq!(
+            late.segments_of(TrackKind::Audio)
+                .next()
+                .unwrap()
+                .duration_ms,
+            3_000,
+            "cut at the end"
+        );
+        assert!(apply(&clip(), &voice(10_000), &context).is_err());
+        assert!(
+            apply(&early, &Op::MusicVolume { volume: 0.2 }, &context).is_err(),
+            "a voice-over is not music"
         );
     }
 

@@ -94,7 +94,14 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         duck: bool,
     },
-    /// Set the gain of the music and other added audio.
+    /// Lay voice-over `src` (`source_ms` long) from `start_ms`, once.
+    AddVoiceOver {
+        src: String,
+        source_ms: u64,
+        start_ms: u64,
+        volume: f64,
+    },
+    /// Set the gain of the music (not of voice-overs).
     MusicVolume { volume: f64 },
     /// Normalise the output's loudness to `lufs` (EBU R128).
     Loudness { lufs: f64 },
@@ -248,6 +255,12 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
             },
         )?,
         Op::MusicVolume { volume } => layers::set_music_volume(draft, *volume)?,
+        Op::AddVoiceOver {
+            src,
+            source_ms,
+            start_ms,
+            volume,
+        } => layers::add_voice_over(draft, src, *source_ms, *start_ms, *volume)?,
         Op::Loudness { lufs } => settings::loudness(draft, *lufs)?,
         Op::Color {
             brightness,
@@ -271,6 +284,7 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
     };
     let mut known: HashSet<&str> = draft.sources().into_iter().collect();
     if let Op::AddAudio { src, .. }
+    | Op::AddVoiceOver { src, .. }
     | Op::AppendClip { src, .. }
     | Op::PrependClip { src, .. }
     | Op::AddOverlay { src, .. } = op
