@@ -32,6 +32,45 @@ fn tone_music(folder: &std::path::Path) -> std::path::PathBuf {
     music
 }
 
+/// The tone's level in an edit of `clip` with the tone given as its audio file.
+struct Heard {
+    output: Vec<f32>,
+    source_level: f64,
+    _scratch: testkit::TempDir,
+}
+
+const RATE: u32 = 48_000;
+
+impl Heard {
+    /// The tone's amplitude between two times of the output, in seconds.
+    fn level(&self, from_s: f64, to_s: f64) -> f64 {
+        let at = |s: f64| (s * RATE as f64) as usize;
+        tone_amplitude(&self.output[at(from_s)..at(to_s)], RATE, MUSIC_HZ)
+    }
+}
+
+fn tone_under_talk(clip: &std::path::Path, instruction: &str) -> Heard {
+    let scratch = testkit::scratch();
+    let tone = tone_music(scratch.path());
+    let out = scratch.path().join("out.mp4");
+    cutline_ok([
+        "edit",
+        path_str(clip),
+        path_str(&tone),
+        instruction,
+        "--quality",
+        "draft",
+        "-o",
+        path_str(&out),
+    ]);
+    let source = audio_mono(&tone, RATE);
+    Heard {
+        output: audio_mono(&out, RATE),
+        source_level: tone_amplitude(&source[RATE as usize..RATE as usize * 5], RATE, MUSIC_HZ),
+        _scratch: scratch,
+    }
+}
+
 #[test]
 fn an_instruction_in_words_trims_adds_music_reframes_and_titles() {
     let clip = talk(&specs::DARK_TALK);
@@ -97,26 +136,9 @@ fn an_instruction_in_words_trims_adds_music_reframes_and_titles() {
 #[test]
 fn ducked_music_dips_under_the_speech_and_comes_back_in_the_pauses() {
     let clip = talk(&specs::DARK_TALK);
-    let scratch = testkit::scratch();
-    let music = tone_music(scratch.path());
-    let out = scratch.path().join("ducked.mp4");
-    cutline_ok([
-        "edit",
-        path_str(&clip.path),
-        path_str(&music),
-        "add music at 50%, ducked under the speech",
-        "--quality",
-        "draft",
-        "-o",
-        path_str(&out),
-    ]);
-    let rate = 48_000;
-    let output = audio_mono(&out, rate);
-    let level = |from_ms: u64, to_ms: u64| {
-        let part =
-            &output[(from_ms * rate as u64 / 1000) as usize..(to_ms * rate as u64 / 1000) as usize];
-        tone_amplitude(part, rate, MUSIC_HZ)
-    };
+    let heard = tone_under_talk(&clip.path, "add music at 50%, ducked under the speech");
+    let level =
+        |from_ms: u64, to_ms: u64| heard.level(from_ms as f64 / 1000.0, to_ms as f64 / 1000.0);
     // The longest pause (after its first half second, when the music is back up) against
     // the second of speech before it.
     let speech = &clip.truth.speech;
@@ -342,30 +364,8 @@ fn loudness_and_colour_from_words_are_measured_in_the_output() {
 #[test]
 fn a_voice_over_plays_once_from_where_the_words_say() {
     let clip = talk(&specs::DARK_TALK);
-    let scratch = testkit::scratch();
-    let voice = tone_music(scratch.path());
-    let out = scratch.path().join("voice.mp4");
-    cutline_ok([
-        "edit",
-        path_str(&clip.path),
-        path_str(&voice),
-        "add the voice-over from 0:02",
-        "--quality",
-        "draft",
-        "-o",
-        path_str(&out),
-    ]);
-    let rate = 48_000;
-    let output = audio_mono(&out, rate);
-    let source = tone_amplitude(
-        &audio_mono(&voice, rate)[rate as usize..rate as usize * 5],
-        rate,
-        MUSIC_HZ,
-    );
-    let level = |from_s: f64, to_s: f64| {
-        let part = &output[(from_s * rate as f64) as usize..(to_s * rate as f64) as usize];
-        tone_amplitude(part, rate, MUSIC_HZ) / source
-    };
+    let heard = tone_under_talk(&clip.path, "add the voice-over from 0:02");
+    let level = |from_s, to_s| heard.level(from_s, to_s) / heard.source_level;
     let (before, during, after) = (level(0.2, 1.8), level(3.0, 7.0), level(8.5, 12.0));
     assert!(
         (during - 1.0).abs() < 0.1,
