@@ -205,7 +205,7 @@ pub struct SegmentMeta {
     /// The words of a text segment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// What a text segment is for: "title", "caption", …
+    /// What a segment is for: "title", "caption" (text), "voice-over" (audio), …
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -83,8 +83,8 @@ impl Understand for RulePlanner {
 
 /// A clause that only adds to the one before it: "add music, 40% volume", "add the title
 /// 'Intro', from 0:02 to 0:06", "make it vertical, with blur", "cut the first 5 seconds and
-/// the last 3". It changes the previous Step (and means nothing more); any other clause is
-/// understood on its own.
+/// the last 3 seconds". It changes the previous Step (and means nothing more) or repeats it on
+/// another stretch; any other clause is understood on its own.
 fn continuation(clause: &str, previous: &mut Step, refs: &Referents) -> Meaning {
     let own = meaning(clause, refs);
     let names_a_sound = ["original", "原声", "music", "音乐", "mute", "静音"]
@@ -107,15 +107,15 @@ fn continuation(clause: &str, previous: &mut Step, refs: &Referents) -> Meaning 
                 return Meaning::Nothing;
             }
         }
-        (Meaning::Unknown, Step::Cut { span }) => {
-            if let Some(named) = intents::span_of(clause) {
-                return Meaning::Steps(vec![Step::Cut { span: named }]);
+        // "… and the last 3 seconds": the same kind of edit again, on another stretch.
+        (Meaning::Unknown, Step::Cut { .. }) => {
+            if let Some(span) = intents::span_of(clause) {
+                return Meaning::Steps(vec![Step::Cut { span }]);
             }
-            let _ = span;
         }
         (Meaning::Unknown, Step::Keep { .. }) => {
-            if let Some(named) = intents::span_of(clause) {
-                return Meaning::Steps(vec![Step::Keep { span: named }]);
+            if let Some(span) = intents::span_of(clause) {
+                return Meaning::Steps(vec![Step::Keep { span }]);
             }
         }
         (Meaning::Unknown, Step::Aspect { fit, .. }) => {

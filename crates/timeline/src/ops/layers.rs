@@ -304,7 +304,8 @@ pub(crate) fn add_voice_over(
             source_in_ms: 0,
             duration_ms,
             meta: SegmentMeta {
-                name: Some(VOICE_OVER.into()),
+                name: Some("voice-over".into()),
+                role: Some(VOICE_OVER.into()),
                 volume: ((volume - 1.0).abs() > 1e-9).then_some(volume),
                 ..SegmentMeta::default()
             },
@@ -330,7 +331,7 @@ pub(crate) fn set_music_volume(draft: &Draft, volume: f64) -> Result<Applied, Ed
         for segment in track
             .segments
             .iter_mut()
-            .filter(|s| s.meta.name.as_deref() != Some(VOICE_OVER))
+            .filter(|s| s.meta.role.as_deref() != Some(VOICE_OVER))
         {
             segment.meta.volume = ((volume - 1.0).abs() > 1e-9).then_some(volume);
             found = true;
