@@ -1,6 +1,6 @@
 //! `cutline`: the command line front door.
 //!
-//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`, `plan`, `pauses`, `transcribe`, `models`); [`draft_file`]
+//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`, `plan`, `pauses`, `transcribe`, `models`, `serve`); [`draft_file`]
 //! reads and writes draft files whose sources are paths or asset ids; [`transcription`] gets
 //! cached transcripts and captions of assets; [`media_facts`] answers what edits ask of
 //! local media; [`progress`] draws the
@@ -41,6 +41,8 @@ enum Command {
     Transcribe(commands::transcribe::TranscribeArgs),
     /// The speech models: list, path, fetch.
     Models(commands::models::ModelsArgs),
+    /// Serve the cutline protocol over HTTP (sessions, chat, exports) for apps and agents.
+    Serve(commands::serve::ServeArgs),
 }
 
 /// The exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT), as shells expect.
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => commands::plan::run(&args, &cancel),
         Command::Transcribe(args) => commands::transcribe::run(&args, &cancel),
         Command::Models(args) => commands::models::run(&args),
+        Command::Serve(args) => commands::serve::run(&args, &cancel),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,4 +5,5 @@ pub mod models;
 pub mod pauses;
 pub mod plan;
 pub mod probe;
+pub mod serve;
 pub mod transcribe;

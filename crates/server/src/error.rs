@@ -1,0 +1,68 @@
+//! The one place where errors become protocol codes (API.md's table) and the reply envelope
+//! `{"code", "success", "message", "data"}`. Internal errors are logged with an id that the
+//! reply carries; their details never leave the server.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the token is missing, invalid or expired; request a new one")]
+    Unauthorized,
+    #[error("session not found")]
+    SessionNotFound,
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("internal error {id}; retry later")]
+    Internal { id: String },
+}
+
+impl ApiError {
+    /// An unexpected failure: logged with a fresh id, reported by that id only.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        let id = crate::tokens::random_hex(6);
+        eprintln!("error {id}: {detail}");
+        ApiError::Internal { id }
+    }
+
+    fn code_and_status(&self) -> (u32, StatusCode) {
+        match self {
+            ApiError::BadRequest(_) => (400, StatusCode::BAD_REQUEST),
+            ApiError::Unauthorized => (1001, StatusCode::UNAUTHORIZED),
+            ApiError::SessionNotFound => (1002, StatusCode::NOT_FOUND),
+            ApiError::RateLimited { .. } => (429, StatusCode::TOO_MANY_REQUESTS),
+            ApiError::Internal { .. } => (5000, StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        ApiError::internal(format!("database: {error}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (code, status) = self.code_and_status();
+        let body =
+            json!({"code": code, "success": false, "message": self.to_string(), "data": null});
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::RateLimited { retry_after_secs } = self {
+            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}
+
+/// The success envelope around `data`.
+pub fn ok(data: Value) -> Json<Value> {
+    Json(json!({"code": 0, "success": true, "message": "ok", "data": data}))
+}

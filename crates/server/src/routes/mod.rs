@@ -1,0 +1,6 @@
+//! One module per group of endpoints of API.md; handlers are thin: read the request, ask the
+//! store, shape the reply.
+
+pub mod credits;
+pub mod sessions;
+pub mod token;

@@ -1,0 +1,85 @@
+//! Sessions: `POST /api/tasks/me/with-session/nemo_agent` creates one (with its language and
+//! an empty timeline); `GET /api/state/nemo_agent/{user}/{session_id}/latest` reads it.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use timeline::{Draft, DraftMeta};
+
+use crate::auth::Caller;
+use crate::error::{ok, ApiError};
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct NewSession {
+    #[serde(default = "default_task_name")]
+    task_name: String,
+    #[serde(default = "default_language")]
+    language: String,
+}
+
+fn default_task_name() -> String {
+    "project".into()
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<NewSession>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Json(request) = body.map_err(|e| {
+        ApiError::BadRequest(format!(
+            "the body is not a session request: {}",
+            e.body_text()
+        ))
+    })?;
+    if request.language.len() > 16 || request.task_name.chars().count() > 200 {
+        return Err(ApiError::BadRequest(
+            "task_name or language is too long".into(),
+        ));
+    }
+    let empty = timeline::wire::to_json(&Draft::new(DraftMeta::default()));
+    let session = state
+        .store
+        .create_session(&caller.0, &request.task_name, &request.language, &empty)
+        .await?;
+    Ok(ok(json!({
+        "task_id": session.task_id,
+        "session_id": session.id,
+        "user_id": session.user_id,
+    })))
+}
+
+pub async fn latest_state(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((user, session_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    caller.owns(&user)?;
+    let session = state.store.session(&caller.0, &session_id).await?;
+    let draft: Value = serde_json::from_str(&session.draft_json).map_err(ApiError::internal)?;
+    let canvas = json!({"width": draft["m"]["w"], "height": draft["m"]["h"]});
+    let (video_infos, generated_media) = (json!([]), json!([]));
+    Ok(ok(json!({
+        "session_id": session.id,
+        "task_id": session.task_id,
+        "task_name": session.task_name,
+        "language": session.language,
+        "state": {
+            "draft": draft,
+            "video_infos": video_infos,
+            "canvas_config": canvas,
+            "video_analyses": {},
+            "generated_media": generated_media,
+        },
+        // Older clients read these at the top level.
+        "draft": draft,
+        "video_infos": video_infos,
+        "generated_media": generated_media,
+    })))
+}

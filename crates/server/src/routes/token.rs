@@ -1,0 +1,49 @@
+//! `POST /api/auth/anonymous-token`: a token for the user of an `X-Client-Id`, created with
+//! the free grant the first time; at most `anonymous_per_hour` new users per address.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::error::{ok, ApiError};
+use crate::AppState;
+
+pub async fn anonymous_token(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let client_id = headers
+        .get("x-client-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .ok_or_else(|| ApiError::BadRequest("the X-Client-Id header is required".into()))?;
+    let ip = peer.ip().to_string();
+    let store = &state.store;
+    let (count, free_in_s) = store.recent_signups(&ip).await?;
+    let known = store.user_of_client(client_id).await?;
+    if known.is_none() && count >= state.config.anonymous_per_hour {
+        return Err(ApiError::RateLimited {
+            retry_after_secs: free_in_s as u64,
+        });
+    }
+    let (user_id, _) = store
+        .anonymous_user(client_id, &ip, state.config.free_credits)
+        .await?;
+    let lifetime = state.config.token_lifetime.as_secs() as i64;
+    let (token, expires_at) = store.issue_token(&user_id, lifetime).await?;
+    let balance = store.balance(&user_id).await?;
+    let expires = chrono::DateTime::from_timestamp(expires_at, 0)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default();
+    Ok(ok(json!({
+        "token": token,
+        "user_id": user_id,
+        "expires_at": expires,
+        "credits": balance.available,
+    })))
+}

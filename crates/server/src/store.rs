@@ -1,0 +1,214 @@
+//! The database: users, tokens, the credits ledger and sessions, in SQLite through sqlx.
+//!
+//! Every query is plain SQL with bound parameters (no string building), so a Postgres store
+//! can follow the same shape. Migrations live in `migrations/` and run at start.
+
+use std::path::Path;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Row, SqlitePool};
+
+use crate::error::ApiError;
+use crate::tokens;
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// A user's credits: what can be spent, what is held for work under way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Balance {
+    pub available: i64,
+    pub frozen: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Session {
+    pub id: String,
+    pub task_id: String,
+    pub user_id: String,
+    pub task_name: String,
+    pub language: String,
+    pub draft_json: String,
+}
+
+fn now_s() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl Store {
+    /// Opens (creating it if needed) `cutline.db` in `folder` and brings it up to date.
+    pub async fn open(folder: &Path) -> Result<Self, String> {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+        let options = SqliteConnectOptions::new()
+            .filename(folder.join("cutline.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| format!("cannot open the database in {}: {e}", folder.display()))?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| format!("cannot migrate the database: {e}"))?;
+        Ok(Self { pool })
+    }
+
+    /// The user of `client_id`, created with `free_credits` when new (then `true`).
+    pub async fn anonymous_user(
+        &self,
+        client_id: &str,
+        ip: &str,
+        free_credits: i64,
+    ) -> Result<(String, bool), ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let existing = sqlx::query("SELECT id FROM users WHERE client_id = ?")
+            .bind(client_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = existing {
+            return Ok((row.get("id"), false));
+        }
+        let id = format!("u_{}", tokens::random_hex(8));
+        let now = now_s();
+        sqlx::query("INSERT INTO users (id, client_id, created_at) VALUES (?, ?, ?)")
+            .bind(&id)
+            .bind(client_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO ledger (user_id, delta, reason, created_at) VALUES (?, ?, 'free grant', ?)")
+            .bind(&id)
+            .bind(free_credits)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO anonymous_signups (ip, created_at) VALUES (?, ?)")
+            .bind(ip)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((id, true))
+    }
+
+    /// The anonymous user of `client_id`, if one exists.
+    pub async fn user_of_client(&self, client_id: &str) -> Result<Option<String>, ApiError> {
+        let row = sqlx::query("SELECT id FROM users WHERE client_id = ?")
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.get("id")))
+    }
+
+    /// New anonymous users from `ip` in the last hour, and when the oldest of them ages out.
+    pub async fn recent_signups(&self, ip: &str) -> Result<(u32, i64), ApiError> {
+        let since = now_s() - 3600;
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM anonymous_signups WHERE ip = ? AND created_at > ?",
+        )
+        .bind(ip)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        let count: i64 = row.get("n");
+        let oldest: Option<i64> = row.get("oldest");
+        let free_in = oldest.map_or(0, |t| (t + 3600 - now_s()).max(1));
+        Ok((count as u32, free_in))
+    }
+
+    /// Issues a token for `user_id`, valid for `lifetime_s`; returns it and its expiry.
+    pub async fn issue_token(
+        &self,
+        user_id: &str,
+        lifetime_s: i64,
+    ) -> Result<(String, i64), ApiError> {
+        let token = tokens::new_token();
+        let expires_at = now_s() + lifetime_s;
+        sqlx::query("INSERT INTO tokens (hash, user_id, expires_at) VALUES (?, ?, ?)")
+            .bind(tokens::hash(&token))
+            .bind(user_id)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok((token, expires_at))
+    }
+
+    /// The user a token belongs to, if it is known and not expired.
+    pub async fn user_of_token(&self, token: &str) -> Result<Option<String>, ApiError> {
+        let row = sqlx::query("SELECT user_id FROM tokens WHERE hash = ? AND expires_at > ?")
+            .bind(tokens::hash(token))
+            .bind(now_s())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.get("user_id")))
+    }
+
+    pub async fn balance(&self, user_id: &str) -> Result<Balance, ApiError> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(delta), 0) AS available FROM ledger WHERE user_id = ?",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Balance {
+            available: row.get("available"),
+            frozen: 0,
+        })
+    }
+
+    pub async fn create_session(
+        &self,
+        user_id: &str,
+        task_name: &str,
+        language: &str,
+        draft_json: &str,
+    ) -> Result<Session, ApiError> {
+        let session = Session {
+            id: format!("ses_{}", tokens::random_hex(12)),
+            task_id: format!("task_{}", tokens::random_hex(12)),
+            user_id: user_id.to_string(),
+            task_name: task_name.to_string(),
+            language: language.to_string(),
+            draft_json: draft_json.to_string(),
+        };
+        sqlx::query(
+            "INSERT INTO sessions (id, task_id, user_id, task_name, language, draft, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&session.id)
+        .bind(&session.task_id)
+        .bind(&session.user_id)
+        .bind(&session.task_name)
+        .bind(&session.language)
+        .bind(&session.draft_json)
+        .bind(now_s())
+        .execute(&self.pool)
+        .await?;
+        Ok(session)
+    }
+
+    /// A session of `user_id`; another user's session is as missing as an unknown one.
+    pub async fn session(&self, user_id: &str, session_id: &str) -> Result<Session, ApiError> {
+        let row = sqlx::query(
+            "SELECT id, task_id, user_id, task_name, language, draft FROM sessions WHERE id = ? AND user_id = ?",
+        )
+        .bind(session_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(ApiError::SessionNotFound)?;
+        Ok(Session {
+            id: row.get("id"),
+            task_id: row.get("task_id"),
+            user_id: row.get("user_id"),
+            task_name: row.get("task_name"),
+            language: row.get("language"),
+            draft_json: row.get("draft"),
+        })
+    }
+}
