@@ -59,7 +59,8 @@ impl Store {
         Ok(Self { pool })
     }
 
-    /// The user of `client_id`, created with `free_credits` when new (then `true`).
+    /// The user of `client_id`, created with `free_credits` when new (then `true`). Two first
+    /// requests of one client racing each other get the same user, granted once.
     pub async fn anonymous_user(
         &self,
         client_id: &str,
@@ -67,21 +68,25 @@ impl Store {
         free_credits: i64,
     ) -> Result<(String, bool), ApiError> {
         let mut tx = self.pool.begin().await?;
-        let existing = sqlx::query("SELECT id FROM users WHERE client_id = ?")
-            .bind(client_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(row) = existing {
-            return Ok((row.get("id"), false));
-        }
         let id = format!("u_{}", tokens::random_hex(8));
         let now = now_s();
-        sqlx::query("INSERT INTO users (id, client_id, created_at) VALUES (?, ?, ?)")
-            .bind(&id)
-            .bind(client_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO users (id, client_id, created_at) VALUES (?, ?, ?) ON CONFLICT (client_id) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(client_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !inserted {
+            tx.rollback().await?;
+            let existing = self.user_of_client(client_id).await?;
+            return existing
+                .map(|id| (id, false))
+                .ok_or_else(|| ApiError::internal("a client's user vanished"));
+        }
         sqlx::query("INSERT INTO ledger (user_id, delta, reason, created_at) VALUES (?, ?, 'free grant', ?)")
             .bind(&id)
             .bind(free_credits)

@@ -164,3 +164,24 @@ fn a_malformed_request_is_400_and_new_anonymous_users_are_rate_limited() {
     // A client that already has a user still gets tokens.
     crate::token(&server, "first");
 }
+
+#[test]
+fn first_requests_of_one_client_racing_get_one_user_granted_once() {
+    let server = start(|_| {});
+    let users: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| token(&server, "racing-client").1))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(users.windows(2).all(|pair| pair[0] == pair[1]), "{users:?}");
+    let (token, _) = token(&server, "racing-client");
+    let bearer = format!("Bearer {token}");
+    let balance = call(
+        "GET",
+        &format!("{}/api/credits/balance/simple", server.base),
+        &[("Authorization", bearer.as_str())],
+        None,
+    );
+    assert_eq!(balance.data()["available"], 100, "granted once");
+}
