@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use media::library::{write_atomically, Asset, Library};
-use timeline::canvas::choose_canvas;
 use timeline::{Draft, DraftMeta};
 
 /// The draft of one clip played whole, on a canvas of its own shape and size (capped at
@@ -20,13 +19,7 @@ pub fn of_clip(asset: &Asset) -> Result<Draft, String> {
         .video
         .as_ref()
         .ok_or_else(|| format!("{}: has no video to edit", asset.path.display()))?;
-    let (width, height) = choose_canvas(None, None, video.display_size());
-    let meta = DraftMeta {
-        width,
-        height,
-        fps: video.fps.as_f64().min(60.0),
-        ..DraftMeta::default()
-    };
+    let meta = DraftMeta::for_clip(video.display_size(), video.fps.as_f64());
     Ok(Draft::single_clip(&asset.id, asset.probe.duration_ms, meta))
 }
 

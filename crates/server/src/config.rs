@@ -13,6 +13,8 @@ pub struct Config {
     pub token_lifetime: Duration,
     /// New anonymous users per client address per hour.
     pub anonymous_per_hour: u32,
+    /// The largest upload, enforced while it streams in.
+    pub max_upload_bytes: u64,
 }
 
 impl Config {
@@ -23,6 +25,7 @@ impl Config {
             free_credits: 100,
             token_lifetime: Duration::from_secs(7 * 24 * 3600),
             anonymous_per_hour: 5,
+            max_upload_bytes: 500 * 1024 * 1024,
         }
     }
 }

@@ -16,6 +16,12 @@ pub enum ApiError {
     Unauthorized,
     #[error("session not found")]
     SessionNotFound,
+    #[error("{0}")]
+    UnsupportedFile(String),
+    #[error(
+        "the file is larger than the limit of {limit_mb} MB; trim or compress it and upload again"
+    )]
+    TooLarge { limit_mb: u64 },
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("internal error {id}; retry later")]
@@ -35,6 +41,8 @@ impl ApiError {
             ApiError::BadRequest(_) => (400, StatusCode::BAD_REQUEST),
             ApiError::Unauthorized => (1001, StatusCode::UNAUTHORIZED),
             ApiError::SessionNotFound => (1002, StatusCode::NOT_FOUND),
+            ApiError::UnsupportedFile(_) => (4001, StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            ApiError::TooLarge { .. } => (4002, StatusCode::PAYLOAD_TOO_LARGE),
             ApiError::RateLimited { .. } => (429, StatusCode::TOO_MANY_REQUESTS),
             ApiError::Internal { .. } => (5000, StatusCode::INTERNAL_SERVER_ERROR),
         }

@@ -7,8 +7,8 @@
 //! - [`store`]: users, tokens, the credits ledger and sessions in SQLite (sqlx, migrations).
 //! - [`error`]: the one mapping from errors to protocol codes and the reply envelope.
 //!
-//! Built so far: anonymous tokens, sessions, session state, the credits balance. Uploads,
-//! chat turns over SSE, exports and credit holds come next (see the issue notes).
+//! Built so far: anonymous tokens, sessions, session state, the credits balance, multipart
+//! uploads. Upload by URL, chat turns over SSE, exports and credit holds come next.
 
 pub mod auth;
 pub mod config;
@@ -22,7 +22,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -65,6 +65,11 @@ pub fn app(state: AppState) -> Router {
             get(routes::sessions::latest_state),
         )
         .route("/api/credits/balance/simple", get(routes::credits::balance))
+        .route(
+            "/api/upload-video/nemo_agent/{user}/{session_id}",
+            // The size limit is the configured one, enforced while the file streams in.
+            post(routes::upload::upload).layer(DefaultBodyLimit::disable()),
+        )
         .fallback(|| async { ApiError::BadRequest("no such endpoint".into()).into_response() })
         .layer(middleware::from_fn(log_request))
         .with_state(state)

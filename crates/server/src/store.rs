@@ -23,6 +23,22 @@ pub struct Balance {
     pub frozen: i64,
 }
 
+/// An uploaded file as the protocol describes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssetRecord {
+    pub id: String,
+    pub session_id: String,
+    pub filename: String,
+    /// "video", "audio" or "image".
+    pub kind: String,
+    pub duration_ms: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub fps: Option<f64>,
+    pub size: u64,
+    pub sha256: String,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Session {
     pub id: String,
@@ -215,5 +231,63 @@ impl Store {
             language: row.get("language"),
             draft_json: row.get("draft"),
         })
+    }
+
+    pub async fn add_asset(&self, user_id: &str, asset: &AssetRecord) -> Result<(), ApiError> {
+        sqlx::query(
+            "INSERT INTO assets (id, user_id, session_id, filename, kind, duration_ms, width, height, fps, size, sha256, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&asset.id)
+        .bind(user_id)
+        .bind(&asset.session_id)
+        .bind(&asset.filename)
+        .bind(&asset.kind)
+        .bind(asset.duration_ms as i64)
+        .bind(asset.width.map(i64::from))
+        .bind(asset.height.map(i64::from))
+        .bind(asset.fps)
+        .bind(asset.size as i64)
+        .bind(&asset.sha256)
+        .bind(now_s())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The assets of a session, oldest first.
+    pub async fn session_assets(&self, session_id: &str) -> Result<Vec<AssetRecord>, ApiError> {
+        let rows = sqlx::query(
+            "SELECT id, session_id, filename, kind, duration_ms, width, height, fps, size, sha256 \
+             FROM assets WHERE session_id = ? ORDER BY created_at, rowid",
+        )
+        .bind(session_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| AssetRecord {
+                id: row.get("id"),
+                session_id: row.get("session_id"),
+                filename: row.get("filename"),
+                kind: row.get("kind"),
+                duration_ms: row.get::<i64, _>("duration_ms") as u64,
+                width: row.get::<Option<i64>, _>("width").map(|w| w as u32),
+                height: row.get::<Option<i64>, _>("height").map(|h| h as u32),
+                fps: row.get("fps"),
+                size: row.get::<i64, _>("size") as u64,
+                sha256: row.get("sha256"),
+            })
+            .collect())
+    }
+
+    /// Replaces a session's Draft.
+    pub async fn set_draft(&self, session_id: &str, draft_json: &str) -> Result<(), ApiError> {
+        sqlx::query("UPDATE sessions SET draft = ? WHERE id = ?")
+            .bind(draft_json)
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

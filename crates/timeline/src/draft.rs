@@ -323,6 +323,20 @@ pub enum Position {
     Bottom,
 }
 
+impl DraftMeta {
+    /// The canvas of a clip of this display size and frame rate: its own shape and size
+    /// (capped at 1920 pixels on the long side), its frame rate (at most 60 fps).
+    pub fn for_clip(display_size: (u32, u32), fps: f64) -> Self {
+        let (width, height) = crate::canvas::choose_canvas(None, None, display_size);
+        Self {
+            width,
+            height,
+            fps: fps.min(60.0),
+            ..Self::default()
+        }
+    }
+}
+
 impl Draft {
     /// An empty draft on the given canvas.
     pub fn new(meta: DraftMeta) -> Self {

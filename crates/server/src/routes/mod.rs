@@ -4,3 +4,4 @@
 pub mod credits;
 pub mod sessions;
 pub mod token;
+pub mod upload;

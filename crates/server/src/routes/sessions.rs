@@ -64,7 +64,9 @@ pub async fn latest_state(
     let session = state.store.session(&caller.0, &session_id).await?;
     let draft: Value = serde_json::from_str(&session.draft_json).map_err(ApiError::internal)?;
     let canvas = json!({"width": draft["m"]["w"], "height": draft["m"]["h"]});
-    let (video_infos, generated_media) = (json!([]), json!([]));
+    let assets = state.store.session_assets(&session.id).await?;
+    let video_infos = Value::Array(assets.iter().map(crate::routes::upload::describe).collect());
+    let generated_media = json!([]);
     Ok(ok(json!({
         "session_id": session.id,
         "task_id": session.task_id,

@@ -2,6 +2,7 @@
 //! process, on a free port, with its own data folder) and talks to it as a client would.
 
 mod auth_and_sessions;
+mod uploads;
 
 use std::time::Duration;
 
@@ -11,9 +12,17 @@ use server::{AppState, Config};
 /// A running server; stops (gracefully) when dropped.
 pub struct Running {
     pub base: String,
+    data_dir: std::path::PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     _data: testkit::TempDir,
+}
+
+impl Running {
+    /// The server's `--data` folder.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.data_dir.clone()
+    }
 }
 
 impl Drop for Running {
@@ -30,7 +39,8 @@ impl Drop for Running {
 /// Starts a server with `configure` applied to the default configuration.
 pub fn start(configure: impl FnOnce(&mut Config)) -> Running {
     let data = testkit::scratch();
-    let mut config = Config::with_data_dir(data.path().join("data"));
+    let data_dir = data.path().join("data");
+    let mut config = Config::with_data_dir(data_dir.clone());
     configure(&mut config);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (ready, address) = std::sync::mpsc::channel();
@@ -54,6 +64,7 @@ pub fn start(configure: impl FnOnce(&mut Config)) -> Running {
     let address = address.recv_timeout(Duration::from_secs(30)).unwrap();
     Running {
         base: format!("http://{address}"),
+        data_dir,
         stop: Some(stop),
         thread: Some(thread),
         _data: data,
@@ -126,4 +137,22 @@ pub fn token(server: &Running, client_id: &str) -> (String, String) {
         data["token"].as_str().unwrap().to_string(),
         data["user_id"].as_str().unwrap().to_string(),
     )
+}
+
+/// A multipart body of `files` fields: (content type header, body).
+pub fn multipart(files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "cutline-test-boundary-7d9f";
+    let mut body = Vec::new();
+    for (filename, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }

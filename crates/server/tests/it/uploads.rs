@@ -1,0 +1,169 @@
+//! Multipart uploads: stored under server-made keys, identified by their content, limits
+//! enforced while they stream in, nothing left behind by a refused one.
+
+use std::path::Path;
+
+use serde_json::json;
+use testkit::talk::{specs, talk};
+
+use crate::{call, multipart, start, token, Reply, Running};
+
+/// A session of a new user: (bearer header value, session id).
+fn session(server: &Running) -> (String, String) {
+    let (token, _) = token(server, "uploader");
+    let bearer = format!("Bearer {token}");
+    let created = call(
+        "POST",
+        &format!("{}/api/tasks/me/with-session/nemo_agent", server.base),
+        &[("Authorization", bearer.as_str())],
+        Some(&json!({"task_name": "uploads", "language": "en"})),
+    );
+    let session_id = created.data()["session_id"].as_str().unwrap().to_string();
+    (bearer, session_id)
+}
+
+fn upload(server: &Running, bearer: &str, session_id: &str, files: &[(&str, &[u8])]) -> Reply {
+    let (content_type, body) = multipart(files);
+    let url = format!(
+        "{}/api/upload-video/nemo_agent/me/{session_id}/",
+        server.base
+    );
+    let url = url.trim_end_matches('/');
+    let response = ureq::post(url)
+        .set("Authorization", bearer)
+        .set("Content-Type", &content_type)
+        .send_bytes(&body);
+    let response = match response {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("upload: {e}"),
+    };
+    Reply {
+        status: response.status(),
+        retry_after: None,
+        body: response.into_json().unwrap(),
+    }
+}
+
+/// The files in the server's media folder (what a refused upload must not add to).
+fn media_files(data: &Path) -> Vec<String> {
+    std::fs::read_dir(data.join("media"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_talk_clip_is_stored_probed_and_put_on_the_empty_timeline() {
+    let server = start(|_| {});
+    let (bearer, session_id) = session(&server);
+    let clip = talk(&specs::TALK);
+    let bytes = std::fs::read(&clip.path).unwrap();
+    let reply = upload(
+        &server,
+        &bearer,
+        &session_id,
+        &[("../../etc/talk.mp4", &bytes)],
+    );
+    let data = reply.data();
+    let file = &data["files"][0];
+    assert_eq!(file["file_type"], "video");
+    assert_eq!(
+        file["filename"], "../../etc/talk.mp4",
+        "the client's name is only display text"
+    );
+    let duration = file["duration"].as_f64().unwrap();
+    assert!(
+        (duration - clip.truth.duration_ms as f64 / 1000.0).abs() < 0.1,
+        "{duration} s"
+    );
+    assert_eq!(file["size"], bytes.len());
+    let sha = String::from_utf8(testkit::tools::run(
+        "sha256sum",
+        [clip.path.to_str().unwrap()],
+    ))
+    .unwrap();
+    assert_eq!(file["hash"].as_str().unwrap(), &sha[..64]);
+    assert_eq!(data["session_state_applied"], true);
+    let asset_id = file["asset_id"].as_str().unwrap();
+    assert_eq!(
+        media_files(&server.data_dir()),
+        [asset_id],
+        "stored under its own key only"
+    );
+
+    let state = call(
+        "GET",
+        &format!(
+            "{}/api/state/nemo_agent/me/{session_id}/latest",
+            server.base
+        ),
+        &[("Authorization", bearer.as_str())],
+        None,
+    );
+    let state = state.data();
+    assert_eq!(state["video_infos"][0]["asset_id"], asset_id);
+    let draft = &state["state"]["draft"];
+    assert_eq!(draft["t"][0]["sg"][0]["src"], asset_id);
+    assert_eq!(
+        draft["d"].as_u64().unwrap(),
+        (duration * 1000.0).round() as u64
+    );
+}
+
+#[test]
+fn a_text_file_and_a_playlist_named_mp4_are_4001_and_leave_nothing() {
+    let server = start(|_| {});
+    let (bearer, session_id) = session(&server);
+    let text = upload(
+        &server,
+        &bearer,
+        &session_id,
+        &[("clip.mp4", b"just some words, not a video\n")],
+    );
+    text.expect_error(415, 4001);
+    assert!(
+        text.body["message"].as_str().unwrap().contains("mp4, mov"),
+        "{}",
+        text.body
+    );
+    let playlist = b"#EXTM3U\n#EXT-X-VERSION:3\n#EXTINF:10,\nhttp://127.0.0.1:9/segment.ts\n";
+    let refused = upload(&server, &bearer, &session_id, &[("clip.mp4", playlist)]);
+    refused.expect_error(415, 4001);
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("playlist"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        !refused.body["message"].as_str().unwrap().contains('/'),
+        "no server path in {}",
+        refused.body
+    );
+    assert_eq!(media_files(&server.data_dir()), Vec::<String>::new());
+}
+
+#[test]
+fn a_file_over_the_limit_is_4002_while_it_streams_and_leaves_nothing() {
+    let server = start(|config| config.max_upload_bytes = 1024 * 1024);
+    let (bearer, session_id) = session(&server);
+    let big = vec![0u8; 3 * 1024 * 1024];
+    let reply = upload(&server, &bearer, &session_id, &[("big.mp4", &big)]);
+    reply.expect_error(413, 4002);
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("limit of 1 MB"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(media_files(&server.data_dir()), Vec::<String>::new());
+}
