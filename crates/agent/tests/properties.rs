@@ -271,3 +271,27 @@ fn a_plan_that_fails_halfway_changes_nothing_and_says_why() {
     let nothing = session.apply(&plan(vec![Step::Undo]), &Table).unwrap();
     assert_eq!(nothing.reply, "There is nothing to undo.");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// Whatever is typed, understanding answers (a Plan, a question or "not understood")
+    /// without panicking, and a Plan survives its JSON form unchanged (what `cutline plan
+    /// --json` and the corpus show is what runs).
+    #[test]
+    fn any_text_is_understood_or_refused_without_a_panic(
+        text in prop::string::string_regex("[a-z0-9 ,.:%'\"“”「」§x×\\-一二三两十百点分秒倍停顿字幕剪掉加前后最第段]{0,60}").unwrap()
+    ) {
+        use agent::{Context, RulePlanner, Understand, Understanding};
+        let context = Context {
+            music: Some("music".into()),
+            image: Some("image".into()),
+            ..Context::default()
+        };
+        if let Understanding::Plan(plan) = RulePlanner.understand(&text, &context) {
+            let json = serde_json::to_string(&plan).unwrap();
+            let back: agent::Plan = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(back, plan);
+        }
+    }
+}

@@ -64,7 +64,11 @@ pub fn to_vtt(cues: &[Cue]) -> String {
 
 /// Reads SRT text; any malformed block is an error naming the block.
 pub fn parse_srt(text: &str) -> Result<Vec<Cue>, String> {
-    let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+    // Windows (CRLF) and old Mac (CR) line ends read as plain ones.
+    let text = text
+        .trim_start_matches('\u{feff}')
+        .replace("\r\n", "\n")
+        .replace('\r', "\n");
     let mut cues = Vec::new();
     for (n, block) in text
         .split("\n\n")
@@ -87,8 +91,9 @@ pub fn parse_srt(text: &str) -> Result<Vec<Cue>, String> {
         if end_ms <= start_ms {
             return Err(bad("ends before it starts"));
         }
-        let text = lines.collect::<Vec<_>>().join("\n");
-        if text.trim().is_empty() {
+        // The text as the writer writes it: no blank lines or spaces at its edges.
+        let text = lines.collect::<Vec<_>>().join("\n").trim().to_string();
+        if text.is_empty() {
             return Err(bad("no text"));
         }
         cues.push(Cue {

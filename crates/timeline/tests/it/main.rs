@@ -74,3 +74,41 @@ proptest! {
         prop_assert_eq!(again, sped);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// Any text, and any mangling of a good file, is an SRT or a clear error, never a panic;
+    /// what parses writes back to the same cues.
+    #[test]
+    fn the_srt_reader_never_panics_and_what_it_reads_round_trips(
+        noise in "[0-9:,> \\-\\n\\r a-zé漢]{0,200}",
+        cut in 0usize..120,
+    ) {
+        use timeline::subtitles::{parse_srt, to_srt};
+        let good = "1\n00:00:01,000 --> 00:00:02,500\nHello there.\n\n2\n00:00:03,000 --> 00:00:04,000\n第二行\n";
+        let mangled: String = good.chars().take(cut).chain(noise.chars()).collect();
+        for text in [noise.as_str(), mangled.as_str()] {
+            if let Ok(cues) = parse_srt(text) {
+                prop_assert_eq!(parse_srt(&to_srt(&cues)), Ok(cues));
+            }
+        }
+    }
+
+    /// Any JSON a client sends as a draft is a valid Draft or a clear error, never a panic.
+    #[test]
+    fn any_draft_json_is_read_or_refused_without_a_panic(
+        d in 0u64..100_000,
+        starts in prop::collection::vec((0u64..100_000, 0u64..50_000, 0u8..9), 0..6),
+    ) {
+        let segments: Vec<String> = starts
+            .iter()
+            .enumerate()
+            .map(|(i, (s, len, tt))| format!(r#"{{"id": "t{i}", "tt": {tt}, "sg": [{{"id": "s{i}", "src": "a", "s": {s}, "in": 0, "d": {len}, "m": {{"text": "x"}}}}]}}"#))
+            .collect();
+        let json = format!(r#"{{"d": {d}, "m": {{"w": 1920, "h": 1080}}, "t": [{}]}}"#, segments.join(","));
+        if let Ok(draft) = timeline::wire::from_json(&json) {
+            let _ = timeline::validate(&draft, |src| src == "a");
+        }
+    }
+}
