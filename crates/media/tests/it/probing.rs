@@ -73,3 +73,30 @@ fn text_truncated_and_missing_files_get_specific_errors() {
     let missing = probe(std::path::Path::new("no/such/clip.mp4"), &Limits::default()).unwrap_err();
     assert!(matches!(missing, MediaError::NotFound { .. }), "{missing}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1_000))]
+
+    /// Whatever ffprobe (or a file crafted to fool it) prints, the parser gives a Probe or an
+    /// error, never a panic: recorded outputs cut short, with bytes flipped, or any text.
+    #[test]
+    fn ffprobe_json_of_any_shape_is_read_or_refused_without_a_panic(
+        which in 0usize..2,
+        cut in 0usize..4_000,
+        flips in proptest::collection::vec((0usize..4_000, proptest::prelude::any::<u8>()), 0..6),
+        noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+    ) {
+        let recorded: [&[u8]; 2] = [
+            include_bytes!("../data/ffprobe-5.1-mp3-cover.json"),
+            include_bytes!("../data/ffprobe-5.1-rotated-phone.json"),
+        ];
+        let mut bytes = recorded[which][..cut.min(recorded[which].len())].to_vec();
+        for (at, byte) in flips {
+            if let Some(b) = bytes.get_mut(at) {
+                *b = byte;
+            }
+        }
+        let _ = media::probe::parse_ffprobe_json(&bytes);
+        let _ = media::probe::parse_ffprobe_json(&noise);
+    }
+}
