@@ -228,13 +228,7 @@ impl Session {
                 fade_out_ms,
                 duck,
             } => {
-                let src = asset.clone().ok_or_else(|| match self.language {
-                    Language::English => "give me an audio file for the music (cutline has no music library of its own)".to_string(),
-                    Language::Chinese => "请先提供一个音乐文件（cutline 没有自带曲库）".to_string(),
-                })?;
-                let source_ms = media
-                    .duration_ms(&src)
-                    .ok_or_else(|| format!("{src} is not a known audio file"))?;
+                let (src, source_ms) = self.sound(asset, media, Needed::Music)?;
                 vec![Op::AddAudio {
                     src,
                     source_ms,
@@ -249,13 +243,7 @@ impl Session {
                 start_ms,
                 volume,
             } => {
-                let src = asset.clone().ok_or_else(|| match self.language {
-                    Language::English => "give me the voice-over's audio file too".to_string(),
-                    Language::Chinese => "请同时提供旁白的音频文件".to_string(),
-                })?;
-                let source_ms = media
-                    .duration_ms(&src)
-                    .ok_or_else(|| format!("{src} is not a known audio file"))?;
+                let (src, source_ms) = self.sound(asset, media, Needed::VoiceOver)?;
                 vec![Op::AddVoiceOver {
                     src,
                     source_ms,
@@ -345,10 +333,7 @@ impl Session {
                 width,
                 span,
             } => vec![Op::AddOverlay {
-                src: asset.clone().ok_or_else(|| match self.language {
-                    Language::English => "give me the image file too".to_string(),
-                    Language::Chinese => "请同时提供图片文件".to_string(),
-                })?,
+                src: self.given(asset, Needed::Image)?,
                 range: resolve(span, draft.duration_ms),
                 corner: *corner,
                 width: *width,
@@ -358,11 +343,7 @@ impl Session {
                 at_start,
                 ms,
             } => {
-                let src = asset.clone().ok_or_else(|| match self.language {
-                    Language::English => "give me the image file too".to_string(),
-                    Language::Chinese => "请同时提供图片文件".to_string(),
-                })?;
-                let (src, duration_ms) = (src, *ms);
+                let (src, duration_ms) = (self.given(asset, Needed::Image)?, *ms);
                 vec![if *at_start {
                     Op::PrependClip { src, duration_ms }
                 } else {
@@ -371,6 +352,51 @@ impl Session {
             }
             Step::Undo | Step::Redo | Step::Reset | Step::ShowTimeline => Vec::new(),
         })
+    }
+}
+
+/// The kind of file a Step needs the user to have given.
+#[derive(Clone, Copy)]
+enum Needed {
+    Music,
+    VoiceOver,
+    Image,
+}
+
+impl Session {
+    /// The asset a Step names, or what to give when there is none.
+    fn given(&self, asset: &Option<String>, needed: Needed) -> Result<String, String> {
+        asset.clone().ok_or_else(|| {
+            let (en, zh) = match needed {
+                Needed::Music => (
+                    "give me an audio file for the music (cutline has no music library of its own)",
+                    "请先提供一个音乐文件（cutline 没有自带曲库）",
+                ),
+                Needed::VoiceOver => (
+                    "give me the voice-over's audio file too",
+                    "请同时提供旁白的音频文件",
+                ),
+                Needed::Image => ("give me the image file too", "请同时提供图片文件"),
+            };
+            match self.language {
+                Language::English => en.to_string(),
+                Language::Chinese => zh.to_string(),
+            }
+        })
+    }
+
+    /// An audio asset a Step names, with its length.
+    fn sound(
+        &self,
+        asset: &Option<String>,
+        media: &dyn Media,
+        needed: Needed,
+    ) -> Result<(String, u64), String> {
+        let src = self.given(asset, needed)?;
+        let source_ms = media
+            .duration_ms(&src)
+            .ok_or_else(|| format!("{src} is not a known audio file"))?;
+        Ok((src, source_ms))
     }
 }
 

@@ -239,11 +239,6 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
     Ok(())
 }
 
-const MEDIA_EXTENSIONS: &[&str] = &[
-    "mp4", "mov", "m4v", "avi", "webm", "mkv", "jpg", "jpeg", "png", "gif", "webp", "mp3", "wav",
-    "m4a", "aac",
-];
-
 /// The files among the positional arguments, and the instruction: the one argument that is
 /// not a file and reads like words (it has a space, or Chinese). Anything else that names no
 /// file is a missing file.
@@ -253,10 +248,14 @@ fn files_and_instruction(inputs: &[String]) -> Result<(Vec<PathBuf>, Option<Stri
     for input in inputs {
         let path = PathBuf::from(input);
         // "my talk.mp4" names a file, even a missing one; "trim the pauses" does not.
-        let named_like_media = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| MEDIA_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+        let named_like_media = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            let e = e.to_ascii_lowercase();
+            // The accepted formats' names, and the other names they go by.
+            media::error::ACCEPTED_FORMATS
+                .split(", ")
+                .chain(["m4v", "jpeg"])
+                .any(|format| format == e)
+        });
         let words = !named_like_media
             && (input.trim().contains(' ')
                 || agent::understand::language_of(input) == agent::Language::Chinese);

@@ -86,7 +86,7 @@ fn check(name: &str, draft_json: &str) {
     };
     let paths = RenderPaths {
         output: PathBuf::from("/out/.cutline-x.part.mp4"),
-        work_dir: PathBuf::from("/work"),
+        work_dir: PathBuf::from("render-job"),
     };
     let plan = plan(&draft, &sources(), &settings, &paths).unwrap();
     let mut text = String::new();

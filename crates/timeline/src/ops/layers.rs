@@ -20,6 +20,19 @@ use crate::validate::MAX_VOLUME;
 
 pub(crate) const TITLE_ROLE: &str = "title";
 
+/// `range` cut to the timeline; an error naming `what` when nothing of it is left.
+fn on_timeline(draft: &Draft, range: TimeRange, what: &str) -> Result<TimeRange, EditError> {
+    let start_ms = range.start_ms.min(draft.duration_ms);
+    let end_ms = range.end_ms.min(draft.duration_ms);
+    if end_ms <= start_ms {
+        return Err(EditError::InvalidArgument(format!(
+            "the {what}'s time ({}–{} ms) is outside the video ({} ms)",
+            range.start_ms, range.end_ms, draft.duration_ms
+        )));
+    }
+    Ok(TimeRange::new(start_ms, end_ms))
+}
+
 /// A title as asked for.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Title<'a> {
@@ -37,14 +50,7 @@ pub(crate) fn add_text(draft: &Draft, title: &Title) -> Result<Applied, EditErro
     if text.trim().is_empty() {
         return Err(EditError::InvalidArgument("a title needs some text".into()));
     }
-    let start_ms = range.start_ms.min(draft.duration_ms);
-    let end_ms = range.end_ms.min(draft.duration_ms);
-    if end_ms <= start_ms {
-        return Err(EditError::InvalidArgument(format!(
-            "the title's time ({}–{} ms) is outside the video ({} ms)",
-            range.start_ms, range.end_ms, draft.duration_ms
-        )));
-    }
+    let TimeRange { start_ms, end_ms } = on_timeline(draft, range, "title")?;
     let mut edited = draft.clone();
     let mut ids = IdAllocator::new(&edited);
     let segment = Segment {
@@ -154,15 +160,9 @@ pub(crate) fn change_title(draft: &Draft, change: &TitleChange) -> Result<Applie
         segment.meta.text_size = Some(size);
     }
     if let Some(range) = change.range {
-        let end_ms = range.end_ms.min(draft.duration_ms);
-        if end_ms <= range.start_ms {
-            return Err(EditError::InvalidArgument(format!(
-                "the title's new time ({}–{} ms) is outside the video",
-                range.start_ms, range.end_ms
-            )));
-        }
-        segment.start_ms = range.start_ms;
-        segment.duration_ms = end_ms - range.start_ms;
+        let TimeRange { start_ms, end_ms } = on_timeline(draft, range, "title")?;
+        segment.start_ms = start_ms;
+        segment.duration_ms = end_ms - start_ms;
         segments.sort_by_key(|s| s.start_ms);
     }
     Ok(Applied {
@@ -180,14 +180,7 @@ pub(crate) fn add_overlay(
     corner: Corner,
     width: f64,
 ) -> Result<Applied, EditError> {
-    let start_ms = range.start_ms.min(draft.duration_ms);
-    let end_ms = range.end_ms.min(draft.duration_ms);
-    if end_ms <= start_ms {
-        return Err(EditError::InvalidArgument(format!(
-            "the overlay's time ({}–{} ms) is outside the video ({} ms)",
-            range.start_ms, range.end_ms, draft.duration_ms
-        )));
-    }
+    let TimeRange { start_ms, end_ms } = on_timeline(draft, range, "overlay")?;
     let mut edited = draft.clone();
     let mut ids = IdAllocator::new(&edited);
     let segment = Segment {
