@@ -7,16 +7,23 @@
 //!   tool calls checked into the same Steps, the rules answering when it cannot.
 //! - [`session`]: applying a Plan to a Draft, all or nothing, with undo and redo.
 //! - [`reply`]: what the user reads back, in English or Chinese, with numbers.
+//! - [`media_facts`]: [`Media`] answered from a `media::Library` (pauses, captions, fillers),
+//!   with long work shown through a [`Report`]; [`transcription`]: cached transcripts and their
+//!   captions. The command line and the server share both.
 
 pub mod llm;
+pub mod media_facts;
 pub mod plan;
 pub mod reply;
 pub mod rules;
 pub mod session;
+pub mod transcription;
 pub mod understand;
 
 pub use llm::{LlmConfig, LlmError, LlmPlanner};
+pub use media_facts::{LibraryMedia, Report, Stage};
 pub use plan::{Language, Plan, Quality, Sound, Span, Step, Understanding};
 pub use rules::RulePlanner;
-pub use session::{ApplyError, Media, Outcome, Session};
+pub use session::{ApplyError, Media, Outcome, Session, StepEvent};
+pub use transcription::SpeechOptions;
 pub use understand::{Context, Understand};

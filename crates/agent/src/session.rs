@@ -49,6 +49,19 @@ pub struct Outcome {
     pub export: Option<Option<Quality>>,
 }
 
+/// A Step of a Plan being applied.
+#[derive(Debug)]
+pub enum StepEvent<'a> {
+    Started(&'a Step),
+    Finished {
+        step: &'a Step,
+        /// What the reply says of it.
+        said: &'a [String],
+        /// How long the timeline is after it.
+        duration_ms: u64,
+    },
+}
+
 #[derive(Clone, Debug)]
 pub struct Session {
     history: History,
@@ -67,8 +80,28 @@ impl Session {
         self.history.present()
     }
 
+    /// Makes `draft` the present state when it differs (it was changed elsewhere, e.g. by an
+    /// upload), keeping what came before undoable.
+    pub fn adopt(&mut self, draft: Draft) {
+        if &draft != self.history.present() {
+            self.history.commit(draft);
+        }
+    }
+
     /// Applies every Step of `plan`, or none of them.
     pub fn apply(&mut self, plan: &Plan, media: &dyn Media) -> Result<Outcome, ApplyError> {
+        self.apply_observed(plan, media, &mut |_| {})
+    }
+
+    /// [`apply`](Self::apply), telling `observe` as each Step starts and what it did when it
+    /// is done (the server streams these as tool events). Steps reported done are still
+    /// undone if a later Step fails.
+    pub fn apply_observed(
+        &mut self,
+        plan: &Plan,
+        media: &dyn Media,
+        observe: &mut dyn FnMut(StepEvent),
+    ) -> Result<Outcome, ApplyError> {
         let language = self.language;
         let before = self.history.present().clone();
         let mut working = self.history.clone();
@@ -80,6 +113,8 @@ impl Session {
             .collect();
         let mut export = None;
         for step in &plan.steps {
+            observe(StepEvent::Started(step));
+            let said_before = lines.len();
             let mut commit_pending = |working: &mut History| {
                 if let Some(draft) = pending.take() {
                     working.commit(draft);
@@ -125,6 +160,12 @@ impl Session {
                     pending = Some(draft);
                 }
             }
+            let now = pending.as_ref().unwrap_or(working.present());
+            observe(StepEvent::Finished {
+                step,
+                said: &lines[said_before..],
+                duration_ms: now.duration_ms,
+            });
         }
         if let Some(draft) = pending.take() {
             if &draft != working.present() {

@@ -1,15 +1,13 @@
 //! `cutline`: the command line front door.
 //!
-//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`, `plan`, `pauses`, `transcribe`, `models`, `serve`); [`draft_file`]
-//! reads and writes draft files whose sources are paths or asset ids; [`transcription`] gets
-//! cached transcripts and captions of assets; [`media_facts`] answers what edits ask of
-//! local media; [`progress`] draws the
+//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`, `plan`, `pauses`, `transcribe`, `models`, `serve`, `admin`); [`draft_file`]
+//! reads and writes draft files whose sources are paths or asset ids; [`transcription`] holds the
+//! speech flags and the progress bars of transcription and analysis; [`progress`] draws the
 //! progress bar on stderr (hidden when stderr is not a terminal). Every failure ends as one
 //! line on stderr and a non-zero exit code.
 
 mod commands;
 mod draft_file;
-mod media_facts;
 mod planner;
 mod progress;
 mod transcription;
@@ -42,7 +40,9 @@ enum Command {
     /// The speech models: list, path, fetch.
     Models(commands::models::ModelsArgs),
     /// Serve the cutline protocol over HTTP (sessions, chat, exports) for apps and agents.
-    Serve(commands::serve::ServeArgs),
+    Serve(Box<commands::serve::ServeArgs>),
+    /// Operator tasks on a server's data: named users with credits.
+    Admin(commands::admin::AdminArgs),
 }
 
 /// The exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT), as shells expect.
@@ -65,6 +65,7 @@ fn main() -> ExitCode {
         Command::Transcribe(args) => commands::transcribe::run(&args, &cancel),
         Command::Models(args) => commands::models::run(&args),
         Command::Serve(args) => commands::serve::run(&args, &cancel),
+        Command::Admin(args) => commands::admin::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -30,7 +30,7 @@ pub struct PlannerArgs {
 }
 
 impl PlannerArgs {
-    pub fn planner(&self) -> Box<dyn Understand> {
+    pub fn planner(&self) -> Box<dyn Understand + Send + Sync> {
         match &self.llm_url {
             Some(url) => Box::new(LlmPlanner {
                 config: LlmConfig {

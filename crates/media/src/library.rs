@@ -39,6 +39,22 @@ pub struct Asset {
     pub probe: Probe,
 }
 
+/// What a render needs of these assets, by id.
+pub fn render_sources(
+    assets: &std::collections::BTreeMap<String, Asset>,
+) -> crate::render::Sources {
+    assets
+        .iter()
+        .map(|(id, asset)| {
+            let source = crate::render::Source {
+                path: asset.path.clone(),
+                probe: asset.probe.clone(),
+            };
+            (id.clone(), source)
+        })
+        .collect()
+}
+
 #[derive(Serialize, Deserialize)]
 struct AssetRecord {
     path: PathBuf,

@@ -38,3 +38,16 @@ impl Caller {
         }
     }
 }
+
+/// Whether a request carries the attribution headers (`X-Skill-Source`, `-Version`,
+/// `-Platform`) that exports need.
+pub fn attributed(headers: &axum::http::HeaderMap) -> bool {
+    ["x-skill-source", "x-skill-version", "x-skill-platform"]
+        .iter()
+        .all(|name| {
+            headers
+                .get(*name)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| !v.trim().is_empty())
+        })
+}

@@ -1,11 +1,13 @@
-//! What an operator can change: the free grant, how long tokens live, rate limits.
+//! What an operator can change: the free grant, prices, limits, rate limits, the attribution
+//! check, the export workers. The defaults are API.md's; `cutline serve` layers a file, the
+//! environment (`CUTLINE_*`) and flags over them.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Where the database (and later the media) lives.
+    /// Where the database, the media, the renders and the analysis cache live.
     pub data_dir: PathBuf,
     /// Credits a new anonymous user gets.
     pub free_credits: i64,
@@ -15,10 +17,50 @@ pub struct Config {
     pub anonymous_per_hour: u32,
     /// The largest upload, enforced while it streams in.
     pub max_upload_bytes: u64,
+    pub prices: Prices,
+    /// The longest side an export may have on the free plan.
+    pub max_export_long_side: u32,
+    /// Whether an export without the `X-Skill-*` headers is refused (402).
+    pub attribution_required: bool,
+    /// Let uploads by URL reach loopback and private addresses (off: only public ones).
+    pub allow_private_urls: bool,
+    pub speech: agent::SpeechOptions,
+    /// How often a chat stream says it is still working when nothing else happened.
+    pub heartbeat: Duration,
+    /// The longest a chat turn may take.
+    pub turn_limit: Duration,
+    /// Export workers in this process.
+    pub workers: usize,
+    /// How long a claimed export stays claimed without a heartbeat from its worker.
+    pub lease: Duration,
+    /// How long a signed `outputUrl` works.
+    pub signed_url_lifetime: Duration,
+}
+
+/// What work costs, in credits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Prices {
+    /// A chat turn that changes the timeline.
+    pub turn: i64,
+    /// Each started minute of speech a turn transcribes.
+    pub transcribed_minute: i64,
+    /// An export.
+    pub export: i64,
+}
+
+impl Default for Prices {
+    fn default() -> Self {
+        Self {
+            turn: 1,
+            transcribed_minute: 1,
+            export: 0,
+        }
+    }
 }
 
 impl Config {
-    /// API.md's defaults: 100 credits valid 7 days, 5 new anonymous users per address an hour.
+    /// API.md's defaults: 100 credits valid 7 days, 5 new anonymous users per address an hour,
+    /// 500 MB uploads, exports up to 1920 pixels on the long side, attribution required.
     pub fn with_data_dir(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
@@ -26,6 +68,29 @@ impl Config {
             token_lifetime: Duration::from_secs(7 * 24 * 3600),
             anonymous_per_hour: 5,
             max_upload_bytes: 500 * 1024 * 1024,
+            prices: Prices::default(),
+            max_export_long_side: 1920,
+            attribution_required: true,
+            allow_private_urls: false,
+            speech: agent::SpeechOptions::default(),
+            heartbeat: Duration::from_secs(10),
+            turn_limit: Duration::from_secs(15 * 60),
+            workers: 1,
+            lease: Duration::from_secs(30),
+            signed_url_lifetime: Duration::from_secs(24 * 3600),
         }
+    }
+
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+
+    pub fn renders_dir(&self) -> PathBuf {
+        self.data_dir.join("renders")
+    }
+
+    /// The analysis cache (pause maps, transcripts) of the uploaded media.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.data_dir.join("cache")
     }
 }

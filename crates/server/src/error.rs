@@ -16,6 +16,19 @@ pub enum ApiError {
     Unauthorized,
     #[error("session not found")]
     SessionNotFound,
+    /// Anything else of a user's that is missing (or another user's: never said apart).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error(
+        "out of credits: this needs {needed} and {available} are available; \
+         register for more (ask the operator for a named account) or wait for running work to finish"
+    )]
+    OutOfCredits { needed: i64, available: i64 },
+    /// Refused by the plan (e.g. above its resolution) or by the attribution rule.
+    #[error("{0}")]
+    PlanLimit(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     UnsupportedFile(String),
     #[error(
@@ -36,11 +49,14 @@ impl ApiError {
         ApiError::Internal { id }
     }
 
-    fn code_and_status(&self) -> (u32, StatusCode) {
+    pub fn code_and_status(&self) -> (u32, StatusCode) {
         match self {
             ApiError::BadRequest(_) => (400, StatusCode::BAD_REQUEST),
             ApiError::Unauthorized => (1001, StatusCode::UNAUTHORIZED),
-            ApiError::SessionNotFound => (1002, StatusCode::NOT_FOUND),
+            ApiError::SessionNotFound | ApiError::NotFound(_) => (1002, StatusCode::NOT_FOUND),
+            ApiError::OutOfCredits { .. } => (2001, StatusCode::PAYMENT_REQUIRED),
+            ApiError::PlanLimit(_) => (402, StatusCode::PAYMENT_REQUIRED),
+            ApiError::Conflict(_) => (409, StatusCode::CONFLICT),
             ApiError::UnsupportedFile(_) => (4001, StatusCode::UNSUPPORTED_MEDIA_TYPE),
             ApiError::TooLarge { .. } => (4002, StatusCode::PAYLOAD_TOO_LARGE),
             ApiError::RateLimited { .. } => (429, StatusCode::TOO_MANY_REQUESTS),

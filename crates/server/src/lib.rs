@@ -4,23 +4,31 @@
 //!   shutdown future resolves (tests run it on loopback the same way).
 //! - [`routes`]: thin handlers, one module per group of endpoints.
 //! - [`auth`]: the caller from `Authorization: Bearer`; [`tokens`]: random tokens, stored hashed.
-//! - [`store`]: users, tokens, the credits ledger and sessions in SQLite (sqlx, migrations).
+//! - [`store`]: users, tokens, sessions, assets, the credits ledger and holds, the export
+//!   queue, in SQLite (sqlx, migrations).
+//! - [`turns`]: chat turns (the agent applying Plans to the session's Draft); [`events`]: the
+//!   numbered events they stream.
+//! - [`exports`]: export requests and jobs as the protocol sees them; [`worker`]: the export
+//!   workers that render them; [`signing`]: signed output links; [`files`]: where files live.
 //! - [`error`]: the one mapping from errors to protocol codes and the reply envelope.
-//!
-//! Built so far: anonymous tokens, sessions, session state, the credits balance, multipart
-//! uploads. Upload by URL, chat turns over SSE, exports and credit holds come next.
 
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod events;
+pub mod exports;
+pub mod files;
 pub mod routes;
+pub mod signing;
 pub mod store;
 pub mod tokens;
+pub mod turns;
+pub mod worker;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
@@ -34,18 +42,50 @@ use error::ApiError;
 pub use store::Store;
 
 /// What every handler can reach.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
+    /// Understands chat turns: the built-in rules, or an LLM planner.
+    pub planner: Arc<dyn agent::Understand + Send + Sync>,
+    pub turns: Arc<events::Turns>,
+    pub histories: Arc<turns::Histories>,
+    pub signer: Arc<signing::Signer>,
+    /// Woken when an export is queued, so an idle worker starts at once.
+    pub work_queued: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
+    /// Opens the data folder (database, media, key) with the built-in planner.
     pub async fn open(config: Config) -> Result<Self, String> {
+        Self::open_with(config, Arc::new(agent::RulePlanner)).await
+    }
+
+    pub async fn open_with(
+        config: Config,
+        planner: Arc<dyn agent::Understand + Send + Sync>,
+    ) -> Result<Self, String> {
         let store = Store::open(&config.data_dir).await?;
+        files::prepare(&config).map_err(|e| {
+            format!(
+                "cannot create folders in {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
+        let signer = signing::Signer::open(&config.data_dir.join("secret.key")).map_err(|e| {
+            format!(
+                "cannot keep the signing key in {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
         Ok(Self {
             store,
             config: Arc::new(config),
+            planner,
+            turns: Arc::default(),
+            histories: Arc::default(),
+            signer: Arc::new(signer),
+            work_queued: Arc::default(),
         })
     }
 }
@@ -65,6 +105,17 @@ pub fn app(state: AppState) -> Router {
             get(routes::sessions::latest_state),
         )
         .route("/api/credits/balance/simple", get(routes::credits::balance))
+        .route("/run_sse", post(routes::chat::run_sse))
+        .route("/api/render/proxy/lambda", post(routes::render::create))
+        .route("/api/render/proxy/lambda/{id}", get(routes::render::status))
+        .route(
+            "/api/render/proxy/lambda/{id}/cancel",
+            post(routes::render::cancel),
+        )
+        .route(
+            "/api/render/proxy/{id}/download",
+            get(routes::render::download),
+        )
         .route(
             "/api/upload-video/nemo_agent/{user}/{session_id}",
             // The size limit is the configured one, enforced while the file streams in.
@@ -75,27 +126,72 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// One line per request: method, path, status, time taken.
+/// One line per request: method, path, status, time to the reply's head, and the
+/// attribution (`X-Skill-Source`/`-Version`/`-Platform`) for the operator's statistics.
 async fn log_request(request: Request, next: Next) -> Response {
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let skill = ["x-skill-source", "x-skill-version", "x-skill-platform"]
+        .map(|name| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-")
+                .chars()
+                .filter(|c| c.is_ascii_graphic())
+                .take(40)
+                .collect::<String>()
+        })
+        .join("/");
     let started = Instant::now();
     let response = next.run(request).await;
     eprintln!(
-        "{method} {path} {} {} ms",
+        "{method} {path} {} {} ms skill={skill}",
         response.status().as_u16(),
         started.elapsed().as_millis()
     );
     response
 }
 
-/// Serves `state` on `listener` until `shutdown` resolves; requests under way finish first.
+/// How long a stopping server waits for chat turns under way to end.
+const TURNS_GRACE: Duration = Duration::from_secs(30);
+
+/// Serves `state` on `listener` with its export workers until `shutdown` resolves. Then it
+/// takes no new requests, stops running renders and puts them back in the queue for the next
+/// start, and lets chat turns under way end (each commits all or nothing, so one cut short
+/// changes nothing; its held credits are released when their hold expires).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
+    let stop_workers = media::process::CancelToken::new();
+    let workers = worker::spawn(&state, &stop_workers);
+    let sweeper = tokio::spawn(release_expired_holds(state.clone()));
+    let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    stop_workers.cancel();
+    for worker in workers {
+        let _ = worker.await;
+    }
+    sweeper.abort();
+    let waiting = Instant::now();
+    while state.turns.any_running() && waiting.elapsed() < TURNS_GRACE {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    served
+}
+
+/// Gives back, every minute, credits held by work whose process died.
+async fn release_expired_holds(state: AppState) {
+    loop {
+        match state.store.release_expired_holds().await {
+            Ok(0) => {}
+            Ok(n) => eprintln!("released {n} expired credit holds"),
+            Err(e) => eprintln!("releasing expired holds: {e}"),
+        }
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    }
 }

@@ -399,6 +399,21 @@ pub mod specs {
         marker_after: Some(3),
     };
 
+    /// Three sentences with two long pauses, 16:9: the protocol tests' talk (it exports to
+    /// 1920×1080 at 1080p).
+    pub const WIDE_TALK: TalkSpec = TalkSpec {
+        name: "talk-v1-wide",
+        sentences: &[SENTENCES[0], SENTENCES[1], SENTENCES[2]],
+        lead_in_ms: 500,
+        gaps_ms: &[1_400, 1_100, 600],
+        noise_dbfs: -50.0,
+        width: 320,
+        height: 180,
+        dark_picture: true,
+        rotation: None,
+        marker_after: None,
+    };
+
     /// A short clip for shape tests: landscape, portrait and a rotated phone clip.
     pub const SHORT_LANDSCAPE: TalkSpec = TalkSpec {
         name: "short-v1-landscape",

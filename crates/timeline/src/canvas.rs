@@ -165,7 +165,8 @@ pub fn choose_canvas(
     }
 }
 
-fn scale_to_short_side((w, h): (u32, u32), short_side: u32) -> (u32, u32) {
+/// `source` scaled so its short side is `short_side` (even sizes).
+pub fn scale_to_short_side((w, h): (u32, u32), short_side: u32) -> (u32, u32) {
     let (w, h) = (w.max(2) as u64, h.max(2) as u64);
     if w >= h {
         (even(w * short_side as u64 / h), even(short_side as u64))
@@ -174,7 +175,8 @@ fn scale_to_short_side((w, h): (u32, u32), short_side: u32) -> (u32, u32) {
     }
 }
 
-fn cap_long_side((w, h): (u32, u32), cap: u32) -> (u32, u32) {
+/// `source`, scaled down when its long side is over `cap` (even sizes).
+pub fn cap_long_side((w, h): (u32, u32), cap: u32) -> (u32, u32) {
     let (w, h) = (w.max(2) as u64, h.max(2) as u64);
     let long = w.max(h);
     if long <= cap as u64 {

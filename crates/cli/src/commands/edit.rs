@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use media::library::{write_atomically, Asset, Library};
 use media::process::CancelToken;
-use media::render::{render, Quality, RateControl, RenderSettings, Source, Sources};
+use media::render::{render, Quality, RateControl, RenderSettings};
 use media::{Limits, MediaKind};
 use timeline::canvas::choose_canvas;
 use timeline::subtitles::{caption_cues, to_srt, to_vtt};
@@ -24,10 +24,10 @@ use timeline::{
 
 use crate::commands::probe::megabytes;
 use crate::draft_file;
-use crate::media_facts::{filler_words, LibraryMedia};
 use crate::planner::PlannerArgs;
 use crate::progress::Progress;
-use crate::transcription::SpeechArgs;
+use crate::transcription::{Bars, SpeechArgs};
+use agent::media_facts::{filler_words, LibraryMedia};
 
 #[derive(Args)]
 pub struct EditArgs {
@@ -131,11 +131,13 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         return Err("say what the image is for, e.g. \"use the image as a 3-second intro\"".into());
     }
     let original_ms = draft.duration_ms;
+    let (speech, bars) = (args.speech.options(), Bars::default());
     let media = LibraryMedia {
         library: &library,
         assets: &assets,
-        speech: &args.speech,
+        speech: &speech,
         fillers: filler_words(&args.extra_fillers),
+        report: &bars,
     };
     let context = analyse(args, &draft, &media)?;
     let mut notes = Vec::new();
@@ -192,16 +194,7 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
     if let Some(path) = &args.save_draft {
         draft_file::save(path, &draft, &assets)?;
     }
-    let sources: Sources = assets
-        .iter()
-        .map(|(id, asset)| {
-            let source = Source {
-                path: asset.path.clone(),
-                probe: asset.probe.clone(),
-            };
-            (id.clone(), source)
-        })
-        .collect();
+    let sources = media::library::render_sources(&assets);
     let texts = draft
         .segments_of(TrackKind::Text)
         .filter_map(|s| s.meta.text.as_deref());

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod admin;
 pub mod edit;
 pub mod models;
 pub mod pauses;

@@ -13,9 +13,9 @@ use media::process::CancelToken;
 use media::{Limits, MediaKind};
 use serde_json::{json, Value};
 
-use crate::media_facts::{filler_words, LibraryMedia};
 use crate::planner::PlannerArgs;
-use crate::transcription::SpeechArgs;
+use crate::transcription::{Bars, SpeechArgs};
+use agent::media_facts::{filler_words, LibraryMedia};
 
 #[derive(Args)]
 pub struct PlanArgs {
@@ -75,11 +75,13 @@ pub fn run(args: &PlanArgs, cancel: &CancelToken) -> Result<(), String> {
             match main {
                 Some(main) => {
                     let draft = crate::draft_file::of_clip(main)?;
+                    let (speech, bars) = (args.speech.options(), Bars::default());
                     let media = LibraryMedia {
                         library: &library,
                         assets: &assets,
-                        speech: &args.speech,
+                        speech: &speech,
                         fillers: filler_words(&[]),
+                        report: &bars,
                     };
                     let mut session = Session::new(draft, language);
                     match session.apply(plan, &media) {

@@ -1,13 +1,124 @@
 //! `cutline serve [--addr 127.0.0.1:8080] [--data ./cutline-data]`: the protocol server, with
 //! its database and media under `--data`; stops gracefully on Ctrl-C or SIGTERM.
+//!
+//! Configuration is layered: API.md's defaults, then a TOML file (`--config`), then the
+//! environment (`CUTLINE_*`), then flags. `--print-config` shows the result and exits.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use media::process::CancelToken;
+use serde::Deserialize;
 use server::{AppState, Config};
+
+use crate::planner::PlannerArgs;
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Attribution {
+    /// Exports without the X-Skill-* headers get 402.
+    Required,
+    /// The headers are recorded when sent, never required.
+    Optional,
+}
+
+/// The settings a file, the environment or a flag can give (each unset one falls through).
+#[derive(Args, Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Credits a new anonymous user gets.
+    #[arg(long, env = "CUTLINE_FREE_CREDITS")]
+    pub free_credits: Option<i64>,
+    /// New anonymous users per client address per hour.
+    #[arg(long, env = "CUTLINE_ANONYMOUS_PER_HOUR")]
+    pub anonymous_per_hour: Option<u32>,
+    /// The largest upload, in MB.
+    #[arg(long, env = "CUTLINE_MAX_UPLOAD_MB")]
+    pub max_upload_mb: Option<u64>,
+    /// Credits for a chat turn that changes the timeline.
+    #[arg(long, env = "CUTLINE_PRICE_TURN")]
+    pub price_turn: Option<i64>,
+    /// Credits per started minute of speech a turn transcribes.
+    #[arg(long, env = "CUTLINE_PRICE_MINUTE")]
+    pub price_minute: Option<i64>,
+    /// Credits for an export.
+    #[arg(long, env = "CUTLINE_PRICE_EXPORT")]
+    pub price_export: Option<i64>,
+    /// The longest side an export may have (the plan's limit).
+    #[arg(long, env = "CUTLINE_MAX_EXPORT_SIDE")]
+    pub max_export_side: Option<u32>,
+    /// Whether exports need the X-Skill-* attribution headers.
+    #[arg(long, env = "CUTLINE_ATTRIBUTION", value_enum)]
+    pub attribution: Option<Attribution>,
+    /// Let uploads by URL reach loopback and private addresses (off by default).
+    #[arg(long, env = "CUTLINE_ALLOW_PRIVATE_URLS")]
+    pub allow_private_urls: Option<bool>,
+    /// Export workers in this process.
+    #[arg(long, env = "CUTLINE_WORKERS")]
+    pub workers: Option<usize>,
+    /// Seconds a claimed export stays claimed without its worker's heartbeat.
+    #[arg(long, env = "CUTLINE_LEASE_SECS")]
+    pub lease_secs: Option<u64>,
+    /// Seconds between heartbeats of a chat stream with nothing else to say.
+    #[arg(long, env = "CUTLINE_HEARTBEAT_SECS")]
+    pub heartbeat_secs: Option<u64>,
+    /// Speech model for captions and filler words (see `cutline models list`).
+    #[arg(long, env = "CUTLINE_MODEL")]
+    pub model: Option<String>,
+}
+
+impl Settings {
+    /// `self` where set, else `under`.
+    fn over(self, under: Settings) -> Settings {
+        Settings {
+            free_credits: self.free_credits.or(under.free_credits),
+            anonymous_per_hour: self.anonymous_per_hour.or(under.anonymous_per_hour),
+            max_upload_mb: self.max_upload_mb.or(under.max_upload_mb),
+            price_turn: self.price_turn.or(under.price_turn),
+            price_minute: self.price_minute.or(under.price_minute),
+            price_export: self.price_export.or(under.price_export),
+            max_export_side: self.max_export_side.or(under.max_export_side),
+            attribution: self.attribution.or(under.attribution),
+            allow_private_urls: self.allow_private_urls.or(under.allow_private_urls),
+            workers: self.workers.or(under.workers),
+            lease_secs: self.lease_secs.or(under.lease_secs),
+            heartbeat_secs: self.heartbeat_secs.or(under.heartbeat_secs),
+            model: self.model.or(under.model),
+        }
+    }
+
+    /// The defaults with these settings applied.
+    fn apply(self, config: &mut Config) {
+        let c = config;
+        let set = |target: &mut i64, value: Option<i64>| *target = value.unwrap_or(*target);
+        set(&mut c.free_credits, self.free_credits);
+        set(&mut c.prices.turn, self.price_turn);
+        set(&mut c.prices.transcribed_minute, self.price_minute);
+        set(&mut c.prices.export, self.price_export);
+        c.anonymous_per_hour = self.anonymous_per_hour.unwrap_or(c.anonymous_per_hour);
+        if let Some(mb) = self.max_upload_mb {
+            c.max_upload_bytes = mb * 1024 * 1024;
+        }
+        c.max_export_long_side = self.max_export_side.unwrap_or(c.max_export_long_side);
+        if let Some(attribution) = self.attribution {
+            c.attribution_required = attribution == Attribution::Required;
+        }
+        c.allow_private_urls = self.allow_private_urls.unwrap_or(c.allow_private_urls);
+        c.workers = self.workers.unwrap_or(c.workers).max(1);
+        if let Some(secs) = self.lease_secs {
+            c.lease = Duration::from_secs(secs.max(1));
+        }
+        if let Some(secs) = self.heartbeat_secs {
+            c.heartbeat = Duration::from_secs(secs.max(1));
+        }
+        if let Some(model) = self.model {
+            c.speech.model = model;
+        }
+    }
+}
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -17,21 +128,53 @@ pub struct ServeArgs {
     /// Folder for the database and media (created if missing).
     #[arg(long, env = "CUTLINE_DATA", default_value = "cutline-data")]
     data: PathBuf,
+    /// A TOML file of settings (the flags' names with underscores: free_credits = 50).
+    #[arg(long, env = "CUTLINE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print the configuration in effect and exit.
+    #[arg(long)]
+    print_config: bool,
+    #[command(flatten)]
+    settings: Settings,
+    #[command(flatten)]
+    planner: PlannerArgs,
+}
+
+/// The configuration of `cutline serve`: defaults, file, environment and flags.
+pub fn config(data: &Path, file: Option<&Path>, settings: Settings) -> Result<Config, String> {
+    let from_file = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            toml::from_str::<Settings>(&text)
+                .map_err(|e| format!("{}: {}", path.display(), e.message()))?
+        }
+        None => Settings::default(),
+    };
+    let mut config = Config::with_data_dir(data.to_path_buf());
+    settings.over(from_file).apply(&mut config);
+    Ok(config)
 }
 
 pub fn run(args: &ServeArgs, cancel: &CancelToken) -> Result<(), String> {
+    let config = config(&args.data, args.config.as_deref(), args.settings.clone())?;
+    if args.print_config {
+        println!("{config:#?}");
+        return Ok(());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the server's runtime: {e}"))?;
+    let planner: Arc<dyn agent::Understand + Send + Sync> = Arc::from(args.planner.planner());
     runtime.block_on(async {
-        let state = AppState::open(Config::with_data_dir(args.data.clone())).await?;
+        let state = AppState::open_with(config, planner).await?;
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
         eprintln!(
             "cutline serve: listening on http://{} (data in {})",
-            args.addr,
+            listener.local_addr().unwrap_or(args.addr),
             args.data.display()
         );
         // Ctrl-C and SIGTERM cancel the token (see main); requests under way finish first.
@@ -47,4 +190,33 @@ pub fn run(args: &ServeArgs, cancel: &CancelToken) -> Result<(), String> {
         eprintln!("cutline serve: stopped");
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_and_environment_win_over_the_file_which_wins_over_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cutline.toml");
+        std::fs::write(
+            &file,
+            "free_credits = 50\nprice_turn = 3\nattribution = \"optional\"\n",
+        )
+        .unwrap();
+        let flags = Settings {
+            price_turn: Some(2),
+            ..Settings::default()
+        };
+        let config = config(dir.path(), Some(&file), flags).unwrap();
+        assert_eq!(config.free_credits, 50, "from the file");
+        assert_eq!(config.prices.turn, 2, "the flag wins");
+        assert!(!config.attribution_required);
+        assert_eq!(config.max_export_long_side, 1920, "a default");
+
+        std::fs::write(&file, "free_credit = 5\n").unwrap();
+        let error = super::config(dir.path(), Some(&file), Settings::default()).unwrap_err();
+        assert!(error.contains("free_credit"), "{error}");
+    }
 }

@@ -9,7 +9,9 @@ use media::process::CancelToken;
 use media::Limits;
 use timeline::subtitles::{to_srt, to_vtt, Cue};
 
-use crate::transcription::{captions_of, transcript_of, SpeechArgs};
+use agent::transcription::{captions_of, transcript_of};
+
+use crate::transcription::{Bars, SpeechArgs};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
@@ -36,7 +38,7 @@ pub struct TranscribeArgs {
 pub fn run(args: &TranscribeArgs, cancel: &CancelToken) -> Result<(), String> {
     let library = Library::at_default_location(Limits::default()).with_cancel(cancel);
     let asset = library.add(&args.file).map_err(|e| e.to_string())?;
-    let transcript = transcript_of(&library, &asset, &args.speech)?;
+    let transcript = transcript_of(&library, &asset, &args.speech.options(), &Bars::default())?;
     let cues = || -> Vec<Cue> {
         captions_of(&transcript, asset.probe.duration_ms)
             .into_iter()

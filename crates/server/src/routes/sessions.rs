@@ -66,7 +66,19 @@ pub async fn latest_state(
     let canvas = json!({"width": draft["m"]["w"], "height": draft["m"]["h"]});
     let assets = state.store.session_assets(&session.id).await?;
     let video_infos = Value::Array(assets.iter().map(crate::routes::upload::describe).collect());
-    let generated_media = json!([]);
+    let renders = state.store.completed_renders(&session.id).await?;
+    let generated_media: Vec<Value> = renders
+        .iter()
+        .map(|job| {
+            json!({
+                "id": job.id,
+                "url": crate::exports::download_path(job),
+                "duration": job.duration_ms.unwrap_or(0) as f64 / 1000.0,
+                "size": job.size,
+                "created_at": job.completed_at.unwrap_or(job.created_at),
+            })
+        })
+        .collect();
     Ok(ok(json!({
         "session_id": session.id,
         "task_id": session.task_id,

@@ -16,7 +16,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::auth::Caller;
 use crate::error::{ok, ApiError};
-use crate::store::AssetRecord;
+use crate::store::{AssetRecord, Session};
 use crate::{tokens, AppState};
 
 /// Removes a partly written file unless it was kept.
@@ -94,7 +94,7 @@ pub async fn upload(
             "no file in the upload (send it in a multipart field named \"files\")".into(),
         ));
     }
-    let placed = place_first_video(&state, &session.id, &session.draft_json, &stored).await?;
+    let placed = place_first_video(&state, &session, &stored).await?;
     let files: Vec<Value> = stored.iter().map(describe).collect();
     Ok(ok(json!({"files": files, "session_state_applied": placed})))
 }
@@ -192,11 +192,10 @@ fn refusal(error: MediaError) -> ApiError {
 /// The first video of an upload goes on the timeline when it is empty.
 async fn place_first_video(
     state: &AppState,
-    session_id: &str,
-    draft_json: &str,
+    session: &Session,
     stored: &[AssetRecord],
 ) -> Result<bool, ApiError> {
-    let draft = timeline::wire::from_json(draft_json).map_err(ApiError::internal)?;
+    let draft = timeline::wire::from_json(&session.draft_json).map_err(ApiError::internal)?;
     let Some(video) = stored.iter().find(|a| a.kind == "video") else {
         return Ok(false);
     };
@@ -206,11 +205,15 @@ async fn place_first_video(
     let shape = (video.width.unwrap_or(1920), video.height.unwrap_or(1080));
     let meta = DraftMeta::for_clip(shape, video.fps.unwrap_or(30.0));
     let placed = Draft::single_clip(&video.id, video.duration_ms, meta);
+    // A chat turn that changed the timeline meanwhile wins; the file stays in the session.
     state
         .store
-        .set_draft(session_id, &timeline::wire::to_json(&placed))
-        .await?;
-    Ok(true)
+        .set_draft(
+            &session.id,
+            session.draft_version,
+            &timeline::wire::to_json(&placed),
+        )
+        .await
 }
 
 /// An asset as the protocol lists it.

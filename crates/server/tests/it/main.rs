@@ -2,11 +2,12 @@
 //! process, on a free port, with its own data folder) and talks to it as a client would.
 
 mod auth_and_sessions;
+mod chat_and_export;
 mod uploads;
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use server::{AppState, Config};
 
 /// A running server; stops (gracefully) when dropped.
@@ -155,4 +156,234 @@ pub fn multipart(files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A session of a new user: (bearer header value, session id).
+pub fn session(server: &Running) -> (String, String) {
+    session_for(server, "uploader", "en")
+}
+
+/// A session in `language` of the user of `client_id`: (bearer header value, session id).
+pub fn session_for(server: &Running, client_id: &str, language: &str) -> (String, String) {
+    let (token, _) = token(server, client_id);
+    let bearer = format!("Bearer {token}");
+    let created = call(
+        "POST",
+        &format!("{}/api/tasks/me/with-session/nemo_agent", server.base),
+        &[("Authorization", bearer.as_str())],
+        Some(&json!({"task_name": "test", "language": language})),
+    );
+    let session_id = created.data()["session_id"].as_str().unwrap().to_string();
+    (bearer, session_id)
+}
+
+pub fn upload(server: &Running, bearer: &str, session_id: &str, files: &[(&str, &[u8])]) -> Reply {
+    let (content_type, body) = multipart(files);
+    let url = format!(
+        "{}/api/upload-video/nemo_agent/me/{session_id}",
+        server.base
+    );
+    let response = ureq::post(&url)
+        .set("Authorization", bearer)
+        .set("Content-Type", &content_type)
+        .send_bytes(&body);
+    let response = match response {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("upload: {e}"),
+    };
+    Reply {
+        status: response.status(),
+        retry_after: None,
+        body: response.into_json().unwrap(),
+    }
+}
+
+/// The attribution headers exports need, with a bearer.
+pub fn attributed(bearer: &str) -> [(&str, &str); 4] {
+    [
+        ("Authorization", bearer),
+        ("X-Skill-Source", "cutline-tests"),
+        ("X-Skill-Version", "1"),
+        ("X-Skill-Platform", "linux"),
+    ]
+}
+
+/// One server-sent event: its id (heartbeats have none) and its JSON.
+#[derive(Clone, Debug)]
+pub struct Sse {
+    pub id: Option<i64>,
+    pub data: Value,
+}
+
+/// A chat turn's reply: the HTTP status and, for a stream, its events to the end.
+pub struct Turn {
+    pub status: u16,
+    pub events: Vec<Sse>,
+    /// The error envelope when the turn was refused before streaming.
+    pub refused: Option<Value>,
+}
+
+impl Turn {
+    /// The events of this type.
+    pub fn of(&self, kind: &str) -> Vec<&Value> {
+        self.events
+            .iter()
+            .filter(|e| e.data["type"] == kind)
+            .map(|e| &e.data)
+            .collect()
+    }
+
+    /// All the text the turn said.
+    pub fn text(&self) -> String {
+        self.of("text")
+            .iter()
+            .filter_map(|e| e["content"].as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Sends a chat turn and reads its stream to the end (or `stop_after` events).
+pub fn run_sse(
+    server: &Running,
+    headers: &[(&str, &str)],
+    session_id: &str,
+    text: &str,
+    stop_after: Option<usize>,
+) -> Turn {
+    let body = json!({
+        "app_name": "nemo_agent",
+        "user_id": "me",
+        "session_id": session_id,
+        "new_message": {"role": "user", "parts": [{"text": text}]},
+    });
+    let mut request = ureq::post(&format!("{}/run_sse", server.base))
+        .set("Accept", "text/event-stream")
+        .timeout(Duration::from_secs(600));
+    for (name, value) in headers {
+        request = request.set(name, value);
+    }
+    let response = match request.send_json(body) {
+        Ok(r) => r,
+        Err(ureq::Error::Status(status, r)) => {
+            return Turn {
+                status,
+                events: Vec::new(),
+                refused: r.into_json().ok(),
+            }
+        }
+        Err(e) => panic!("run_sse: {e}"),
+    };
+    let status = response.status();
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/event-stream"),
+        "a stream"
+    );
+    let events = read_events(response.into_reader(), stop_after);
+    Turn {
+        status,
+        events,
+        refused: None,
+    }
+}
+
+/// Server-sent events from `reader`: `id:` and `data:` lines, a blank line after each.
+pub fn read_events(reader: impl std::io::Read, stop_after: Option<usize>) -> Vec<Sse> {
+    use std::io::BufRead;
+    let mut events = Vec::new();
+    let (mut id, mut data) = (None, String::new());
+    for line in std::io::BufReader::new(reader).lines() {
+        let Ok(line) = line else { break };
+        if let Some(value) = line.strip_prefix("id:") {
+            id = value.trim().parse().ok();
+        } else if let Some(value) = line.strip_prefix("data:") {
+            data.push_str(value.trim_start());
+        } else if line.is_empty() && !data.is_empty() {
+            let parsed = serde_json::from_str(&data).expect("each event is JSON");
+            events.push(Sse {
+                id: id.take(),
+                data: parsed,
+            });
+            data.clear();
+            if stop_after.is_some_and(|n| events.len() >= n) {
+                break;
+            }
+        }
+    }
+    events
+}
+
+/// The session's state (`data` of the latest-state reply).
+pub fn state(server: &Running, bearer: &str, session_id: &str) -> Value {
+    call(
+        "GET",
+        &format!(
+            "{}/api/state/nemo_agent/me/{session_id}/latest",
+            server.base
+        ),
+        &[("Authorization", bearer)],
+        None,
+    )
+    .data()
+    .clone()
+}
+
+/// The caller's balance: (available, frozen, total).
+pub fn balance(server: &Running, bearer: &str) -> (i64, i64, i64) {
+    let reply = call(
+        "GET",
+        &format!("{}/api/credits/balance/simple", server.base),
+        &[("Authorization", bearer)],
+        None,
+    );
+    let data = reply.data();
+    let get = |key: &str| data[key].as_i64().unwrap();
+    (get("available"), get("frozen"), get("total"))
+}
+
+/// Polls an export until it is over; its last status reply's `data`.
+pub fn wait_for_export(server: &Running, bearer: &str, id: &str) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        let reply = call(
+            "GET",
+            &format!("{}/api/render/proxy/lambda/{id}", server.base),
+            &[("Authorization", bearer)],
+            None,
+        );
+        let data = reply.data().clone();
+        assert_eq!(
+            reply.body["status"], data["status"],
+            "status also at the top"
+        );
+        let status = data["status"].as_str().unwrap().to_string();
+        if ["completed", "failed", "cancelled"].contains(&status.as_str()) {
+            return data;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "export {id} still {status}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Downloads `url` (with these headers) to `path`; the HTTP status.
+pub fn download(url: &str, headers: &[(&str, &str)], path: &std::path::Path) -> u16 {
+    let mut request = ureq::get(url).timeout(Duration::from_secs(120));
+    for (name, value) in headers {
+        request = request.set(name, value);
+    }
+    match request.call() {
+        Ok(response) => {
+            let status = response.status();
+            let mut file = std::fs::File::create(path).unwrap();
+            std::io::copy(&mut response.into_reader(), &mut file).unwrap();
+            status
+        }
+        Err(ureq::Error::Status(status, _)) => status,
+        Err(e) => panic!("download {url}: {e}"),
+    }
 }

@@ -3,47 +3,9 @@
 
 use std::path::Path;
 
-use serde_json::json;
 use testkit::talk::{specs, talk};
 
-use crate::{call, multipart, start, token, Reply, Running};
-
-/// A session of a new user: (bearer header value, session id).
-fn session(server: &Running) -> (String, String) {
-    let (token, _) = token(server, "uploader");
-    let bearer = format!("Bearer {token}");
-    let created = call(
-        "POST",
-        &format!("{}/api/tasks/me/with-session/nemo_agent", server.base),
-        &[("Authorization", bearer.as_str())],
-        Some(&json!({"task_name": "uploads", "language": "en"})),
-    );
-    let session_id = created.data()["session_id"].as_str().unwrap().to_string();
-    (bearer, session_id)
-}
-
-fn upload(server: &Running, bearer: &str, session_id: &str, files: &[(&str, &[u8])]) -> Reply {
-    let (content_type, body) = multipart(files);
-    let url = format!(
-        "{}/api/upload-video/nemo_agent/me/{session_id}/",
-        server.base
-    );
-    let url = url.trim_end_matches('/');
-    let response = ureq::post(url)
-        .set("Authorization", bearer)
-        .set("Content-Type", &content_type)
-        .send_bytes(&body);
-    let response = match response {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("upload: {e}"),
-    };
-    Reply {
-        status: response.status(),
-        retry_after: None,
-        body: response.into_json().unwrap(),
-    }
-}
+use crate::{call, session, start, upload};
 
 /// The files in the server's media folder (what a refused upload must not add to).
 fn media_files(data: &Path) -> Vec<String> {

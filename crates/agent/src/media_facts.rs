@@ -1,6 +1,7 @@
-//! What edits need to know about local media, from the library: pauses, captions and filler
-//! words of the spoken clips, and lengths. Used by the flags of `cutline edit` and, through
-//! [`agent::Media`], by instructions in plain words.
+//! What edits need to know about media in a [`Library`]: pauses, captions and filler words of
+//! the spoken clips, and lengths. The command line (`cutline edit`, `cutline plan`) and the
+//! server's chat turns both answer [`Media`](crate::Media) with it; they differ only in the
+//! [`Report`] that shows the long work (a progress bar, or protocol `progress` events).
 
 use std::collections::BTreeMap;
 
@@ -8,15 +9,65 @@ use media::library::{Asset, Library};
 use media::MediaKind;
 use timeline::{Draft, SilenceMap, SourceCaption, TimeRange};
 
-use crate::progress::Progress;
-use crate::transcription::{source_captions, transcript_of, SpeechArgs};
+use crate::transcription::{source_captions, transcript_of, SpeechOptions};
+
+/// The long stages of answering what an edit asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Finding the pauses in a clip's sound.
+    FindingPauses,
+    /// Decoding a clip's sound for speech recognition.
+    Decoding,
+    /// Speech recognition.
+    Transcribing,
+}
+
+impl Stage {
+    /// The stage as a label ("finding pauses") for progress bars.
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::FindingPauses => "finding pauses",
+            Stage::Decoding => "decoding audio",
+            Stage::Transcribing => "transcribing",
+        }
+    }
+
+    /// The stage's name in protocol `progress` events.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::FindingPauses => "analyse",
+            Stage::Decoding => "decode",
+            Stage::Transcribing => "transcribe",
+        }
+    }
+}
+
+/// Where long work reports how far it has come.
+pub trait Report: Sync {
+    /// `stage` is `fraction` (0–1) done.
+    fn progress(&self, stage: Stage, fraction: f64);
+    /// `stage` is over.
+    fn done(&self, stage: Stage);
+    /// A line worth showing once (e.g. how fast speech recognition ran).
+    fn note(&self, line: &str);
+}
+
+/// Reports nothing.
+pub struct Quiet;
+
+impl Report for Quiet {
+    fn progress(&self, _: Stage, _: f64) {}
+    fn done(&self, _: Stage) {}
+    fn note(&self, _: &str) {}
+}
 
 pub struct LibraryMedia<'a> {
     pub library: &'a Library,
     pub assets: &'a BTreeMap<String, Asset>,
-    pub speech: &'a SpeechArgs,
+    pub speech: &'a SpeechOptions,
     /// Words `remove fillers` cuts: the defaults and the user's own.
     pub fillers: Vec<String>,
+    pub report: &'a dyn Report,
 }
 
 impl LibraryMedia<'_> {
@@ -37,15 +88,14 @@ impl LibraryMedia<'_> {
             let Some(asset) = self.assets.get(src) else {
                 continue;
             };
-            let spoken = asset.probe.kind == MediaKind::Video && asset.probe.audio.is_some();
-            if spoken && !clips.iter().any(|c| c.id == asset.id) {
+            if is_spoken(asset) && !clips.iter().any(|c| c.id == asset.id) {
                 clips.push(asset);
             }
         }
         clips
     }
 
-    /// Filler cuts per spoken clip, with how many fillers each has.
+    /// Filler cuts per spoken clip.
     pub fn fillers_of(
         &self,
         draft: &Draft,
@@ -53,7 +103,7 @@ impl LibraryMedia<'_> {
     ) -> Result<Vec<(String, Vec<TimeRange>)>, String> {
         let mut cuts = Vec::new();
         for asset in self.spoken_clips(draft) {
-            let transcript = transcript_of(self.library, asset, self.speech)?;
+            let transcript = transcript_of(self.library, asset, self.speech, self.report)?;
             let ranges = speech::fillers::filler_cuts(&transcript.words, &self.fillers, padding_ms);
             cuts.push((asset.id.clone(), ranges));
         }
@@ -61,10 +111,15 @@ impl LibraryMedia<'_> {
     }
 }
 
-impl agent::Media for LibraryMedia<'_> {
+/// A video with sound: what pauses, captions and fillers are found in.
+pub fn is_spoken(asset: &Asset) -> bool {
+    asset.probe.kind == MediaKind::Video && asset.probe.audio.is_some()
+}
+
+impl crate::Media for LibraryMedia<'_> {
     fn silence(&self, id: &str) -> Result<SilenceMap, String> {
         let asset = self.asset(id)?;
-        if asset.probe.kind != MediaKind::Video || asset.probe.audio.is_none() {
+        if !is_spoken(asset) {
             // Stills and silent clips have no pauses to cut.
             return Ok(SilenceMap {
                 duration_ms: asset.probe.duration_ms,
@@ -73,12 +128,11 @@ impl agent::Media for LibraryMedia<'_> {
                 threshold_db: 0.0,
             });
         }
-        let bar = Progress::stage("finding pauses");
         let map = self
             .library
-            .silence_map(asset, |f| bar.set(f))
+            .silence_map(asset, |f| self.report.progress(Stage::FindingPauses, f))
             .map_err(|e| e.to_string())?;
-        bar.done();
+        self.report.done(Stage::FindingPauses);
         Ok(map)
     }
 
@@ -93,7 +147,7 @@ impl agent::Media for LibraryMedia<'_> {
         }
         let mut captions = Vec::new();
         for asset in self.spoken_clips(draft) {
-            let transcript = transcript_of(self.library, asset, &speech)?;
+            let transcript = transcript_of(self.library, asset, &speech, self.report)?;
             captions.extend(source_captions(draft, asset, &transcript));
         }
         Ok(captions)
@@ -112,7 +166,7 @@ impl agent::Media for LibraryMedia<'_> {
     }
 }
 
-/// The words `--remove-fillers` cuts: the defaults and `extra`.
+/// The words "remove fillers" cuts: the defaults and `extra`.
 pub fn filler_words(extra: &[String]) -> Vec<String> {
     speech::fillers::DEFAULT_FILLERS
         .iter()

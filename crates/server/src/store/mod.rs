@@ -1,7 +1,13 @@
-//! The database: users, tokens, the credits ledger and sessions, in SQLite through sqlx.
+//! The database: users, tokens, sessions and assets here; the credits ledger and holds in
+//! [`credits`]; the export queue in [`renders`]. SQLite through sqlx.
 //!
 //! Every query is plain SQL with bound parameters (no string building), so a Postgres store
-//! can follow the same shape. Migrations live in `migrations/` and run at start.
+//! can follow the same shape. Migrations live in `migrations/` and run at start. A
+//! transaction that writes starts with its write, so SQLite takes the write lock first and
+//! two of them never deadlock on upgrading a read.
+
+pub mod credits;
+pub mod renders;
 
 use std::path::Path;
 
@@ -11,16 +17,12 @@ use sqlx::{Row, SqlitePool};
 use crate::error::ApiError;
 use crate::tokens;
 
+pub use credits::{Balance, HoldEnd};
+pub use renders::{NewRender, RenderRecord, RenderStatus};
+
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
-}
-
-/// A user's credits: what can be spent, what is held for work under way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Balance {
-    pub available: i64,
-    pub frozen: i64,
 }
 
 /// An uploaded file as the protocol describes it.
@@ -47,10 +49,18 @@ pub struct Session {
     pub task_name: String,
     pub language: String,
     pub draft_json: String,
+    /// Goes up by one with every change of the Draft.
+    pub draft_version: i64,
+    /// The id of the last chat event sent in this session.
+    pub last_event_id: i64,
 }
 
 fn now_s() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 impl Store {
@@ -118,6 +128,29 @@ impl Store {
         Ok((id, true))
     }
 
+    /// A new named user with a grant of `credits` (the operator's `admin token create`).
+    pub async fn named_user(&self, name: &str, credits: i64) -> Result<String, ApiError> {
+        let id = format!("u_{}", tokens::random_hex(8));
+        let now = now_s();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)")
+            .bind(&id)
+            .bind(name)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO ledger (user_id, delta, reason, created_at) VALUES (?, ?, 'grant', ?)",
+        )
+        .bind(&id)
+        .bind(credits)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
     /// The anonymous user of `client_id`, if one exists.
     pub async fn user_of_client(&self, client_id: &str) -> Result<Option<String>, ApiError> {
         let row = sqlx::query("SELECT id FROM users WHERE client_id = ?")
@@ -170,19 +203,6 @@ impl Store {
         Ok(row.map(|r| r.get("user_id")))
     }
 
-    pub async fn balance(&self, user_id: &str) -> Result<Balance, ApiError> {
-        let row = sqlx::query(
-            "SELECT COALESCE(SUM(delta), 0) AS available FROM ledger WHERE user_id = ?",
-        )
-        .bind(user_id)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(Balance {
-            available: row.get("available"),
-            frozen: 0,
-        })
-    }
-
     pub async fn create_session(
         &self,
         user_id: &str,
@@ -197,6 +217,8 @@ impl Store {
             task_name: task_name.to_string(),
             language: language.to_string(),
             draft_json: draft_json.to_string(),
+            draft_version: 0,
+            last_event_id: 0,
         };
         sqlx::query(
             "INSERT INTO sessions (id, task_id, user_id, task_name, language, draft, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -216,7 +238,8 @@ impl Store {
     /// A session of `user_id`; another user's session is as missing as an unknown one.
     pub async fn session(&self, user_id: &str, session_id: &str) -> Result<Session, ApiError> {
         let row = sqlx::query(
-            "SELECT id, task_id, user_id, task_name, language, draft FROM sessions WHERE id = ? AND user_id = ?",
+            "SELECT id, task_id, user_id, task_name, language, draft, draft_version, last_event_id \
+             FROM sessions WHERE id = ? AND user_id = ?",
         )
         .bind(session_id)
         .bind(user_id)
@@ -230,6 +253,8 @@ impl Store {
             task_name: row.get("task_name"),
             language: row.get("language"),
             draft_json: row.get("draft"),
+            draft_version: row.get("draft_version"),
+            last_event_id: row.get("last_event_id"),
         })
     }
 
@@ -281,13 +306,56 @@ impl Store {
             .collect())
     }
 
-    /// Replaces a session's Draft.
-    pub async fn set_draft(&self, session_id: &str, draft_json: &str) -> Result<(), ApiError> {
-        sqlx::query("UPDATE sessions SET draft = ? WHERE id = ?")
-            .bind(draft_json)
+    /// Replaces a session's Draft if it is still at `version`; `false` when it changed since.
+    pub async fn set_draft(
+        &self,
+        session_id: &str,
+        version: i64,
+        draft_json: &str,
+    ) -> Result<bool, ApiError> {
+        let mut connection = self.pool.acquire().await?;
+        set_draft_in(&mut connection, session_id, version, draft_json).await
+    }
+
+    /// Records the id of the last chat event sent in a session.
+    pub async fn set_last_event_id(&self, session_id: &str, id: i64) -> Result<(), ApiError> {
+        sqlx::query("UPDATE sessions SET last_event_id = MAX(last_event_id, ?) WHERE id = ?")
+            .bind(id)
             .bind(session_id)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
+
+    /// A transaction on the database (for changes that must land together).
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, ApiError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a sound database file.
+    pub async fn integrity_check(&self) -> Result<String, ApiError> {
+        let row = sqlx::query("PRAGMA integrity_check")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get(0))
+    }
+}
+
+/// [`Store::set_draft`] inside a transaction.
+pub async fn set_draft_in(
+    connection: &mut sqlx::SqliteConnection,
+    session_id: &str,
+    version: i64,
+    draft_json: &str,
+) -> Result<bool, ApiError> {
+    let changed = sqlx::query(
+        "UPDATE sessions SET draft = ?, draft_version = draft_version + 1 WHERE id = ? AND draft_version = ?",
+    )
+    .bind(draft_json)
+    .bind(session_id)
+    .bind(version)
+    .execute(&mut *connection)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
 }

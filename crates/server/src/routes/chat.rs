@@ -1,0 +1,144 @@
+//! `POST /run_sse`: a chat turn as server-sent events. The turn itself is [`crate::turns`];
+//! this reads the request and streams the turn's log: every event with its id, a heartbeat
+//! when nothing else was said for a while, the end of the stream when the turn is over. With
+//! `Last-Event-ID` it starts no turn: it replays the latest one after that id.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::stream::{self, Stream};
+use serde::Deserialize;
+
+use crate::auth::{attributed, Caller};
+use crate::error::ApiError;
+use crate::events::{Event, TurnLog};
+use crate::{turns, AppState};
+
+#[derive(Deserialize)]
+pub struct RunRequest {
+    #[serde(default = "me")]
+    user_id: String,
+    session_id: String,
+    new_message: Message,
+}
+
+fn me() -> String {
+    "me".into()
+}
+
+#[derive(Deserialize)]
+struct Message {
+    #[serde(default)]
+    parts: Vec<Part>,
+}
+
+#[derive(Deserialize)]
+struct Part {
+    #[serde(default)]
+    text: Option<String>,
+}
+
+pub async fn run_sse(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Json<RunRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(request) = body.map_err(|e| {
+        ApiError::BadRequest(format!(
+            "the body is not a chat request ({{\"session_id\", \"new_message\": {{\"parts\": [{{\"text\"}}]}}}}): {}",
+            e.body_text()
+        ))
+    })?;
+    caller.owns(&request.user_id)?;
+    let session = state.store.session(&caller.0, &request.session_id).await?;
+    let heartbeat = state.config.heartbeat;
+    let resume_after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    if let Some(after) = resume_after {
+        let log = state
+            .turns
+            .latest_of(&session.id)
+            .unwrap_or_else(|| finished_log(session.last_event_id));
+        return Ok(stream_of(log, after, heartbeat).into_response());
+    }
+    let text: String = request
+        .new_message
+        .parts
+        .iter()
+        .filter_map(|p| p.text.as_deref())
+        .collect::<Vec<_>>()
+        .join("\n");
+    if text.trim().is_empty() || text.chars().count() > 4000 {
+        return Err(ApiError::BadRequest(
+            "new_message.parts needs text: what to do, in words (up to 4000 characters)".into(),
+        ));
+    }
+    let log = turns::start(&state, session, text, attributed(&headers)).await?;
+    let after = log.first_after;
+    Ok(stream_of(log, after, heartbeat).into_response())
+}
+
+/// A turn that is over and said nothing (a reconnect after a restart).
+fn finished_log(last_id: i64) -> Arc<TurnLog> {
+    let log = TurnLog::new(last_id);
+    log.finish();
+    Arc::new(log)
+}
+
+/// What the stream is doing between events.
+struct Reading {
+    log: Arc<TurnLog>,
+    after: i64,
+    queued: std::collections::VecDeque<(i64, Event)>,
+    heartbeat: Duration,
+}
+
+fn stream_of(
+    log: Arc<TurnLog>,
+    after: i64,
+    heartbeat: Duration,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let reading = Reading {
+        log,
+        after,
+        queued: Default::default(),
+        heartbeat,
+    };
+    Sse::new(stream::unfold(reading, next_event))
+}
+
+async fn next_event(mut reading: Reading) -> Option<(Result<SseEvent, Infallible>, Reading)> {
+    let mut changes = reading.log.subscribe();
+    loop {
+        if let Some((id, event)) = reading.queued.pop_front() {
+            reading.after = id;
+            let sse = SseEvent::default()
+                .id(id.to_string())
+                .data(serde_json::to_string(&event).unwrap_or_default());
+            return Some((Ok(sse), reading));
+        }
+        let (events, finished) = reading.log.after(reading.after);
+        if !events.is_empty() {
+            reading.queued.extend(events);
+            continue;
+        }
+        if finished {
+            return None;
+        }
+        let waited = tokio::time::timeout(reading.heartbeat, changes.changed()).await;
+        if waited.is_err() {
+            let beat = serde_json::to_string(&Event::Heartbeat).unwrap_or_default();
+            return Some((Ok(SseEvent::default().data(beat)), reading));
+        }
+    }
+}
