@@ -3,6 +3,8 @@
 
 mod auth_and_sessions;
 mod chat_and_export;
+mod export_rules;
+mod turns;
 mod uploads;
 
 use std::time::Duration;
@@ -244,7 +246,7 @@ impl Turn {
     }
 }
 
-/// Sends a chat turn and reads its stream to the end (or `stop_after` events).
+/// Sends a chat turn and reads its stream to the end (or `stop_after` numbered events).
 pub fn run_sse(
     server: &Running,
     headers: &[(&str, &str)],
@@ -289,7 +291,8 @@ pub fn run_sse(
     }
 }
 
-/// Server-sent events from `reader`: `id:` and `data:` lines, a blank line after each.
+/// Server-sent events from `reader` (`id:` and `data:` lines, a blank line after each), to
+/// the end or `stop_after` numbered ones (heartbeats have no number).
 pub fn read_events(reader: impl std::io::Read, stop_after: Option<usize>) -> Vec<Sse> {
     use std::io::BufRead;
     let mut events = Vec::new();
@@ -307,7 +310,8 @@ pub fn read_events(reader: impl std::io::Read, stop_after: Option<usize>) -> Vec
                 data: parsed,
             });
             data.clear();
-            if stop_after.is_some_and(|n| events.len() >= n) {
+            let numbered = events.iter().filter(|e: &&Sse| e.id.is_some()).count();
+            if stop_after.is_some_and(|n| numbered >= n) {
                 break;
             }
         }
