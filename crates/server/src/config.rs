@@ -24,6 +24,10 @@ pub struct Config {
     pub attribution_required: bool,
     /// Let uploads by URL reach loopback and private addresses (off: only public ones).
     pub allow_private_urls: bool,
+    /// Private `address:port`s uploads by URL may reach even so (a NAS, a test's server).
+    pub allowed_private: Vec<std::net::SocketAddr>,
+    /// The longest an upload by URL may take.
+    pub url_timeout: Duration,
     pub speech: agent::SpeechOptions,
     /// How often a chat stream says it is still working when nothing else happened.
     pub heartbeat: Duration,
@@ -72,6 +76,8 @@ impl Config {
             max_export_long_side: 1920,
             attribution_required: true,
             allow_private_urls: false,
+            allowed_private: Vec::new(),
+            url_timeout: Duration::from_secs(300),
             speech: agent::SpeechOptions::default(),
             heartbeat: Duration::from_secs(10),
             turn_limit: Duration::from_secs(15 * 60),

@@ -8,6 +8,7 @@
 //!   queue, in SQLite (sqlx, migrations).
 //! - [`turns`]: chat turns (the agent applying Plans to the session's Draft); [`events`]: the
 //!   numbered events they stream.
+//! - [`fetch`]: uploads by URL, refused for private addresses.
 //! - [`exports`]: export requests and jobs as the protocol sees them; [`worker`]: the export
 //!   workers that render them; [`signing`]: signed output links; [`files`]: where files live.
 //! - [`error`]: the one mapping from errors to protocol codes and the reply envelope.
@@ -17,6 +18,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod exports;
+pub mod fetch;
 pub mod files;
 pub mod routes;
 pub mod signing;

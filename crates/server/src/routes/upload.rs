@@ -1,6 +1,7 @@
 //! `POST /api/upload-video/nemo_agent/{user}/{session_id}`: multipart files (fields `files` or
-//! `file`) streamed to disk under a server-made key, counted against the size limit as they
-//! arrive, then identified by probing their content. A refused upload leaves no file behind.
+//! `file`), or JSON `{"urls": [...]}` fetched by the server (see [`crate::fetch`]). Either way
+//! a file streams to disk under a server-made key, counted against the size limit as it
+//! arrives, then is identified by probing its content. A refused upload leaves no file behind.
 //! The first video uploaded into an empty timeline is placed on it.
 
 use std::path::{Path as FsPath, PathBuf};
@@ -9,6 +10,7 @@ use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::Json;
 use media::{Limits, MediaError, MediaKind};
+use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use timeline::{Draft, DraftMeta};
@@ -16,8 +18,12 @@ use tokio::io::AsyncWriteExt;
 
 use crate::auth::Caller;
 use crate::error::{ok, ApiError};
+use crate::fetch::{FetchError, FetchRules, PrivateAccess};
 use crate::store::{AssetRecord, Session};
 use crate::{tokens, AppState};
+
+/// URLs one request may name.
+const MAX_URLS: usize = 10;
 
 /// Removes a partly written file unless it was kept.
 struct Partial {
@@ -31,6 +37,102 @@ impl Drop for Partial {
             let _ = std::fs::remove_file(&self.path);
         }
     }
+}
+
+/// A file coming in: written to a hidden part file, hashed and counted as it arrives.
+struct Incoming {
+    asset_id: String,
+    partial: Partial,
+    file: tokio::fs::File,
+    hasher: Sha256,
+    size: u64,
+    max_bytes: u64,
+}
+
+impl Incoming {
+    async fn create(media_dir: &FsPath, max_bytes: u64) -> Result<Self, ApiError> {
+        let asset_id = format!("a_{}", tokens::random_hex(10));
+        let partial = Partial {
+            path: media_dir.join(format!(".{asset_id}.part")),
+            kept: false,
+        };
+        let file = tokio::fs::File::create(&partial.path)
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(Self {
+            asset_id,
+            partial,
+            file,
+            hasher: Sha256::new(),
+            size: 0,
+            max_bytes,
+        })
+    }
+
+    async fn push(&mut self, chunk: &[u8]) -> Result<(), ApiError> {
+        self.size += chunk.len() as u64;
+        if self.size > self.max_bytes {
+            return Err(ApiError::TooLarge {
+                limit_mb: self.max_bytes / (1024 * 1024),
+            });
+        }
+        self.hasher.update(chunk);
+        self.file.write_all(chunk).await.map_err(ApiError::internal)
+    }
+
+    /// Probes what came in and keeps it under its asset id.
+    async fn finish(
+        mut self,
+        media_dir: &FsPath,
+        filename: &str,
+        session_id: &str,
+    ) -> Result<AssetRecord, ApiError> {
+        self.file.flush().await.map_err(ApiError::internal)?;
+        drop(self.file);
+        let probe_path = self.partial.path.clone();
+        let probed =
+            tokio::task::spawn_blocking(move || media::probe(&probe_path, &Limits::default()))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(refusal)?;
+        let kind = match probed.kind {
+            MediaKind::Video => "video",
+            MediaKind::Audio => "audio",
+            MediaKind::Image => "image",
+        };
+        tokio::fs::rename(&self.partial.path, media_dir.join(&self.asset_id))
+            .await
+            .map_err(ApiError::internal)?;
+        self.partial.kept = true;
+        let video = probed.video.as_ref();
+        Ok(AssetRecord {
+            id: self.asset_id.clone(),
+            session_id: session_id.to_string(),
+            filename: display_name(filename),
+            kind: kind.to_string(),
+            duration_ms: probed.duration_ms,
+            width: video.map(|v| v.display_size().0),
+            height: video.map(|v| v.display_size().1),
+            fps: video.map(|v| v.fps.as_f64()),
+            size: self.size,
+            sha256: self
+                .hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        })
+    }
+}
+
+/// A client's file name as display text only.
+fn display_name(name: &str) -> String {
+    name.chars().filter(|c| !c.is_control()).take(200).collect()
+}
+
+#[derive(Deserialize)]
+struct ByUrl {
+    urls: Vec<String>,
 }
 
 pub async fn upload(
@@ -47,124 +149,113 @@ pub async fn upload(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    if content_type.starts_with("application/json") {
-        return Err(ApiError::BadRequest(
-            "upload by URL is not supported yet; send the file itself as multipart (field \"files\")"
-                .into(),
-        ));
-    }
-    let mut multipart = Multipart::from_request(request, &state)
-        .await
-        .map_err(|e| ApiError::BadRequest(format!("not a multipart upload: {}", e.body_text())))?;
-    let media_dir = state.config.data_dir.join("media");
-    tokio::fs::create_dir_all(&media_dir)
-        .await
-        .map_err(ApiError::internal)?;
-    let mut stored = Vec::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| ApiError::BadRequest(format!("the upload broke off: {}", e.body_text())))?
-    {
-        if !matches!(field.name(), Some("files" | "file")) {
-            continue;
+    let media_dir = state.config.media_dir();
+    let stored = if content_type.starts_with("application/json") {
+        let Json(body) = Json::<ByUrl>::from_request(request, &state)
+            .await
+            .map_err(|e| {
+                ApiError::BadRequest(format!(
+                    "an upload by URL is {{\"urls\": [\"https://…\"], \"source_type\": \"url\"}}: {}",
+                    e.body_text()
+                ))
+            })?;
+        if body.urls.is_empty() || body.urls.len() > MAX_URLS {
+            return Err(ApiError::BadRequest(format!(
+                "name 1 to {MAX_URLS} URLs in \"urls\""
+            )));
         }
-        let filename: String = field
-            .file_name()
-            .unwrap_or("upload")
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
-            .collect();
-        let asset_id = format!("a_{}", tokens::random_hex(10));
-        let record = receive(
-            field,
-            &media_dir,
-            &asset_id,
-            &filename,
-            &session.id,
-            state.config.max_upload_bytes,
-        )
-        .await?;
-        state.store.add_asset(&caller.0, &record).await?;
-        stored.push(record);
-    }
-    if stored.is_empty() {
-        return Err(ApiError::BadRequest(
-            "no file in the upload (send it in a multipart field named \"files\")".into(),
-        ));
+        let mut stored = Vec::new();
+        for url in &body.urls {
+            stored.push(fetch_one(&state, &media_dir, url, &session.id).await?);
+        }
+        stored
+    } else {
+        receive_multipart(&state, request, &media_dir, &session.id).await?
+    };
+    for record in &stored {
+        state.store.add_asset(&caller.0, record).await?;
     }
     let placed = place_first_video(&state, &session, &stored).await?;
     let files: Vec<Value> = stored.iter().map(describe).collect();
     Ok(ok(json!({"files": files, "session_state_applied": placed})))
 }
 
-/// Streams one file in, hashing and counting as it comes, then probes it.
-async fn receive(
-    mut field: axum::extract::multipart::Field<'_>,
+async fn receive_multipart(
+    state: &AppState,
+    request: Request,
     media_dir: &FsPath,
-    asset_id: &str,
-    filename: &str,
     session_id: &str,
-    max_bytes: u64,
-) -> Result<AssetRecord, ApiError> {
-    let mut partial = Partial {
-        path: media_dir.join(format!(".{asset_id}.part")),
-        kept: false,
+) -> Result<Vec<AssetRecord>, ApiError> {
+    let mut multipart = Multipart::from_request(request, state)
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("not a multipart upload: {}", e.body_text())))?;
+    let broke_off = |e: axum::extract::multipart::MultipartError| {
+        ApiError::BadRequest(format!("the upload broke off: {}", e.body_text()))
     };
-    let mut file = tokio::fs::File::create(&partial.path)
-        .await
-        .map_err(ApiError::internal)?;
-    let mut hasher = Sha256::new();
-    let mut size: u64 = 0;
-    while let Some(chunk) = field
-        .chunk()
-        .await
-        .map_err(|e| ApiError::BadRequest(format!("the upload broke off: {}", e.body_text())))?
-    {
-        size += chunk.len() as u64;
-        if size > max_bytes {
-            return Err(ApiError::TooLarge {
-                limit_mb: max_bytes / (1024 * 1024),
-            });
+    let mut stored = Vec::new();
+    while let Some(mut field) = multipart.next_field().await.map_err(broke_off)? {
+        if !matches!(field.name(), Some("files" | "file")) {
+            continue;
         }
-        hasher.update(&chunk);
-        file.write_all(&chunk).await.map_err(ApiError::internal)?;
+        let filename = field.file_name().unwrap_or("upload").to_string();
+        let mut incoming = Incoming::create(media_dir, state.config.max_upload_bytes).await?;
+        while let Some(chunk) = field.chunk().await.map_err(broke_off)? {
+            incoming.push(&chunk).await?;
+        }
+        stored.push(incoming.finish(media_dir, &filename, session_id).await?);
     }
-    file.flush().await.map_err(ApiError::internal)?;
-    drop(file);
-    let probe_path = partial.path.clone();
-    let probed = tokio::task::spawn_blocking(move || media::probe(&probe_path, &Limits::default()))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(refusal)?;
-    let kind = match probed.kind {
-        MediaKind::Video => "video",
-        MediaKind::Audio => "audio",
-        MediaKind::Image => "image",
+    if stored.is_empty() {
+        return Err(ApiError::BadRequest(
+            "no file in the upload (send it in a multipart field named \"files\")".into(),
+        ));
+    }
+    Ok(stored)
+}
+
+/// Fetches one URL on a blocking thread, its pieces written here as they come.
+async fn fetch_one(
+    state: &AppState,
+    media_dir: &FsPath,
+    url: &str,
+    session_id: &str,
+) -> Result<AssetRecord, ApiError> {
+    let config = &state.config;
+    let rules = FetchRules {
+        access: if config.allow_private_urls {
+            PrivateAccess::Allowed
+        } else if config.allowed_private.is_empty() {
+            PrivateAccess::Refused
+        } else {
+            PrivateAccess::Only(config.allowed_private.clone())
+        },
+        max_bytes: config.max_upload_bytes,
+        timeout: config.url_timeout,
     };
-    let final_path = media_dir.join(asset_id);
-    tokio::fs::rename(&partial.path, &final_path)
-        .await
-        .map_err(ApiError::internal)?;
-    partial.kept = true;
-    let video = probed.video.as_ref();
-    Ok(AssetRecord {
-        id: asset_id.to_string(),
-        session_id: session_id.to_string(),
-        filename: filename.to_string(),
-        kind: kind.to_string(),
-        duration_ms: probed.duration_ms,
-        width: video.map(|v| v.display_size().0),
-        height: video.map(|v| v.display_size().1),
-        fps: video.map(|v| v.fps.as_f64()),
-        size,
-        sha256: hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    })
+    let mut incoming = Incoming::create(media_dir, config.max_upload_bytes).await?;
+    let (pieces, mut arriving) = tokio::sync::mpsc::channel::<Vec<u8>>(8);
+    let url = url.to_string();
+    let fetching = tokio::task::spawn_blocking(move || {
+        crate::fetch::fetch(&url, &rules, |piece| {
+            pieces
+                .blocking_send(piece.to_vec())
+                .map_err(|_| "the upload was abandoned".to_string())
+        })
+    });
+    let mut written = Ok(());
+    while let Some(piece) = arriving.recv().await {
+        written = incoming.push(&piece).await;
+        if written.is_err() {
+            break;
+        }
+    }
+    drop(arriving);
+    let fetched = fetching.await.map_err(ApiError::internal)?;
+    written?;
+    let name = fetched.map_err(|e| match e {
+        FetchError::TooLarge { limit_mb } => ApiError::TooLarge { limit_mb },
+        other => ApiError::BadRequest(format!("cannot upload from the URL: {other}")),
+    })?;
+    incoming.finish(media_dir, &name, session_id).await
 }
 
 /// Why a file is refused, without the server's paths.

@@ -391,3 +391,76 @@ pub fn download(url: &str, headers: &[(&str, &str)], path: &std::path::Path) -> 
         Err(e) => panic!("download {url}: {e}"),
     }
 }
+
+/// A small HTTP server on loopback for uploads by URL: `/talk.mp4` is `body`, `/moved`
+/// redirects to `redirect_to`; it counts the connections it gets.
+pub struct FileServer {
+    pub address: std::net::SocketAddr,
+    pub connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FileServer {
+    pub fn start(body: Vec<u8>, redirect_to: Option<String>) -> FileServer {
+        use std::io::{BufRead, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = std::sync::Arc::clone(&connections);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(50) {
+                let Ok(mut stream) = stream else { continue };
+                counted.fetch_add(1, Ordering::SeqCst);
+                let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+                let mut request_line = String::new();
+                let _ = reader.read_line(&mut request_line);
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) <= 2 {
+                        break;
+                    }
+                }
+                let path = request_line.split(' ').nth(1).unwrap_or("/").to_string();
+                let reply = match (path.as_str(), &redirect_to) {
+                    ("/moved", Some(to)) => format!(
+                        "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+                    .into_bytes(),
+                    ("/talk.mp4", _) => {
+                        let mut reply = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        )
+                        .into_bytes();
+                        reply.extend_from_slice(&body);
+                        reply
+                    }
+                    _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .to_vec(),
+                };
+                let _ = stream.write_all(&reply);
+            }
+        });
+        FileServer {
+            address,
+            connections,
+        }
+    }
+
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Uploads by URL: `{"urls": [url], "source_type": "url"}`.
+pub fn upload_url(server: &Running, bearer: &str, session_id: &str, url: &str) -> Reply {
+    call(
+        "POST",
+        &format!(
+            "{}/api/upload-video/nemo_agent/me/{session_id}",
+            server.base
+        ),
+        &[("Authorization", bearer)],
+        Some(&json!({"urls": [url], "source_type": "url"})),
+    )
+}

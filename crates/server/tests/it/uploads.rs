@@ -5,7 +5,7 @@ use std::path::Path;
 
 use testkit::talk::{specs, talk};
 
-use crate::{call, session, start, upload};
+use crate::{call, session, start, upload, upload_url, FileServer};
 
 /// The files in the server's media folder (what a refused upload must not add to).
 fn media_files(data: &Path) -> Vec<String> {
@@ -127,5 +127,88 @@ fn a_file_over_the_limit_is_4002_while_it_streams_and_leaves_nothing() {
         "{}",
         reply.body
     );
+    assert_eq!(media_files(&server.data_dir()), Vec::<String>::new());
+}
+
+#[test]
+fn an_upload_by_url_is_fetched_from_an_allowed_private_server() {
+    let clip = talk(&specs::SHORT_LANDSCAPE);
+    let bytes = std::fs::read(&clip.path).unwrap();
+    let files = FileServer::start(bytes.clone(), None);
+    let allowed = files.address;
+    let server = start(move |config| config.allowed_private = vec![allowed]);
+    let (bearer, session_id) = session(&server);
+    let url = format!("http://{allowed}/talk.mp4");
+    let reply = upload_url(&server, &bearer, &session_id, &url);
+    let file = &reply.data()["files"][0];
+    assert_eq!(file["file_type"], "video");
+    assert_eq!(file["filename"], "talk.mp4");
+    assert_eq!(file["size"], bytes.len());
+    assert_eq!(reply.data()["session_state_applied"], true);
+    let asset_id = file["asset_id"].as_str().unwrap();
+    assert_eq!(media_files(&server.data_dir()), [asset_id]);
+}
+
+#[test]
+fn uploads_by_url_to_loopback_in_any_spelling_or_by_redirect_are_refused() {
+    let bytes = std::fs::read(talk(&specs::SHORT_LANDSCAPE).path).unwrap();
+    let target = FileServer::start(bytes.clone(), None);
+    let port = target.address.port();
+    let redirect_to = format!("http://127.0.0.1:{port}/talk.mp4");
+    let mover = FileServer::start(Vec::new(), Some(redirect_to));
+    // Only the redirecting server may be reached: its redirect to loopback may not.
+    let allowed = mover.address;
+    let server = start(move |config| config.allowed_private = vec![allowed]);
+    let (bearer, session_id) = session(&server);
+    for url in [
+        format!("http://127.0.0.1:{port}/talk.mp4"),
+        format!("http://0x7f000001:{port}/talk.mp4"),
+        format!("http://2130706433:{port}/talk.mp4"),
+        format!("http://[::ffff:127.0.0.1]:{port}/talk.mp4"),
+        format!("http://[::1]:{port}/talk.mp4"),
+        // A name, not an address: what it resolves to is checked.
+        format!("http://localhost:{port}/talk.mp4"),
+        format!("http://{allowed}/moved"),
+    ] {
+        let reply = upload_url(&server, &bearer, &session_id, &url);
+        reply.expect_error(400, 400);
+        let message = reply.body["message"].as_str().unwrap();
+        assert!(
+            message.contains("only public addresses are fetched"),
+            "{url}: {message}"
+        );
+    }
+    assert_eq!(target.connections(), 0, "no connection reached the target");
+    assert_eq!(
+        mover.connections(),
+        1,
+        "the redirect was fetched, its target refused"
+    );
+    for url in ["file:///etc/passwd", "ftp://127.0.0.1/a.mp4"] {
+        let reply = upload_url(&server, &bearer, &session_id, url);
+        reply.expect_error(400, 400);
+        assert!(reply.body["message"].as_str().unwrap().contains("http"));
+    }
+    assert_eq!(media_files(&server.data_dir()), Vec::<String>::new());
+    let state = crate::state(&server, &bearer, &session_id);
+    assert_eq!(state["video_infos"], serde_json::json!([]));
+}
+
+#[test]
+fn an_upload_by_url_over_the_limit_is_4002_and_leaves_nothing() {
+    let files = FileServer::start(vec![7u8; 3 * 1024 * 1024], None);
+    let allowed = files.address;
+    let server = start(move |config| {
+        config.allowed_private = vec![allowed];
+        config.max_upload_bytes = 1024 * 1024;
+    });
+    let (bearer, session_id) = session(&server);
+    let reply = upload_url(
+        &server,
+        &bearer,
+        &session_id,
+        &format!("http://{allowed}/talk.mp4"),
+    );
+    reply.expect_error(413, 4002);
     assert_eq!(media_files(&server.data_dir()), Vec::<String>::new());
 }
