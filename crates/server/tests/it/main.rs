@@ -3,6 +3,7 @@
 
 mod auth_and_sessions;
 mod chat_and_export;
+mod credits;
 mod export_rules;
 mod turns;
 mod uploads;
