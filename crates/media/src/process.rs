@@ -45,6 +45,26 @@ impl CancelToken {
     }
 }
 
+/// The tool is killed if cutline dies without a word (SIGKILL, a crash), so no ffmpeg goes on
+/// writing for nobody. The signal follows the thread that started the tool, which is always
+/// the one that waits for it.
+#[cfg(target_os = "linux")]
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe and touches only the child being started.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_: &mut Command) {}
+
 /// Why the watchdog ended.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Verdict {
@@ -165,6 +185,7 @@ impl ToolCommand {
             return Err(MediaError::Cancelled);
         }
         let mut command = Command::new(self.tool.program());
+        die_with_parent(&mut command);
         command
             .args(&self.args)
             .process_group(0)

@@ -70,10 +70,21 @@ pub fn without_paths(text: &str, config: &Config) -> String {
     text.replace(&absolute, "").replace(&data, "")
 }
 
-/// Creates the folders the server writes to.
+/// Creates the folders the server writes to, and removes what a process that died left
+/// half-written in them (hidden `.….part…` files: an upload or a render cut short). Only one
+/// server uses a data folder at a time.
 pub fn prepare(config: &Config) -> std::io::Result<()> {
     for dir in [config.media_dir(), config.renders_dir(), config.cache_dir()] {
         std::fs::create_dir_all(&dir)?;
+    }
+    for dir in [config.media_dir(), config.renders_dir()] {
+        for entry in std::fs::read_dir(&dir)?.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.contains(".part") {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ mod draft_render;
 mod instructions;
 mod interrupt;
 mod probe_cmd;
+mod serve;
 mod shapes;
 mod trim;
 

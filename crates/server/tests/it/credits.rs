@@ -16,7 +16,7 @@ const GRANT: i64 = 5;
 
 /// What one request did: whether it was charged.
 fn one_request(server: &crate::Running, bearer: &str, session_id: &str, n: usize) -> i64 {
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         let turn = run_sse(
             server,
             &[("Authorization", bearer)],

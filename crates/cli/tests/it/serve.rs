@@ -1,0 +1,253 @@
+//! `cutline serve` as a process of its own: killed with SIGKILL in the middle of an export and
+//! started again, the export finishes, its credits are settled once, the session is intact
+//! and the database sound; `cutline admin token create` makes a named user with credits.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use testkit::talk::{specs, talk};
+
+use crate::path_str;
+
+/// A running `cutline serve` on a free loopback port.
+struct Serve {
+    child: Child,
+    base: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Serve {
+    fn start(data: &Path) -> Serve {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cutline"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--data", path_str(data)])
+            .args(["--lease-secs", "2", "--price-export", "2"])
+            .args(["--attribution", "optional"])
+            .env("CUTLINE_CACHE", testkit::fixtures_dir().join("cache"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start cutline serve");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (found, address) = std::sync::mpsc::channel();
+        let lines = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let _ = found.send(rest.split(' ').next().unwrap_or("").to_string());
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let base = address
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server says where it listens");
+        Serve { child, base, log }
+    }
+
+    fn call(&self, method: &str, path: &str, bearer: &str, body: Option<Value>) -> Value {
+        let request = ureq::request(method, &format!("{}{path}", self.base))
+            .set("Authorization", &format!("Bearer {bearer}"));
+        let response = match body {
+            Some(body) => request.send_json(body),
+            None => request.call(),
+        };
+        let response = response.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let reply: Value = response.into_json().unwrap();
+        assert_eq!(reply["code"], 0, "{reply}");
+        reply["data"].clone()
+    }
+
+    /// Stops it with SIGTERM, as a service manager would; its exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success());
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One multipart `files` field.
+fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "cutline-serve-test";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn export_status(serve: &Serve, bearer: &str, id: &str) -> Value {
+    serve.call(
+        "GET",
+        &format!("/api/render/proxy/lambda/{id}"),
+        bearer,
+        None,
+    )
+}
+
+/// Processes whose command line names `needle` (an orphaned ffmpeg would).
+fn processes_naming(needle: &str) -> usize {
+    let output = Command::new("pgrep").args(["-f", needle]).output().unwrap();
+    String::from_utf8_lossy(&output.stdout).lines().count()
+}
+
+#[test]
+fn an_export_survives_the_server_being_killed_and_is_charged_once() {
+    let scratch = testkit::scratch();
+    let data = scratch.path().join("data");
+    let serve = Serve::start(&data);
+    let token: Value = ureq::post(&format!("{}/api/auth/anonymous-token", serve.base))
+        .set("X-Client-Id", "crash-test")
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let bearer = token["data"]["token"].as_str().unwrap().to_string();
+    let session = serve.call(
+        "POST",
+        "/api/tasks/me/with-session/nemo_agent",
+        &bearer,
+        Some(json!({"task_name": "crash", "language": "en"})),
+    );
+    let session_id = session["session_id"].as_str().unwrap().to_string();
+    let clip = std::fs::read(talk(&specs::TALK).path).unwrap();
+    let (content_type, body) = multipart("talk.mp4", &clip);
+    let uploaded: Value = ureq::post(&format!(
+        "{}/api/upload-video/nemo_agent/me/{session_id}",
+        serve.base
+    ))
+    .set("Authorization", &format!("Bearer {bearer}"))
+    .set("Content-Type", &content_type)
+    .send_bytes(&body)
+    .unwrap()
+    .into_json()
+    .unwrap();
+    assert_eq!(uploaded["code"], 0, "{uploaded}");
+    let state_path = format!("/api/state/nemo_agent/me/{session_id}/latest");
+    let before = serve.call("GET", &state_path, &bearer, None);
+
+    let export = json!({"id": "render_crash", "sessionId": session_id,
+                        "output": {"resolution": "1080p"}});
+    serve.call("POST", "/api/render/proxy/lambda", &bearer, Some(export));
+    let started = Instant::now();
+    loop {
+        let status = export_status(&serve, &bearer, "render_crash");
+        if status["status"] == "processing" && status["progress"].as_u64() > Some(0) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "{status}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let balance = serve.call("GET", "/api/credits/balance/simple", &bearer, None);
+    assert_eq!(balance["frozen"], 2, "held while rendering: {balance}");
+
+    // SIGKILL: no chance to clean up. Its ffmpeg dies with it.
+    let mut killed = serve;
+    killed.child.kill().unwrap();
+    killed.child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(processes_naming(path_str(&data)), 0, "no orphaned ffmpeg");
+    drop(killed);
+
+    let serve = Serve::start(&data);
+    let started = Instant::now();
+    let done = loop {
+        let status = export_status(&serve, &bearer, "render_crash");
+        if ["completed", "failed", "cancelled"].contains(&status["status"].as_str().unwrap()) {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(300), "{status}");
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert_eq!(done["status"], "completed", "{done}");
+    let balance = serve.call("GET", "/api/credits/balance/simple", &bearer, None);
+    assert_eq!(
+        (&balance["available"], &balance["frozen"]),
+        (&json!(98), &json!(0)),
+        "settled once: {balance}"
+    );
+    let after = serve.call("GET", &state_path, &bearer, None);
+    assert_eq!(after["video_infos"], before["video_infos"], "assets intact");
+    assert_eq!(after["draft"], before["draft"], "the session intact");
+    assert_eq!(after["generated_media"][0]["id"], "render_crash");
+
+    let file = scratch.path().join("crash.mp4");
+    let response = ureq::get(&format!(
+        "{}/api/render/proxy/render_crash/download",
+        serve.base
+    ))
+    .set("Authorization", &format!("Bearer {bearer}"))
+    .call()
+    .unwrap();
+    std::io::copy(
+        &mut response.into_reader(),
+        &mut std::fs::File::create(&file).unwrap(),
+    )
+    .unwrap();
+    let made = testkit::measure::streams(&file);
+    assert_eq!(made.video().height, Some(1080));
+    let draft_s = after["draft"]["d"].as_f64().unwrap() / 1000.0;
+    assert!((made.duration_s() - draft_s).abs() <= crate::FRAME_S + 1e-3);
+    let leftovers: Vec<String> = std::fs::read_dir(data.join("renders"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "half-written files: {leftovers:?}");
+    let log = serve.log.lock().unwrap().join("\n");
+    assert!(
+        log.contains("GET /api/render/proxy/lambda/render_crash 200"),
+        "{log}"
+    );
+
+    assert!(serve.terminate().success(), "a clean stop on SIGTERM");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let check = runtime.block_on(async {
+        let store = server::Store::open(&data).await.unwrap();
+        store.integrity_check().await.unwrap()
+    });
+    assert_eq!(check, "ok");
+}
+
+#[test]
+fn admin_token_create_makes_a_named_user_with_credits() {
+    let scratch = testkit::scratch();
+    let data = scratch.path().join("data");
+    let made = crate::cutline_ok([
+        "admin",
+        "token",
+        "create",
+        "--credits",
+        "250",
+        "--name",
+        "studio",
+        "--data",
+        path_str(&data),
+        "--json",
+    ]);
+    let made: Value = serde_json::from_str(&made).unwrap();
+    let token = made["token"].as_str().unwrap();
+    let serve = Serve::start(&data);
+    let balance = serve.call("GET", "/api/credits/balance/simple", token, None);
+    assert_eq!(balance["available"], 250, "{balance}");
+    assert_eq!(balance["total"], 250);
+}
