@@ -2,7 +2,7 @@
 //! `file`), or JSON `{"urls": [...]}` fetched by the server (see [`crate::fetch`]). Either way
 //! a file streams to disk under a server-made key, counted against the size limit as it
 //! arrives, then is identified by probing its content. A refused upload leaves no file behind.
-//! The first video uploaded into an empty timeline is placed on it.
+//! The videos of an upload into an empty timeline are placed on it, one after another.
 
 use std::path::{Path as FsPath, PathBuf};
 
@@ -175,7 +175,7 @@ pub async fn upload(
     for record in &stored {
         state.store.add_asset(&caller.0, record).await?;
     }
-    let placed = place_first_video(&state, &session, &stored).await?;
+    let placed = place_videos(&state, &session, &stored).await?;
     let files: Vec<Value> = stored.iter().map(describe).collect();
     Ok(ok(json!({"files": files, "session_state_applied": placed})))
 }
@@ -280,23 +280,34 @@ fn refusal(error: MediaError) -> ApiError {
     }
 }
 
-/// The first video of an upload goes on the timeline when it is empty.
-async fn place_first_video(
+/// The videos of an upload go on the timeline when it is empty, one after another (clip 1,
+/// clip 2, … as the words "the second clip" count them), the first setting the frame.
+async fn place_videos(
     state: &AppState,
     session: &Session,
     stored: &[AssetRecord],
 ) -> Result<bool, ApiError> {
     let draft = timeline::wire::from_json(&session.draft_json).map_err(ApiError::internal)?;
-    let Some(video) = stored.iter().find(|a| a.kind == "video") else {
+    let mut videos = stored.iter().filter(|a| a.kind == "video");
+    let Some(first) = videos.next() else {
         return Ok(false);
     };
     if !draft.tracks.is_empty() {
         return Ok(false);
     }
-    let shape = (video.width.unwrap_or(1920), video.height.unwrap_or(1080));
-    let meta = DraftMeta::for_clip(shape, video.fps.unwrap_or(30.0));
-    let placed = Draft::single_clip(&video.id, video.duration_ms, meta);
-    // A chat turn that changed the timeline meanwhile wins; the file stays in the session.
+    let shape = (first.width.unwrap_or(1920), first.height.unwrap_or(1080));
+    let meta = DraftMeta::for_clip(shape, first.fps.unwrap_or(30.0));
+    let mut placed = Draft::single_clip(&first.id, first.duration_ms, meta);
+    for next in videos {
+        let append = timeline::Op::AppendClip {
+            src: next.id.clone(),
+            duration_ms: next.duration_ms,
+        };
+        placed = timeline::apply(&placed, &append, &timeline::EditContext::default())
+            .map_err(ApiError::internal)?
+            .draft;
+    }
+    // A chat turn that changed the timeline meanwhile wins; the files stay in the session.
     state
         .store
         .set_draft(

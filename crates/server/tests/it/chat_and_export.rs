@@ -169,3 +169,100 @@ fn token_session_upload_chat_state_export_download() {
     assert_eq!(media[0]["id"], "render_flow", "{media}");
     assert_eq!(balance(&server, &bearer), (98, 0, 98), "exports are free");
 }
+
+/// The file of a finished export, downloaded.
+fn fetch_export(server: &Running, bearer: &str, id: &str, to: &std::path::Path) {
+    let url = format!("{}/api/render/proxy/{id}/download", server.base);
+    assert_eq!(download(&url, &[("Authorization", bearer)], to), 200);
+}
+
+#[test]
+fn batch_two_videos_in_one_session_each_with_its_words_and_its_export() {
+    let server = start(|_| {});
+    let (bearer, session_id) = session_for(&server, "batch", "en");
+    let (wide, short) = (talk(&specs::WIDE_TALK), talk(&specs::SHORT_LANDSCAPE));
+    let (a, b) = (
+        std::fs::read(&wide.path).unwrap(),
+        std::fs::read(&short.path).unwrap(),
+    );
+    let uploaded = upload(
+        &server,
+        &bearer,
+        &session_id,
+        &[("a.mp4", &a), ("b.mp4", &b)],
+    );
+    let files = uploaded.data()["files"].as_array().unwrap().clone();
+    let (a_ms, b_ms) = (
+        (files[0]["duration"].as_f64().unwrap() * 1000.0) as u64,
+        (files[1]["duration"].as_f64().unwrap() * 1000.0) as u64,
+    );
+    let placed = state(&server, &bearer, &session_id)["draft"]["d"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        placed,
+        a_ms + b_ms,
+        "both videos on the timeline, one after the other"
+    );
+    let auth = attributed(&bearer);
+
+    // The first video, without its pauses; exported by the turn itself.
+    let first = run_sse(
+        &server,
+        &auth,
+        &session_id,
+        "delete the second clip, trim the pauses and export it",
+        None,
+    );
+    assert!(first.of("error").is_empty(), "{:?}", first.events);
+    let renders: Vec<&serde_json::Value> = first
+        .of("progress")
+        .into_iter()
+        .filter(|e| e["stage"] == "render")
+        .collect();
+    assert!(!renders.is_empty(), "export progress in the stream");
+    let last = first.events.last().unwrap();
+    assert_eq!(last.data["type"], "text");
+    let link = last.data["content"].as_str().unwrap();
+    assert!(link.contains("/download"), "ends with the link: {link}");
+    let first_ms = state(&server, &bearer, &session_id)["draft"]["d"]
+        .as_u64()
+        .unwrap();
+    assert!(first_ms + 1500 < a_ms, "{a_ms} → {first_ms}");
+
+    // The second video, in 9:16, from the timeline as it was uploaded.
+    let second = run_sse(
+        &server,
+        &auth,
+        &session_id,
+        "start over, delete the first clip, make it 9:16 and export it",
+        None,
+    );
+    assert!(second.of("error").is_empty(), "{:?}", second.events);
+    let second_ms = state(&server, &bearer, &session_id)["draft"]["d"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(second_ms, b_ms);
+
+    let media = state(&server, &bearer, &session_id)["generated_media"].clone();
+    let ids: Vec<&str> = media
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 2, "{media}");
+    let scratch = testkit::scratch();
+    for (id, duration_ms, landscape) in [(ids[0], first_ms, true), (ids[1], second_ms, false)] {
+        let file = scratch.path().join(format!("{id}.mp4"));
+        fetch_export(&server, &bearer, id, &file);
+        let made = testkit::measure::streams(&file);
+        let (w, h) = (made.video().width.unwrap(), made.video().height.unwrap());
+        assert_eq!(w > h, landscape, "{id}: {w}×{h}");
+        let made_s = made.duration_s();
+        assert!(
+            (made_s - duration_ms as f64 / 1000.0).abs() <= 1.0 / 30.0 + 1e-3,
+            "{id}: {made_s} s for {duration_ms} ms"
+        );
+    }
+}
