@@ -22,10 +22,15 @@ struct Serve {
 
 impl Serve {
     fn start(data: &Path) -> Serve {
+        Serve::start_with(data, &[])
+    }
+
+    fn start_with(data: &Path, flags: &[&str]) -> Serve {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cutline"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data", path_str(data)])
             .args(["--lease-secs", "2", "--price-export", "2"])
             .args(["--attribution", "optional"])
+            .args(flags)
             .env("CUTLINE_CACHE", testkit::fixtures_dir().join("cache"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -250,4 +255,92 @@ fn admin_token_create_makes_a_named_user_with_credits() {
     let balance = serve.call("GET", "/api/credits/balance/simple", token, None);
     assert_eq!(balance["available"], 250, "{balance}");
     assert_eq!(balance["total"], 250);
+}
+
+/// The resident memory of a process, in MB.
+fn resident_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+#[test]
+fn a_huge_upload_is_refused_while_it_streams_in_flat_memory_and_leaves_nothing() {
+    use std::io::{Read, Write};
+    let scratch = testkit::scratch();
+    let data = scratch.path().join("data");
+    let serve = Serve::start_with(&data, &["--max-upload-mb", "64"]);
+    let token: Value = ureq::post(&format!("{}/api/auth/anonymous-token", serve.base))
+        .set("X-Client-Id", "big-uploader")
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let bearer = token["data"]["token"].as_str().unwrap().to_string();
+    let session = serve.call(
+        "POST",
+        "/api/tasks/me/with-session/nemo_agent",
+        &bearer,
+        Some(json!({"task_name": "big", "language": "en"})),
+    );
+    let session_id = session["session_id"].as_str().unwrap();
+    let pid = serve.child.id();
+    let before_mb = resident_mb(pid);
+
+    // 1 GB announced and sent as fast as the server takes it, from no buffer at all.
+    let boundary = "huge-upload";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"huge.mp4\"\r\n\r\n"
+    );
+    let total: u64 = 1 << 30;
+    let address = serve.base.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /api/upload-video/nemo_agent/me/{session_id} HTTP/1.1\r\nHost: {address}\r\n\
+         Authorization: Bearer {bearer}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n\
+         Content-Length: {}\r\n\r\n{head}",
+        head.len() as u64 + total + 4 + boundary.len() as u64 + 4
+    )
+    .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let sender = std::thread::spawn(move || {
+        let chunk = vec![0u8; 1 << 20];
+        let mut sent: u64 = 0;
+        while sent < total && writer.write_all(&chunk).is_ok() {
+            sent += chunk.len() as u64;
+        }
+        sent
+    });
+    let watching = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let peak = {
+        let watching = Arc::clone(&watching);
+        std::thread::spawn(move || {
+            let mut peak: f64 = 0.0;
+            while watching.load(std::sync::atomic::Ordering::SeqCst) {
+                peak = peak.max(resident_mb(pid));
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            peak
+        })
+    };
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    watching.store(false, std::sync::atomic::Ordering::SeqCst);
+    let peak_mb = peak.join().unwrap();
+    let sent = sender.join().unwrap();
+    let reply = String::from_utf8_lossy(&reply);
+    eprintln!("huge upload: {sent} bytes sent, server {before_mb:.1} MB before, {peak_mb:.1} MB at the peak");
+    assert!(reply.starts_with("HTTP/1.1 413"), "{reply}");
+    assert!(reply.contains("\"code\":4002"), "{reply}");
+    assert!(sent < total, "refused before the end ({sent} bytes sent)");
+    assert!(
+        peak_mb - before_mb < 40.0,
+        "memory flat: {before_mb:.0} MB before, {peak_mb:.0} MB at the peak"
+    );
+    let media: Vec<_> = std::fs::read_dir(data.join("media")).unwrap().collect();
+    assert!(media.is_empty(), "nothing left: {media:?}");
 }
