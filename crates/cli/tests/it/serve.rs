@@ -68,6 +68,25 @@ impl Serve {
         reply["data"].clone()
     }
 
+    /// A new anonymous user's token and a session of it.
+    fn new_session(&self, client_id: &str) -> (String, String) {
+        let token: Value = ureq::post(&format!("{}/api/auth/anonymous-token", self.base))
+            .set("X-Client-Id", client_id)
+            .call()
+            .unwrap()
+            .into_json()
+            .unwrap();
+        let bearer = token["data"]["token"].as_str().unwrap().to_string();
+        let session = self.call(
+            "POST",
+            "/api/tasks/me/with-session/nemo_agent",
+            &bearer,
+            Some(json!({"task_name": client_id, "language": "en"})),
+        );
+        let session_id = session["session_id"].as_str().unwrap().to_string();
+        (bearer, session_id)
+    }
+
     /// Stops it with SIGTERM, as a service manager would; its exit status.
     fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
@@ -116,20 +135,7 @@ fn an_export_survives_the_server_being_killed_and_is_charged_once() {
     let scratch = testkit::scratch();
     let data = scratch.path().join("data");
     let serve = Serve::start(&data);
-    let token: Value = ureq::post(&format!("{}/api/auth/anonymous-token", serve.base))
-        .set("X-Client-Id", "crash-test")
-        .call()
-        .unwrap()
-        .into_json()
-        .unwrap();
-    let bearer = token["data"]["token"].as_str().unwrap().to_string();
-    let session = serve.call(
-        "POST",
-        "/api/tasks/me/with-session/nemo_agent",
-        &bearer,
-        Some(json!({"task_name": "crash", "language": "en"})),
-    );
-    let session_id = session["session_id"].as_str().unwrap().to_string();
+    let (bearer, session_id) = serve.new_session("crash-test");
     let clip = std::fs::read(talk(&specs::TALK).path).unwrap();
     let (content_type, body) = multipart("talk.mp4", &clip);
     let uploaded: Value = ureq::post(&format!(
@@ -273,20 +279,7 @@ fn a_huge_upload_is_refused_while_it_streams_in_flat_memory_and_leaves_nothing()
     let scratch = testkit::scratch();
     let data = scratch.path().join("data");
     let serve = Serve::start_with(&data, &["--max-upload-mb", "64"]);
-    let token: Value = ureq::post(&format!("{}/api/auth/anonymous-token", serve.base))
-        .set("X-Client-Id", "big-uploader")
-        .call()
-        .unwrap()
-        .into_json()
-        .unwrap();
-    let bearer = token["data"]["token"].as_str().unwrap().to_string();
-    let session = serve.call(
-        "POST",
-        "/api/tasks/me/with-session/nemo_agent",
-        &bearer,
-        Some(json!({"task_name": "big", "language": "en"})),
-    );
-    let session_id = session["session_id"].as_str().unwrap();
+    let (bearer, session_id) = serve.new_session("big-uploader");
     let pid = serve.child.id();
     let before_mb = resident_mb(pid);
 
