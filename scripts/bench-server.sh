@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Benchmark `cutline serve` on loopback, load from a second process (wrk, installed from the
+# distribution's packages when missing).
+#
+# Usage: scripts/bench-server.sh [--seconds N] [--connections N] [--sessions N]
+#
+#   --seconds N       how long each wrk run lasts (default 10)
+#   --connections N   wrk's open connections (default 64)
+#   --sessions N      idle sessions created to measure memory per session (default 2000)
+#
+# Rows: requests/s and latency percentiles of the credits and state endpoints (targets:
+# >= 5,000 requests/s, p99 < 20 ms), time to the first byte of a chat turn's event stream
+# (target < 100 ms; median of 20), and resident memory per idle session. The markdown table
+# is printed to stdout and saved to target/bench/server.md; notes go to stderr.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_PER_RUN=10
+CONNECTIONS=64
+SESSIONS=2000
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
+        --connections) CONNECTIONS="$2"; shift 2 ;;
+        --sessions) SESSIONS="$2"; shift 2 ;;
+        -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+note() { printf '==> %s\n' "$*" >&2; }
+
+scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+need=()
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v jq >/dev/null 2>&1 || need+=(jq)
+if [ ${#need[@]} -gt 0 ]; then
+    note "installing ${need[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+note "building cutline (release)"
+cargo build --release --locked -q -p cli
+CUTLINE=target/release/cutline
+BENCH=target/bench
+mkdir -p "$BENCH"
+DATA=$(mktemp -d "$BENCH/server-data.XXXXXX")
+PORT=18087
+BASE="http://127.0.0.1:$PORT"
+# The free grant is large so the chat rows never run out of credits.
+"$CUTLINE" serve --addr "127.0.0.1:$PORT" --data "$DATA" --free-credits 1000000 \
+    --anonymous-per-hour 1000000 2>"$BENCH/server.log" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
+for _ in $(seq 100); do
+    curl -sf -o /dev/null -X POST -H 'X-Client-Id: probe' "$BASE/api/auth/anonymous-token" && break
+    sleep 0.1
+done
+
+TOKEN=$(curl -sf -X POST -H 'X-Client-Id: bench' "$BASE/api/auth/anonymous-token" | jq -r .data.token)
+AUTH="Authorization: Bearer $TOKEN"
+SESSION=$(curl -sf -X POST -H "$AUTH" -H 'Content-Type: application/json' \
+    -d '{"task_name":"bench","language":"en"}' "$BASE/api/tasks/me/with-session/nemo_agent" |
+    jq -r .data.session_id)
+
+# wrk's summary in milliseconds: requests/s, p50, p99.
+load() {
+    local url="$1"
+    local out
+    out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -H "$AUTH" "$url")
+    local rps p50 p99 errors
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+    printf '%s|%s|%s|%s\n' "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" "${errors:-0}"
+}
+
+# "1.23ms" / "450.00us" / "1.2s" as milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
+        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
+        else { print v } }'
+}
+
+note "credits under load ($CONNECTIONS connections, ${SECONDS_PER_RUN}s)"
+CREDITS=$(load "$BASE/api/credits/balance/simple")
+note "state under load"
+STATE=$(load "$BASE/api/state/nemo_agent/me/$SESSION/latest")
+
+note "time to the first byte of a chat turn's stream (20 turns)"
+first_bytes=()
+for _ in $(seq 20); do
+    t=$(curl -s -o /dev/null -w '%{time_starttransfer}' -X POST -H "$AUTH" \
+        -H 'Content-Type: application/json' -H 'Accept: text/event-stream' \
+        -d "{\"session_id\":\"$SESSION\",\"new_message\":{\"parts\":[{\"text\":\"what's on the timeline?\"}]}}" \
+        "$BASE/run_sse")
+    first_bytes+=("$(awk -v t="$t" 'BEGIN { printf "%.1f", t * 1000 }')")
+done
+FIRST_BYTE=$(printf '%s\n' "${first_bytes[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+FIRST_BYTE_MAX=$(printf '%s\n' "${first_bytes[@]}" | sort -n | tail -1)
+
+note "memory per idle session ($SESSIONS sessions)"
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }
+BEFORE=$(rss_kb)
+for _ in $(seq "$SESSIONS"); do
+    printf 'url = "%s/api/tasks/me/with-session/nemo_agent"\n' "$BASE"
+done >"$BENCH/sessions.curl"
+curl -s -o /dev/null -X POST -H "$AUTH" -H 'Content-Type: application/json' \
+    -d '{"task_name":"idle","language":"en"}' --parallel --parallel-max 16 -K "$BENCH/sessions.curl"
+AFTER=$(rss_kb)
+PER_SESSION=$(awk -v a="$AFTER" -v b="$BEFORE" -v n="$SESSIONS" 'BEGIN { printf "%.2f", (a - b) / n }')
+
+row() {
+    IFS='|' read -r rps p50 p99 errors <<<"$2"
+    printf '| %s | %s | %s ms | %s ms | %s |\n' "$1" "$rps" "$p50" "$p99" "$errors"
+}
+{
+    echo "| endpoint (wrk -t2 -c$CONNECTIONS, ${SECONDS_PER_RUN}s, same 2 cores) | requests/s | p50 | p99 | non-2xx |"
+    echo "| --- | ---: | ---: | ---: | ---: |"
+    row "GET /api/credits/balance/simple" "$CREDITS"
+    row "GET /api/state/…/latest (empty timeline)" "$STATE"
+    echo
+    echo "| measure | value | target |"
+    echo "| --- | ---: | ---: |"
+    echo "| time to the first SSE byte of a turn (median of 20; max) | $FIRST_BYTE ms ($FIRST_BYTE_MAX ms) | < 100 ms |"
+    echo "| resident memory per idle session ($SESSIONS sessions) | $PER_SESSION KB | – |"
+    echo "| server resident memory, idle / after the sessions | $((BEFORE / 1024)) MB / $((AFTER / 1024)) MB | – |"
+} | tee "$BENCH/server.md"
