@@ -56,6 +56,14 @@ pub struct Settings {
     /// Let uploads by URL reach loopback and private addresses (off by default).
     #[arg(long, env = "CUTLINE_ALLOW_PRIVATE_URLS")]
     pub allow_private_urls: Option<bool>,
+    /// Private address:port pairs uploads by URL may reach anyway (comma-separated).
+    #[arg(
+        long,
+        env = "CUTLINE_ALLOWED_PRIVATE",
+        value_delimiter = ',',
+        value_name = "ADDR:PORT"
+    )]
+    pub allowed_private: Option<Vec<SocketAddr>>,
     /// Export workers in this process.
     #[arg(long, env = "CUTLINE_WORKERS")]
     pub workers: Option<usize>,
@@ -83,6 +91,7 @@ impl Settings {
             max_export_side: self.max_export_side.or(under.max_export_side),
             attribution: self.attribution.or(under.attribution),
             allow_private_urls: self.allow_private_urls.or(under.allow_private_urls),
+            allowed_private: self.allowed_private.or(under.allowed_private),
             workers: self.workers.or(under.workers),
             lease_secs: self.lease_secs.or(under.lease_secs),
             heartbeat_secs: self.heartbeat_secs.or(under.heartbeat_secs),
@@ -107,6 +116,9 @@ impl Settings {
             c.attribution_required = attribution == Attribution::Required;
         }
         c.allow_private_urls = self.allow_private_urls.unwrap_or(c.allow_private_urls);
+        if let Some(list) = self.allowed_private {
+            c.allowed_private = list;
+        }
         c.workers = self.workers.unwrap_or(c.workers).max(1);
         if let Some(secs) = self.lease_secs {
             c.lease = Duration::from_secs(secs.max(1));

@@ -115,6 +115,50 @@ fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// Uploads `clip` into the session (the first video goes on its timeline).
+fn upload_clip(serve: &Serve, bearer: &str, session_id: &str, clip: &[u8]) {
+    let (content_type, body) = multipart("talk.mp4", clip);
+    let uploaded: Value = ureq::post(&format!(
+        "{}/api/upload-video/nemo_agent/me/{session_id}",
+        serve.base
+    ))
+    .set("Authorization", &format!("Bearer {bearer}"))
+    .set("Content-Type", &content_type)
+    .send_bytes(&body)
+    .unwrap()
+    .into_json()
+    .unwrap();
+    assert_eq!(uploaded["code"], 0, "{uploaded}");
+}
+
+/// Queues a 1080p export `id` of the session and waits until it is rendering.
+fn export_until_rendering(serve: &Serve, bearer: &str, session_id: &str, id: &str) {
+    let export = json!({"id": id, "sessionId": session_id, "output": {"resolution": "1080p"}});
+    serve.call("POST", "/api/render/proxy/lambda", bearer, Some(export));
+    let started = Instant::now();
+    loop {
+        let status = export_status(serve, bearer, id);
+        if status["status"] == "processing" && status["progress"].as_u64() > Some(0) {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "{status}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Polls export `id` until it is over; its status.
+fn export_end(serve: &Serve, bearer: &str, id: &str) -> Value {
+    let started = Instant::now();
+    loop {
+        let status = export_status(serve, bearer, id);
+        if ["completed", "failed", "cancelled"].contains(&status["status"].as_str().unwrap()) {
+            return status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(300), "{status}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 fn export_status(serve: &Serve, bearer: &str, id: &str) -> Value {
     serve.call(
         "GET",
@@ -122,6 +166,21 @@ fn export_status(serve: &Serve, bearer: &str, id: &str) -> Value {
         bearer,
         None,
     )
+}
+
+/// What `look` finds in the database of a stopped server.
+fn in_database<T, F>(data: &Path, look: impl FnOnce(server::Store) -> F) -> T
+where
+    F: std::future::Future<Output = T>,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = server::Store::open(data).await.unwrap();
+        look(store).await
+    })
 }
 
 /// Processes whose command line names `needle` (an orphaned ffmpeg would).
@@ -137,33 +196,11 @@ fn an_export_survives_the_server_being_killed_and_is_charged_once() {
     let serve = Serve::start(&data);
     let (bearer, session_id) = serve.new_session("crash-test");
     let clip = std::fs::read(talk(&specs::TALK).path).unwrap();
-    let (content_type, body) = multipart("talk.mp4", &clip);
-    let uploaded: Value = ureq::post(&format!(
-        "{}/api/upload-video/nemo_agent/me/{session_id}",
-        serve.base
-    ))
-    .set("Authorization", &format!("Bearer {bearer}"))
-    .set("Content-Type", &content_type)
-    .send_bytes(&body)
-    .unwrap()
-    .into_json()
-    .unwrap();
-    assert_eq!(uploaded["code"], 0, "{uploaded}");
+    upload_clip(&serve, &bearer, &session_id, &clip);
     let state_path = format!("/api/state/nemo_agent/me/{session_id}/latest");
     let before = serve.call("GET", &state_path, &bearer, None);
 
-    let export = json!({"id": "render_crash", "sessionId": session_id,
-                        "output": {"resolution": "1080p"}});
-    serve.call("POST", "/api/render/proxy/lambda", &bearer, Some(export));
-    let started = Instant::now();
-    loop {
-        let status = export_status(&serve, &bearer, "render_crash");
-        if status["status"] == "processing" && status["progress"].as_u64() > Some(0) {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(120), "{status}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    export_until_rendering(&serve, &bearer, &session_id, "render_crash");
     let balance = serve.call("GET", "/api/credits/balance/simple", &bearer, None);
     assert_eq!(balance["frozen"], 2, "held while rendering: {balance}");
 
@@ -176,15 +213,7 @@ fn an_export_survives_the_server_being_killed_and_is_charged_once() {
     drop(killed);
 
     let serve = Serve::start(&data);
-    let started = Instant::now();
-    let done = loop {
-        let status = export_status(&serve, &bearer, "render_crash");
-        if ["completed", "failed", "cancelled"].contains(&status["status"].as_str().unwrap()) {
-            break status;
-        }
-        assert!(started.elapsed() < Duration::from_secs(300), "{status}");
-        std::thread::sleep(Duration::from_millis(250));
-    };
+    let done = export_end(&serve, &bearer, "render_crash");
     assert_eq!(done["status"], "completed", "{done}");
     let balance = serve.call("GET", "/api/credits/balance/simple", &bearer, None);
     assert_eq!(
@@ -228,12 +257,7 @@ fn an_export_survives_the_server_being_killed_and_is_charged_once() {
     );
 
     assert!(serve.terminate().success(), "a clean stop on SIGTERM");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let check = runtime.block_on(async {
-        let store = server::Store::open(&data).await.unwrap();
+    let check = in_database(&data, |store| async move {
         store.integrity_check().await.unwrap()
     });
     assert_eq!(check, "ok");
@@ -336,4 +360,38 @@ fn a_huge_upload_is_refused_while_it_streams_in_flat_memory_and_leaves_nothing()
     );
     let media: Vec<_> = std::fs::read_dir(data.join("media")).unwrap().collect();
     assert!(media.is_empty(), "nothing left: {media:?}");
+}
+
+#[test]
+fn sigterm_during_an_export_stops_at_once_and_the_next_start_finishes_it() {
+    let scratch = testkit::scratch();
+    let data = scratch.path().join("data");
+    let serve = Serve::start(&data);
+    let (bearer, session_id) = serve.new_session("graceful");
+    let clip = std::fs::read(talk(&specs::TALK).path).unwrap();
+    upload_clip(&serve, &bearer, &session_id, &clip);
+    export_until_rendering(&serve, &bearer, &session_id, "render_resumed");
+    assert!(serve.terminate().success(), "a clean stop");
+    assert_eq!(processes_naming(path_str(&data)), 0, "its ffmpeg stopped");
+    let token = bearer.clone();
+    let status = in_database(&data, |store| async move {
+        let user = store.user_of_token(&token).await.unwrap().unwrap();
+        let job = store
+            .render(&user, "render_resumed")
+            .await
+            .unwrap()
+            .unwrap();
+        job.status.as_str().to_string()
+    });
+    assert_eq!(status, "pending", "stopped and put back, not waited for");
+
+    // Put back in the queue, it is taken at once by the next start (no lease to wait out).
+    let serve = Serve::start(&data);
+    let done = export_end(&serve, &bearer, "render_resumed");
+    assert_eq!(done["status"], "completed", "{done}");
+    let balance = serve.call("GET", "/api/credits/balance/simple", &bearer, None);
+    assert_eq!(
+        (&balance["available"], &balance["frozen"]),
+        (&json!(98), &json!(0))
+    );
 }
