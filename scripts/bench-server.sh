@@ -111,9 +111,9 @@ note "memory per idle session ($SESSIONS sessions)"
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }
 BEFORE=$(rss_kb)
 for _ in $(seq "$SESSIONS"); do
-    printf 'url = "%s/api/tasks/me/with-session/nemo_agent"\n' "$BASE"
+    printf 'url = "%s/api/tasks/me/with-session/nemo_agent"\noutput = "/dev/null"\n' "$BASE"
 done >"$BENCH/sessions.curl"
-curl -s -o /dev/null -X POST -H "$AUTH" -H 'Content-Type: application/json' \
+curl -s -X POST -H "$AUTH" -H 'Content-Type: application/json' \
     -d '{"task_name":"idle","language":"en"}' --parallel --parallel-max 16 -K "$BENCH/sessions.curl"
 AFTER=$(rss_kb)
 PER_SESSION=$(awk -v a="$AFTER" -v b="$BEFORE" -v n="$SESSIONS" 'BEGIN { printf "%.2f", (a - b) / n }')

@@ -9,6 +9,7 @@
 pub mod credits;
 pub mod renders;
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
@@ -23,7 +24,13 @@ pub use renders::{NewRender, RenderRecord, RenderStatus};
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// Tokens already looked up: hash → (user, expiry). Every request starts with its token,
+    /// and a token never changes owner or expiry, so this saves a query per request.
+    known_tokens: std::sync::Arc<std::sync::Mutex<HashMap<String, (String, i64)>>>,
 }
+
+/// Tokens remembered at most; past that the memory starts again.
+const KNOWN_TOKENS: usize = 100_000;
 
 /// An uploaded file as the protocol describes it.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,7 +89,10 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| format!("cannot migrate the database: {e}"))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            known_tokens: Default::default(),
+        })
     }
 
     /// The user of `client_id`, created with `free_credits` when new (then `true`). Two first
@@ -195,12 +205,31 @@ impl Store {
 
     /// The user a token belongs to, if it is known and not expired.
     pub async fn user_of_token(&self, token: &str) -> Result<Option<String>, ApiError> {
-        let row = sqlx::query("SELECT user_id FROM tokens WHERE hash = ? AND expires_at > ?")
-            .bind(tokens::hash(token))
-            .bind(now_s())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.get("user_id")))
+        let hash = tokens::hash(token);
+        let now = now_s();
+        let remembered = {
+            let known = self.known_tokens.lock().unwrap_or_else(|e| e.into_inner());
+            known.get(&hash).cloned()
+        };
+        if let Some((user, expires_at)) = remembered {
+            return Ok((expires_at > now).then_some(user));
+        }
+        let row =
+            sqlx::query("SELECT user_id, expires_at FROM tokens WHERE hash = ? AND expires_at > ?")
+                .bind(&hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let (user, expires_at): (String, i64) = (row.get("user_id"), row.get("expires_at"));
+        let mut known = self.known_tokens.lock().unwrap_or_else(|e| e.into_inner());
+        if known.len() >= KNOWN_TOKENS {
+            known.clear();
+        }
+        known.insert(hash, (user.clone(), expires_at));
+        Ok(Some(user))
     }
 
     pub async fn create_session(
