@@ -102,6 +102,9 @@ impl TurnLog {
     }
 }
 
+/// Sessions whose latest turn is kept for replay; past that, finished ones are forgotten.
+const LOGS_KEPT: usize = 10_000;
+
 /// The latest turn of each session, and which sessions have a turn running.
 #[derive(Debug, Default)]
 pub struct Turns {
@@ -124,6 +127,9 @@ impl Turns {
         let first_after = latest
             .get(session_id)
             .map_or(last_id, |log| log.last_id().max(last_id));
+        if latest.len() >= LOGS_KEPT {
+            latest.retain(|_, log| !log.after(i64::MAX).1);
+        }
         let log = Arc::new(TurnLog::new(first_after));
         latest.insert(session_id.to_string(), Arc::clone(&log));
         Some(log)

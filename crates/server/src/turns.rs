@@ -26,9 +26,12 @@ use crate::store::{self, AssetRecord, HoldEnd, RenderStatus, Session};
 use crate::AppState;
 
 /// Each session's undo history, kept while the server runs (a restart keeps the Draft, not
-/// its past).
+/// its past), for the most recent sessions only.
 #[derive(Debug, Default)]
 pub struct Histories(Mutex<HashMap<String, agent::Session>>);
+
+/// Sessions whose undo history is kept; past that, one is forgotten for each new one.
+const HISTORIES_KEPT: usize = 2_000;
 
 impl Histories {
     fn take(&self, session_id: &str, draft: Draft, language: Language) -> agent::Session {
@@ -43,6 +46,11 @@ impl Histories {
 
     fn put(&self, session_id: &str, session: agent::Session) {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= HISTORIES_KEPT && !map.contains_key(session_id) {
+            if let Some(forgotten) = map.keys().next().cloned() {
+                map.remove(&forgotten);
+            }
+        }
         map.insert(session_id.to_string(), session);
     }
 }
