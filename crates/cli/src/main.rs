@@ -1,11 +1,12 @@
 //! `cutline`: the command line front door.
 //!
-//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`, `plan`, `pauses`, `transcribe`, `models`, `serve`, `admin`); [`draft_file`]
+//! Layout: [`commands`] holds one module per subcommand (`probe`, `edit`, `plan`, `pauses`, `transcribe`, `models`, `serve`, `admin`, `chat`); [`chat`] is the client of a server; [`draft_file`]
 //! reads and writes draft files whose sources are paths or asset ids; [`transcription`] holds the
 //! speech flags and the progress bars of transcription and analysis; [`progress`] draws the
 //! progress bar on stderr (hidden when stderr is not a terminal). Every failure ends as one
 //! line on stderr and a non-zero exit code.
 
+mod chat;
 mod commands;
 mod draft_file;
 mod planner;
@@ -43,6 +44,8 @@ enum Command {
     Serve(Box<commands::serve::ServeArgs>),
     /// Operator tasks on a server's data: named users with credits.
     Admin(commands::admin::AdminArgs),
+    /// Talk to a cutline server: upload, say what you want, get the video.
+    Chat(commands::chat::ChatArgs),
 }
 
 /// The exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT), as shells expect.
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Models(args) => commands::models::run(&args),
         Command::Serve(args) => commands::serve::run(&args, &cancel),
         Command::Admin(args) => commands::admin::run(&args),
+        Command::Chat(args) => commands::chat::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod admin;
+pub mod chat;
 pub mod edit;
 pub mod models;
 pub mod pauses;

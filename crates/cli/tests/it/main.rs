@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod captions;
+mod chat;
 mod draft_render;
 mod instructions;
 mod interrupt;

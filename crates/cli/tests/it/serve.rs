@@ -14,14 +14,14 @@ use testkit::talk::{specs, talk};
 use crate::path_str;
 
 /// A running `cutline serve` on a free loopback port.
-struct Serve {
-    child: Child,
-    base: String,
+pub struct Serve {
+    pub child: Child,
+    pub base: String,
     log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Serve {
-    fn start(data: &Path) -> Serve {
+    pub fn start(data: &Path) -> Serve {
         Serve::start_with(data, &[])
     }
 

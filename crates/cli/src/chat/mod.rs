@@ -1,0 +1,431 @@
+//! `cutline chat`: a conversation with a cutline server (or any server of API.md's protocol).
+//!
+//! - [`route`]: where a typed line goes (export, credits, status, upload, or a chat turn).
+//! - [`client`]: the protocol calls, blocking, with the envelope read into codes.
+//! - [`tokens`]: which token to use (environment, the cache, or a new anonymous one).
+//!
+//! [`Conversation`] joins them and applies API.md's client rules: 1001 → a new token and one
+//! retry, 1002 → a new session (said), 429 → wait `Retry-After` (30 s without it) and one
+//! retry, 2001 / 4001 / 4002 explained with what to do. Tool events stay internal; protocol
+//! details (ids, URLs, JSON) show only with `--verbose`, or as JSON lines with `--json`.
+
+pub mod client;
+pub mod route;
+pub mod tokens;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::progress::Progress;
+use client::{Client, Failure};
+
+/// How the conversation is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Words for a person (protocol details only when `verbose`).
+    Human { verbose: bool },
+    /// One JSON object per line, for scripts and agents.
+    Json,
+}
+
+pub struct Conversation {
+    client: Client,
+    session: String,
+    language: String,
+    output: Output,
+    /// Where exports are saved when no path is given.
+    pub exports_dir: PathBuf,
+}
+
+/// A silence this long in a turn's stream is said aloud.
+const STILL_WORKING: Duration = Duration::from_secs(120);
+
+impl Conversation {
+    /// Connects: a token (see [`tokens`]), then a session in `language`.
+    pub fn connect(server: &str, language: &str, output: Output) -> Result<Self, String> {
+        let token = tokens::token_for(server).map_err(|f| explain(&f))?;
+        let client = Client::new(server, token);
+        let mut conversation = Conversation {
+            client,
+            session: String::new(),
+            language: language.to_string(),
+            output,
+            exports_dir: PathBuf::from("exports"),
+        };
+        conversation.session = conversation.with_rules(|c, _| c.new_session(language))?;
+        conversation.say_detail(&format!("session {}", conversation.session));
+        Ok(conversation)
+    }
+
+    fn say(&self, line: &str) {
+        match self.output {
+            Output::Human { .. } => println!("{line}"),
+            Output::Json => println!("{}", json!({"type": "text", "content": line})),
+        }
+    }
+
+    /// A protocol detail: shown with --verbose only.
+    fn say_detail(&self, line: &str) {
+        if self.output == (Output::Human { verbose: true }) {
+            eprintln!("· {line}");
+        }
+    }
+
+    fn emit(&self, event: &Value) {
+        if self.output == Output::Json {
+            println!("{event}");
+        }
+    }
+
+    /// Runs `call`, applying the protocol's error rules once.
+    fn with_rules<T>(
+        &mut self,
+        mut call: impl FnMut(&Client, &str) -> Result<T, Failure>,
+    ) -> Result<T, String> {
+        let failure = match call(&self.client, &self.session) {
+            Ok(value) => return Ok(value),
+            Err(failure) => failure,
+        };
+        match failure.code() {
+            Some(1001) => {
+                let token = tokens::renew(&self.client.base).map_err(|f| explain(&f))?;
+                self.client.token = token;
+                if !self.session.is_empty() {
+                    self.session = self
+                        .client
+                        .new_session(&self.language)
+                        .map_err(|f| explain(&f))?;
+                    self.say("The sign-in had expired: connected again with a new session.");
+                }
+            }
+            Some(1002) => {
+                self.session = self
+                    .client
+                    .new_session(&self.language)
+                    .map_err(|f| explain(&f))?;
+                self.say("That session was gone, so I started a new one.");
+            }
+            Some(429) => {
+                let wait = match &failure {
+                    Failure::Protocol { retry_after, .. } => retry_after.unwrap_or(30),
+                    Failure::Network(_) => 30,
+                };
+                self.say(&format!("The server is busy; trying again in {wait} s."));
+                std::thread::sleep(Duration::from_secs(wait));
+            }
+            _ => return Err(self.explained(&failure)),
+        }
+        call(&self.client, &self.session).map_err(|f| self.explained(&f))
+    }
+
+    /// A failure in the user's terms (2001 with the balance).
+    fn explained(&self, failure: &Failure) -> String {
+        let mut text = explain(failure);
+        if failure.code() == Some(2001) {
+            if let Ok(balance) = self.client.balance() {
+                text.push_str(&format!(
+                    " You have {} credits available.",
+                    balance["available"]
+                ));
+            }
+        }
+        text
+    }
+
+    /// Handles one typed line; `false` when the user wants to leave.
+    pub fn handle(&mut self, line: &str) -> Result<bool, String> {
+        match route::route(line, &|p: &Path| p.is_file()) {
+            route::Route::Quit => return Ok(false),
+            route::Route::Export => {
+                self.export(None)?;
+            }
+            route::Route::Credits => self.credits()?,
+            route::Route::Status => self.status()?,
+            route::Route::Upload(files) => {
+                for file in files {
+                    self.upload(&file)?;
+                }
+            }
+            route::Route::AskForFile => {
+                self.say("Which file? Type or drop its path.");
+            }
+            route::Route::Turn(text) => self.turn(&text)?,
+        }
+        Ok(true)
+    }
+
+    pub fn upload(&mut self, file: &Path) -> Result<(), String> {
+        let bar = (self.output != Output::Json).then(|| Progress::stage("uploading"));
+        let uploaded = self.with_rules(|client, session| {
+            client.upload(session, file, &mut |f| {
+                if let Some(bar) = &bar {
+                    bar.set(f)
+                }
+            })
+        })?;
+        if let Some(bar) = bar {
+            bar.done();
+        }
+        for info in uploaded["files"].as_array().into_iter().flatten() {
+            self.emit(&json!({"type": "uploaded", "file": info}));
+            let seconds = info["duration"].as_f64().unwrap_or(0.0);
+            self.say(&format!(
+                "Uploaded {} ({}, {}).",
+                info["filename"].as_str().unwrap_or("the file"),
+                info["file_type"].as_str().unwrap_or("file"),
+                timeline::format_clock((seconds * 1000.0) as u64)
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn turn(&mut self, text: &str) -> Result<(), String> {
+        let output = self.output;
+        let mut said = false;
+        let mut bar: Option<(String, Progress)> = None;
+        let mut last_sign = Instant::now();
+        let result = self.with_rules(|client, session| {
+            client.turn(session, text, &mut |_, event| {
+                if output == Output::Json {
+                    println!("{event}");
+                }
+                let kind = event["type"].as_str().unwrap_or_default();
+                if kind != "heartbeat" {
+                    last_sign = Instant::now();
+                }
+                match (kind, output) {
+                    ("text", Output::Human { .. }) => {
+                        if let Some((_, bar)) = bar.take() {
+                            bar.done();
+                        }
+                        println!("{}", event["content"].as_str().unwrap_or_default());
+                        said = true;
+                    }
+                    ("text", Output::Json) => said = true,
+                    ("progress", Output::Human { .. }) => {
+                        let stage = event["stage"].as_str().unwrap_or("working").to_string();
+                        if bar.as_ref().map(|(s, _)| s != &stage).unwrap_or(true) {
+                            if let Some((_, old)) = bar.take() {
+                                old.done();
+                            }
+                            bar = Some((stage.clone(), Progress::stage(&stage)));
+                        }
+                        if let Some((_, bar)) = &bar {
+                            bar.set(event["fraction"].as_f64().unwrap_or(0.0));
+                        }
+                    }
+                    ("heartbeat", Output::Human { .. }) if last_sign.elapsed() >= STILL_WORKING => {
+                        println!("⏳ Still working…");
+                        last_sign = Instant::now();
+                    }
+                    ("error", Output::Human { .. }) => {
+                        println!("{}", event["message"].as_str().unwrap_or("the turn failed"));
+                        said = true;
+                    }
+                    _ => {}
+                }
+            })
+        });
+        if let Some((_, bar)) = bar.take() {
+            bar.done();
+        }
+        result?;
+        if !said {
+            self.status()?;
+        }
+        Ok(())
+    }
+
+    pub fn credits(&mut self) -> Result<(), String> {
+        let balance = self.with_rules(|client, _| client.balance())?;
+        self.emit(&json!({"type": "credits", "balance": balance}));
+        if self.output != Output::Json {
+            self.say(&format!(
+                "{} credits available ({} held for work under way).",
+                balance["available"], balance["frozen"]
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn status(&mut self) -> Result<(), String> {
+        let state = self.with_rules(|client, session| client.state(session))?;
+        self.emit(&json!({"type": "state", "state": state["state"]}));
+        if self.output != Output::Json {
+            self.say(&summary(&state["state"]["draft"]));
+        }
+        Ok(())
+    }
+
+    /// Renders the timeline and downloads it (to `to`, else `exports/<id>.mp4`); the path.
+    pub fn export(&mut self, to: Option<&Path>) -> Result<PathBuf, String> {
+        let id = self.with_rules(|client, session| client.export(session))?;
+        self.say_detail(&format!("export {id}"));
+        let bar = (self.output != Output::Json).then(|| Progress::stage("exporting"));
+        let done = loop {
+            let status = self.with_rules(|client, _| client.export_status(&id))?;
+            if let Some(bar) = &bar {
+                bar.set(status["progress"].as_f64().unwrap_or(0.0) / 100.0);
+            }
+            self.emit(&json!({"type": "export", "status": status}));
+            match status["status"].as_str().unwrap_or_default() {
+                "completed" => break status,
+                "failed" | "cancelled" => {
+                    if let Some(bar) = bar {
+                        bar.done();
+                    }
+                    return Err(format!(
+                        "The export {}: {}",
+                        status["status"].as_str().unwrap_or("failed"),
+                        status["error"].as_str().unwrap_or("no reason given")
+                    ));
+                }
+                _ => std::thread::sleep(Duration::from_millis(1000)),
+            }
+        };
+        if let Some(bar) = bar {
+            bar.done();
+        }
+        let path = match to {
+            Some(path) => path.to_path_buf(),
+            None => {
+                std::fs::create_dir_all(&self.exports_dir)
+                    .map_err(|e| format!("cannot create {}: {e}", self.exports_dir.display()))?;
+                self.exports_dir.join(format!("{id}.mp4"))
+            }
+        };
+        let bytes = self.with_rules(|client, _| client.download(&id, &path))?;
+        self.emit(&json!({"type": "exported", "path": path, "size": bytes, "status": done}));
+        self.say(&format!(
+            "Saved {} ({}, {:.1} MB).",
+            path.display(),
+            timeline::format_clock(
+                (done["output"]["duration"].as_f64().unwrap_or(0.0) * 1000.0) as u64
+            ),
+            bytes as f64 / 1_000_000.0
+        ));
+        Ok(path)
+    }
+}
+
+/// A failure in the user's terms, with what to do about it.
+pub fn explain(failure: &Failure) -> String {
+    match failure {
+        Failure::Protocol {
+            code: 2001,
+            message,
+            ..
+        } => {
+            format!("Out of credits: {message}")
+        }
+        Failure::Protocol { code: 4001, .. } => format!(
+            "That file type is not supported. Accepted: {}.",
+            media::error::ACCEPTED_FORMATS
+        ),
+        Failure::Protocol {
+            code: 4002,
+            message,
+            ..
+        } => format!(
+            "{message}. Trim it or make it smaller first, e.g. \
+             ffmpeg -i in.mp4 -vf scale=-2:720 -crf 28 smaller.mp4"
+        ),
+        Failure::Protocol { message, .. } => message.clone(),
+        Failure::Network(_) => failure.to_string(),
+    }
+}
+
+/// A readable summary of a timeline in wire form: tracks, segments, lengths, titles, music.
+pub fn summary(draft: &Value) -> String {
+    let clock = |ms: &Value| timeline::format_clock(ms.as_u64().unwrap_or(0));
+    let tracks = draft["t"].as_array().cloned().unwrap_or_default();
+    if tracks.is_empty() {
+        return "The timeline is empty: upload a video to start.".into();
+    }
+    let mut lines = vec![format!(
+        "Timeline {} at {}×{}:",
+        clock(&draft["d"]),
+        draft["m"]["w"],
+        draft["m"]["h"]
+    )];
+    for track in &tracks {
+        let segments = track["sg"].as_array().cloned().unwrap_or_default();
+        let line = match track["tt"].as_u64() {
+            Some(0) => format!("  video: {} segment(s)", segments.len()),
+            Some(1) => {
+                let volume = segments
+                    .first()
+                    .and_then(|s| s["m"]["volume"].as_f64())
+                    .unwrap_or(1.0);
+                format!(
+                    "  audio: {} segment(s) at {:.0}%",
+                    segments.len(),
+                    volume * 100.0
+                )
+            }
+            Some(7) => {
+                let captions = segments
+                    .iter()
+                    .filter(|s| s["m"]["role"] == "caption")
+                    .count();
+                let titles: Vec<String> = segments
+                    .iter()
+                    .filter(|s| s["m"]["role"] != "caption")
+                    .map(|s| {
+                        format!(
+                            "“{}” {}–{}",
+                            s["m"]["text"].as_str().unwrap_or(""),
+                            clock(&s["s"]),
+                            clock(&json!(
+                                s["s"].as_u64().unwrap_or(0) + s["d"].as_u64().unwrap_or(0)
+                            ))
+                        )
+                    })
+                    .collect();
+                match (captions, titles.is_empty()) {
+                    (0, _) => format!("  text: {}", titles.join(", ")),
+                    (n, true) => format!("  captions: {n}"),
+                    (n, false) => format!("  captions: {n}; titles: {}", titles.join(", ")),
+                }
+            }
+            _ => format!("  track {}: {} segment(s)", track["id"], segments.len()),
+        };
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timeline_summary_names_tracks_lengths_titles_and_music() {
+        let draft = json!({"d": 19000, "m": {"w": 1080, "h": 1920},
+        "t": [
+            {"id": "v1", "tt": 0, "sg": [{"s": 0, "d": 9000}, {"s": 9000, "d": 10000}]},
+            {"id": "a1", "tt": 1, "sg": [{"s": 0, "d": 19000, "m": {"volume": 0.35}}]},
+            {"id": "x1", "tt": 7, "sg": [{"s": 0, "d": 3000, "m": {"text": "Urban Dreams"}}]}
+        ]});
+        let text = summary(&draft);
+        assert!(text.contains("0:19 at 1080×1920"), "{text}");
+        assert!(text.contains("video: 2 segment(s)"), "{text}");
+        assert!(text.contains("audio: 1 segment(s) at 35%"), "{text}");
+        assert!(text.contains("“Urban Dreams” 0:00–0:03"), "{text}");
+        assert!(summary(&json!({"t": []})).contains("empty"));
+    }
+
+    #[test]
+    fn failures_say_what_to_do() {
+        let failure = |code| Failure::Protocol {
+            code,
+            message: "the file is larger than the limit of 500 MB".into(),
+            retry_after: None,
+        };
+        assert!(explain(&failure(4001)).contains("mp4, mov"));
+        assert!(explain(&failure(4002)).contains("ffmpeg -i"));
+        assert!(explain(&failure(2001)).starts_with("Out of credits"));
+    }
+}

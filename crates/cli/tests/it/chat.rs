@@ -1,0 +1,140 @@
+//! `cutline chat` against a real `cutline serve` on loopback: the one-shot mode scripts and
+//! agents use (upload, words, export, JSON lines), the routing of what is typed (English and
+//! Chinese), the token cache, and a bad token replaced by a new one.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use testkit::talk::{specs, talk};
+
+use crate::path_str;
+use crate::serve::Serve;
+
+/// Runs `cutline chat --server BASE ARGS…` with its config folder in `config`.
+fn chat(serve: &Serve, config: &Path, args: &[&str], token: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cutline"));
+    command
+        .args(["chat", "--server", &serve.base])
+        .args(args)
+        .env("CUTLINE_CONFIG_DIR", config)
+        .env_remove("NEMO_TOKEN")
+        .env_remove("CUTLINE_TOKEN");
+    if let Some(token) = token {
+        command.env("CUTLINE_TOKEN", token);
+    }
+    let output = command.output().expect("run cutline chat");
+    assert!(
+        output.status.success(),
+        "cutline chat {args:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// The JSON lines of a `--json` run.
+fn events(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect()
+}
+
+fn of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["type"] == kind).collect()
+}
+
+#[test]
+fn one_shot_upload_words_and_export_give_the_servers_render() {
+    let scratch = testkit::scratch();
+    let data = scratch.path().join("data");
+    let config = scratch.path().join("config");
+    let serve = Serve::start(&data);
+    let clip = talk(&specs::WIDE_TALK);
+    let out = scratch.path().join("out.mp4");
+    let run = chat(
+        &serve,
+        &config,
+        &[
+            "--upload",
+            path_str(&clip.path),
+            "--send",
+            "trim the pauses",
+            "--export",
+            path_str(&out),
+            "--json",
+        ],
+        None,
+    );
+    let events = events(&run);
+    assert_eq!(of(&events, "uploaded").len(), 1, "{events:?}");
+    assert!(
+        !of(&events, "tool_call").is_empty(),
+        "the turn's events as lines"
+    );
+    let said = of(&events, "text");
+    assert!(
+        said.iter()
+            .any(|e| e["content"].as_str().unwrap().contains("pause")),
+        "{said:?}"
+    );
+    let exported = of(&events, "exported");
+    assert_eq!(exported[0]["path"], path_str(&out));
+    let made = testkit::measure::streams(&out);
+    assert_eq!(made.video().codec_name.as_deref(), Some("h264"));
+    assert!(made.duration_s() < clip.truth.duration_ms as f64 / 1000.0 - 1.5);
+    let renders: Vec<_> = std::fs::read_dir(data.join("renders"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .collect();
+    assert_eq!(renders.len(), 1);
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(renders[0].path()).unwrap(),
+        "the downloaded file is the server's render"
+    );
+
+    // The token was cached: the next run is the same user (1 credit for the turn, 2 for the
+    // export at this server's price).
+    assert!(config.join("tokens.json").is_file());
+    let credits = events_of(&serve, &config, "credits");
+    assert_eq!(of(&credits, "credits")[0]["balance"]["available"], 97);
+    let chinese = events_of(&serve, &config, "积分");
+    assert_eq!(of(&chinese, "credits")[0]["balance"]["available"], 97);
+    for words in ["status", "状态", "show tracks"] {
+        let status = events_of(&serve, &config, words);
+        assert!(!of(&status, "state").is_empty(), "{words}: {status:?}");
+    }
+}
+
+fn events_of(serve: &Serve, config: &Path, words: &str) -> Vec<Value> {
+    events(&chat(serve, config, &["--send", words, "--json"], None))
+}
+
+#[test]
+fn words_for_people_keep_protocol_details_out_and_a_bad_token_is_replaced() {
+    let scratch = testkit::scratch();
+    let data = scratch.path().join("data");
+    let config = scratch.path().join("config");
+    let serve = Serve::start(&data);
+    let run = chat(
+        &serve,
+        &config,
+        &["--send", "余额"],
+        Some("ctl_0000000000000000000000000000000000000000000000000000000000000000"),
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("Connecting…") && stderr.contains("Ready"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("100 credits available"),
+        "a new token: {stdout}"
+    );
+    for detail in ["ses_", "render_", "{", "http"] {
+        assert!(!stdout.contains(detail), "{detail} shown: {stdout}");
+    }
+}
