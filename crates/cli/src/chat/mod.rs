@@ -3,6 +3,7 @@
 //! - [`route`]: where a typed line goes (export, credits, status, upload, or a chat turn).
 //! - [`client`]: the protocol calls, blocking, with the envelope read into codes.
 //! - [`tokens`]: which token to use (environment, the cache, or a new anonymous one).
+//! - [`reading`]: GUI talk turned into API calls; a silent turn told by what changed.
 //!
 //! [`Conversation`] joins them and applies API.md's client rules: 1001 → a new token and one
 //! retry, 1002 → a new session (said), 429 → wait `Retry-After` (30 s without it) and one
@@ -10,6 +11,7 @@
 //! details (ids, URLs, JSON) show only with `--verbose`, or as JSON lines with `--json`.
 
 pub mod client;
+pub mod reading;
 pub mod route;
 pub mod tokens;
 
@@ -182,8 +184,16 @@ impl Conversation {
     }
 
     pub fn turn(&mut self, text: &str) -> Result<(), String> {
+        self.turn_acting(text, true)
+    }
+
+    /// A chat turn; what the server says of a GUI is done through the API instead (once:
+    /// `act` is false for the turn such an action sends).
+    fn turn_acting(&mut self, text: &str, act: bool) -> Result<(), String> {
+        let before = self.with_rules(|client, session| client.state(session))?;
         let output = self.output;
         let mut said = false;
+        let mut actions: Vec<reading::GuiAction> = Vec::new();
         let mut bar: Option<(String, Progress)> = None;
         let mut last_sign = Instant::now();
         let result = self.with_rules(|client, session| {
@@ -195,18 +205,27 @@ impl Conversation {
                 if kind != "heartbeat" {
                     last_sign = Instant::now();
                 }
-                match (kind, output) {
-                    ("text", Output::Human { .. }) => {
-                        if let Some((_, bar)) = bar.take() {
-                            bar.done();
+                let human = output != Output::Json;
+                match kind {
+                    "text" => {
+                        let content = event["content"].as_str().unwrap_or_default();
+                        if let Some(action) = reading::gui_action(content) {
+                            if !actions.contains(&action) {
+                                actions.push(action);
+                            }
+                            return;
                         }
-                        println!("{}", event["content"].as_str().unwrap_or_default());
                         said = true;
+                        if human {
+                            if let Some((_, bar)) = bar.take() {
+                                bar.done();
+                            }
+                            println!("{content}");
+                        }
                     }
-                    ("text", Output::Json) => said = true,
-                    ("progress", Output::Human { .. }) => {
+                    "progress" if human => {
                         let stage = event["stage"].as_str().unwrap_or("working").to_string();
-                        if bar.as_ref().map(|(s, _)| s != &stage).unwrap_or(true) {
+                        if bar.as_ref().is_none_or(|(s, _)| s != &stage) {
                             if let Some((_, old)) = bar.take() {
                                 old.done();
                             }
@@ -216,13 +235,15 @@ impl Conversation {
                             bar.set(event["fraction"].as_f64().unwrap_or(0.0));
                         }
                     }
-                    ("heartbeat", Output::Human { .. }) if last_sign.elapsed() >= STILL_WORKING => {
+                    "heartbeat" if human && last_sign.elapsed() >= STILL_WORKING => {
                         println!("⏳ Still working…");
                         last_sign = Instant::now();
                     }
-                    ("error", Output::Human { .. }) => {
-                        println!("{}", event["message"].as_str().unwrap_or("the turn failed"));
+                    "error" => {
                         said = true;
+                        if human {
+                            println!("{}", event["message"].as_str().unwrap_or("the turn failed"));
+                        }
                     }
                     _ => {}
                 }
@@ -232,8 +253,20 @@ impl Conversation {
             bar.done();
         }
         result?;
-        if !said {
-            self.status()?;
+        for action in actions.iter().filter(|_| act) {
+            match action {
+                reading::GuiAction::Export => {
+                    self.export(None)?;
+                }
+                reading::GuiAction::ShowState => self.status()?,
+                reading::GuiAction::Send(words) => self.turn_acting(words, false)?,
+            }
+        }
+        if !said && actions.is_empty() {
+            let after = self.with_rules(|client, session| client.state(session))?;
+            let changed =
+                reading::what_changed(&before["state"]["draft"], &after["state"]["draft"]);
+            self.say(&changed);
         }
         Ok(())
     }

@@ -12,18 +12,24 @@ use crate::path_str;
 use crate::serve::Serve;
 
 /// Runs `cutline chat --server BASE ARGS…` with its config folder in `config`.
-fn chat(serve: &Serve, config: &Path, args: &[&str], token: Option<&str>) -> Output {
+fn chat_run(base: &str, config: &Path, args: &[&str], token: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cutline"));
     command
-        .args(["chat", "--server", &serve.base])
+        .args(["chat", "--server", base])
         .args(args)
         .env("CUTLINE_CONFIG_DIR", config)
+        .current_dir(config.parent().unwrap_or(config))
         .env_remove("NEMO_TOKEN")
         .env_remove("CUTLINE_TOKEN");
     if let Some(token) = token {
         command.env("CUTLINE_TOKEN", token);
     }
-    let output = command.output().expect("run cutline chat");
+    command.output().expect("run cutline chat")
+}
+
+/// [`chat_run`] that must succeed.
+fn chat(serve: &Serve, config: &Path, args: &[&str], token: Option<&str>) -> Output {
+    let output = chat_run(&serve.base, config, args, token);
     assert!(
         output.status.success(),
         "cutline chat {args:?} failed: {}{}",
@@ -137,4 +143,66 @@ fn words_for_people_keep_protocol_details_out_and_a_bad_token_is_replaced() {
     for detail in ["ses_", "render_", "{", "http"] {
         assert!(!stdout.contains(detail), "{detail} shown: {stdout}");
     }
+}
+
+/// A failed one-shot run: its one-line error.
+fn chat_error(serve: &Serve, config: &Path, args: &[&str], token: Option<&str>) -> String {
+    let output = chat_run(&serve.base, config, args, token);
+    assert!(!output.status.success(), "{:?} should fail", args);
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn each_error_rule_with_the_server_producing_the_condition() {
+    let scratch = testkit::scratch();
+    let data = scratch.path().join("data");
+    let config = scratch.path().join("config");
+    let serve = Serve::start_with(&data, &["--free-credits", "0", "--max-upload-mb", "1"]);
+    let clip = talk(&specs::SHORT_LANDSCAPE);
+
+    // Zero credits: the balance and the hint.
+    let broke = chat_error(
+        &serve,
+        &config,
+        &["--upload", path_str(&clip.path), "--send", "make it 9:16"],
+        None,
+    );
+    assert!(broke.contains("Out of credits"), "{broke}");
+    assert!(broke.contains("0 credits available"), "{broke}");
+    assert!(broke.contains("register"), "{broke}");
+
+    // A text file named .mp4: the accepted formats.
+    let fake = scratch.path().join("notes.mp4");
+    std::fs::write(&fake, "just words").unwrap();
+    let refused = chat_error(&serve, &config, &["--upload", path_str(&fake)], None);
+    assert!(refused.contains("Accepted: mp4, mov"), "{refused}");
+
+    // Too big: what to do about it.
+    let big = scratch.path().join("big.mp4");
+    std::fs::write(&big, vec![0u8; 2 * 1024 * 1024]).unwrap();
+    let too_big = chat_error(&serve, &config, &["--upload", path_str(&big)], None);
+    assert!(
+        too_big.contains("limit of 1 MB") && too_big.contains("ffmpeg -i"),
+        "{too_big}"
+    );
+
+    // An expired token: a new one, and on.
+    let made = crate::cutline_ok([
+        "admin",
+        "token",
+        "create",
+        "--credits",
+        "5",
+        "--days",
+        "0",
+        "--data",
+        path_str(&data),
+    ]);
+    let expired = made.trim();
+    let renewed = chat(&serve, &config, &["--send", "credits"], Some(expired));
+    let said = String::from_utf8_lossy(&renewed.stdout);
+    assert!(
+        said.contains("0 credits available"),
+        "a new anonymous user: {said}"
+    );
 }

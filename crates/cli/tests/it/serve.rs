@@ -25,7 +25,7 @@ impl Serve {
         Serve::start_with(data, &[])
     }
 
-    fn start_with(data: &Path, flags: &[&str]) -> Serve {
+    pub fn start_with(data: &Path, flags: &[&str]) -> Serve {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cutline"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data", path_str(data)])
             .args(["--lease-secs", "2", "--price-export", "2"])
