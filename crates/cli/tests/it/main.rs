@@ -7,6 +7,7 @@ mod draft_render;
 mod instructions;
 mod interrupt;
 mod probe_cmd;
+mod scripted;
 mod serve;
 mod shapes;
 mod trim;
