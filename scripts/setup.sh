@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what cutline needs on a Debian/Ubuntu machine, only what is missing (safe to run
-# again): ffmpeg/ffprobe, espeak-ng (test speech), fonts for titles (Latin and CJK), cmake and
-# libclang (whisper.cpp is built by the speech crate), Python with numpy and pip (the test
-# speech model is converted from PyPI packages), and a Rust toolchain when there is none.
+# again): ffmpeg/ffprobe, espeak-ng (test speech), fonts for titles (Latin and CJK), tmux (the
+# chat client's terminal test), cmake and libclang (whisper.cpp is built by the speech crate),
+# Python with numpy and pip (the test speech model is converted from PyPI packages), and a
+# Rust toolchain when there is none.
 set -euo pipefail
 
 need_packages=()
@@ -12,6 +13,8 @@ command -v espeak-ng >/dev/null 2>&1 || need_packages+=(espeak-ng)
 [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc ] || need_packages+=(fonts-noto-cjk)
 command -v cc >/dev/null 2>&1 || need_packages+=(build-essential)
 command -v pgrep >/dev/null 2>&1 || need_packages+=(procps)
+# The chat client is tested in a real terminal.
+command -v tmux >/dev/null 2>&1 || need_packages+=(tmux)
 command -v cmake >/dev/null 2>&1 || need_packages+=(cmake)
 dpkg -s libclang-dev >/dev/null 2>&1 || need_packages+=(libclang-dev clang)
 command -v python3 >/dev/null 2>&1 || need_packages+=(python3)

@@ -206,3 +206,106 @@ fn each_error_rule_with_the_server_producing_the_condition() {
         "a new anonymous user: {said}"
     );
 }
+
+/// What a tmux pane shows.
+fn pane(name: &str) -> String {
+    let shown = Command::new("tmux")
+        .args(["capture-pane", "-p", "-J", "-S", "-200", "-t", name])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&shown.stdout).into_owned()
+}
+
+/// Waits until the pane shows `text` `times` times; the pane.
+fn wait_for(name: &str, text: &str, times: usize) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        let shown = pane(name);
+        if shown.matches(text).count() >= times {
+            return shown;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(180),
+            "never saw {text:?}:\n{shown}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+fn type_line(name: &str, line: &str) {
+    let typed = Command::new("tmux")
+        .args(["send-keys", "-t", name, "-l", line])
+        .status()
+        .unwrap();
+    assert!(typed.success());
+    Command::new("tmux")
+        .args(["send-keys", "-t", name, "Enter"])
+        .status()
+        .unwrap();
+}
+
+#[test]
+fn the_interactive_chat_in_a_real_terminal() {
+    let scratch = testkit::scratch();
+    let data = scratch.path().join("data");
+    let serve = Serve::start(&data);
+    let clip = talk(&specs::WIDE_TALK);
+    let name = format!("cutline-chat-{}", std::process::id());
+    let command = format!(
+        "cd '{}' && CUTLINE_CONFIG_DIR='{}' '{}' chat --server {}; sleep 30",
+        path_str(scratch.path()),
+        path_str(&scratch.path().join("config")),
+        env!("CARGO_BIN_EXE_cutline"),
+        serve.base
+    );
+    let started = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            "160",
+            "-y",
+            "50",
+            &command,
+        ])
+        .status()
+        .unwrap();
+    assert!(started.success());
+    let shown = wait_for(&name, "Ready", 1);
+    assert!(shown.contains("Connecting…"), "{shown}");
+    wait_for(&name, "> ", 1);
+    type_line(&name, path_str(&clip.path));
+    wait_for(&name, "Uploaded", 1);
+    type_line(&name, "trim the pauses");
+    let shown = wait_for(&name, "pauses", 2);
+    assert!(shown.contains(" → "), "the reply with its numbers: {shown}");
+    type_line(&name, "导出");
+    let shown = wait_for(&name, "Saved exports/", 1);
+    let saved = std::fs::read_dir(scratch.path().join("exports"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .next()
+        .expect("an export in ./exports");
+    assert!(
+        shown.contains(&*saved.file_name().unwrap().to_string_lossy()),
+        "{shown}"
+    );
+    assert_eq!(
+        testkit::measure::streams(&saved)
+            .video()
+            .codec_name
+            .as_deref(),
+        Some("h264")
+    );
+    for detail in ["ses_", "{\"", "Bearer"] {
+        assert!(!shown.contains(detail), "{detail} shown:\n{shown}");
+    }
+    eprintln!("{shown}");
+    type_line(&name, "quit");
+    let _ = Command::new("tmux")
+        .args(["kill-session", "-t", &name])
+        .status();
+}
