@@ -45,8 +45,14 @@ pub struct Conversation {
 const STILL_WORKING: Duration = Duration::from_secs(120);
 
 impl Conversation {
-    /// Connects: a token (see [`tokens`]), then a session in `language`.
-    pub fn connect(server: &str, language: &str, output: Output) -> Result<Self, String> {
+    /// Connects: a token (see [`tokens`]), then `session` (one already there, to go on with)
+    /// or a new session in `language`.
+    pub fn connect(
+        server: &str,
+        language: &str,
+        session: Option<&str>,
+        output: Output,
+    ) -> Result<Self, String> {
         let token = tokens::token_for(server).map_err(|f| explain(&f))?;
         let client = Client::new(server, token);
         let mut conversation = Conversation {
@@ -56,16 +62,16 @@ impl Conversation {
             output,
             exports_dir: PathBuf::from("exports"),
         };
-        conversation.session = conversation.with_rules(|c, _| c.new_session(language))?;
+        conversation.session = match session {
+            Some(id) => id.to_string(),
+            None => conversation.with_rules(|c, _| c.new_session(language))?,
+        };
         conversation.say_detail(&format!("session {}", conversation.session));
         Ok(conversation)
     }
 
     fn say(&self, line: &str) {
-        match self.output {
-            Output::Human { .. } => println!("{line}"),
-            Output::Json => println!("{}", json!({"type": "text", "content": line})),
-        }
+        say_to(self.output, line);
     }
 
     /// A protocol detail: shown with --verbose only.
@@ -110,12 +116,8 @@ impl Conversation {
                 self.say("That session was gone, so I started a new one.");
             }
             Some(429) => {
-                let wait = match &failure {
-                    Failure::Protocol { retry_after, .. } => retry_after.unwrap_or(30),
-                    Failure::Network(_) => 30,
-                };
-                self.say(&format!("The server is busy; trying again in {wait} s."));
-                std::thread::sleep(Duration::from_secs(wait));
+                let output = self.output;
+                wait_to_retry(&failure, &|line| say_to(output, line))?;
             }
             _ => return Err(self.explained(&failure)),
         }
@@ -341,6 +343,34 @@ impl Conversation {
         ));
         Ok(path)
     }
+}
+
+fn say_to(output: Output, line: &str) {
+    match output {
+        Output::Human { .. } => println!("{line}"),
+        Output::Json => println!("{}", json!({"type": "text", "content": line})),
+    }
+}
+
+/// The longest `Retry-After` the client waits out by itself.
+const LONGEST_WAIT_S: u64 = 120;
+
+/// For a 429: waits what the server asks (30 s when it does not say), saying so, unless that
+/// is longer than [`LONGEST_WAIT_S`]; then the error says when to try again.
+pub fn wait_to_retry(failure: &Failure, say: &dyn Fn(&str)) -> Result<(), String> {
+    let wait = match failure {
+        Failure::Protocol { retry_after, .. } => retry_after.unwrap_or(30),
+        Failure::Network(_) => 30,
+    };
+    if wait > LONGEST_WAIT_S {
+        return Err(format!(
+            "The server is limiting requests ({failure}); try again in {} minutes.",
+            wait.div_ceil(60)
+        ));
+    }
+    say(&format!("The server is busy; trying again in {wait} s."));
+    std::thread::sleep(Duration::from_secs(wait));
+    Ok(())
 }
 
 /// A failure in the user's terms, with what to do about it.

@@ -55,7 +55,19 @@ pub fn token_for(server: &str) -> Result<String, Failure> {
 
 /// A new anonymous token for `server`, cached.
 pub fn renew(server: &str) -> Result<String, Failure> {
-    let token = Client::anonymous_token(server)?;
+    let token = match Client::anonymous_token(server) {
+        Err(failure) if failure.code() == Some(429) => {
+            super::wait_to_retry(&failure, &|line| eprintln!("{line}")).map_err(|message| {
+                Failure::Protocol {
+                    code: 429,
+                    message,
+                    retry_after: None,
+                }
+            })?;
+            Client::anonymous_token(server)?
+        }
+        other => other?,
+    };
     remember(server, &token);
     Ok(token)
 }

@@ -17,6 +17,9 @@ pub struct ChatArgs {
     /// The language of the replies: en, zh-CN, …
     #[arg(long, default_value = "en")]
     language: String,
+    /// Go on in this session (its id) instead of a new one.
+    #[arg(long, value_name = "ID")]
+    session: Option<String>,
     /// Say this (instead of a conversation at the prompt).
     #[arg(long, value_name = "WORDS")]
     send: Option<String>,
@@ -46,7 +49,12 @@ pub fn run(args: &ChatArgs) -> Result<(), String> {
     if !args.json {
         eprintln!("Connecting…");
     }
-    let mut conversation = Conversation::connect(&args.server, &args.language, output)?;
+    let mut conversation = Conversation::connect(
+        &args.server,
+        &args.language,
+        args.session.as_deref(),
+        output,
+    )?;
     if !args.json {
         eprintln!("Ready");
     }

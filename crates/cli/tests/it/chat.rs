@@ -309,3 +309,52 @@ fn the_interactive_chat_in_a_real_terminal() {
         .args(["kill-session", "-t", &name])
         .status();
 }
+
+#[test]
+fn a_busy_session_is_waited_for_and_a_long_limit_is_said() {
+    let scratch = testkit::scratch();
+    let data = scratch.path().join("data");
+    let config = scratch.path().join("config");
+    let serve = Serve::start_with(&data, &["--anonymous-per-hour", "1"]);
+    // A turn runs in a session; the chat joins that session meanwhile.
+    let (bearer, session_id) = serve.new_session("owner");
+    let clip = std::fs::read(talk(&specs::WIDE_TALK).path).unwrap();
+    crate::serve::upload_clip(&serve, &bearer, &session_id, &clip);
+    let running = ureq::post(&format!("{}/run_sse", serve.base))
+        .set("Authorization", &format!("Bearer {bearer}"))
+        .send_json(serde_json::json!({"session_id": session_id,
+            "new_message": {"parts": [{"text": "add captions"}]}}))
+        .unwrap();
+    let token = bearer.trim_start_matches("Bearer ").to_string();
+    let joined = chat_run(
+        &serve.base,
+        &config,
+        &["--session", &session_id, "--send", "make it 9:16"],
+        Some(&token),
+    );
+    let said = String::from_utf8_lossy(&joined.stdout);
+    assert!(
+        said.contains("The server is busy; trying again in 5 s."),
+        "{said}"
+    );
+    // Retried once: through if the captions were done by then, else the server's word.
+    let stderr = String::from_utf8_lossy(&joined.stderr);
+    if joined.status.success() {
+        assert!(said.contains("9:16"), "{said}");
+    } else {
+        assert!(
+            stderr.contains("too many requests; retry in 5 s"),
+            "{stderr}"
+        );
+    }
+    drop(running);
+
+    // The one new user an hour this server allows is taken: the wait is said, not waited.
+    let limited = chat_error(
+        &serve,
+        &scratch.path().join("other-config"),
+        &["--send", "credits"],
+        None,
+    );
+    assert!(limited.contains("try again in 60 minutes"), "{limited}");
+}

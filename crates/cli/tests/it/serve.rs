@@ -69,7 +69,7 @@ impl Serve {
     }
 
     /// A new anonymous user's token and a session of it.
-    fn new_session(&self, client_id: &str) -> (String, String) {
+    pub fn new_session(&self, client_id: &str) -> (String, String) {
         let token: Value = ureq::post(&format!("{}/api/auth/anonymous-token", self.base))
             .set("X-Client-Id", client_id)
             .call()
@@ -116,7 +116,7 @@ fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
 }
 
 /// Uploads `clip` into the session (the first video goes on its timeline).
-fn upload_clip(serve: &Serve, bearer: &str, session_id: &str, clip: &[u8]) {
+pub fn upload_clip(serve: &Serve, bearer: &str, session_id: &str, clip: &[u8]) {
     let (content_type, body) = multipart("talk.mp4", clip);
     let uploaded: Value = ureq::post(&format!(
         "{}/api/upload-video/nemo_agent/me/{session_id}",
