@@ -222,13 +222,17 @@ impl Client {
             "new_message": {"role": "user", "parts": [{"text": text}]},
         });
         let mut last_id: Option<i64> = None;
+        // Once the server has answered 200 the turn runs there, whatever happens to the
+        // stream: a reconnect asks for the events after the last one seen (all of this
+        // turn's when none was seen), never for a second turn.
+        let mut started = false;
         let mut reconnects = 0;
         loop {
             let mut request = self
                 .request("POST", "/run_sse")
                 .set("Accept", "text/event-stream");
-            if let Some(id) = last_id {
-                request = request.set("Last-Event-ID", &id.to_string());
+            if started {
+                request = request.set("Last-Event-ID", &last_id.unwrap_or(0).to_string());
             }
             let response = match request.send_json(body.clone()) {
                 Ok(response) => response,
@@ -236,7 +240,7 @@ impl Client {
                     return read(Err(ureq::Error::Status(code, response))).map(|_| ())
                 }
                 // Reconnecting after a break: the server may be coming back.
-                Err(ureq::Error::Transport(_)) if last_id.is_some() && reconnects < 3 => {
+                Err(ureq::Error::Transport(_)) if started && reconnects < 3 => {
                     reconnects += 1;
                     std::thread::sleep(Duration::from_millis(500));
                     continue;
@@ -245,6 +249,7 @@ impl Client {
                     return Err(Failure::Network(t.kind().to_string()))
                 }
             };
+            started = true;
             match read_stream(response.into_reader(), &mut last_id, on_event) {
                 Ok(()) => return Ok(()),
                 Err(_) if reconnects < 3 => reconnects += 1,

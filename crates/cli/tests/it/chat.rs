@@ -358,3 +358,139 @@ fn a_busy_session_is_waited_for_and_a_long_limit_is_said() {
     );
     assert!(limited.contains("try again in 60 minutes"), "{limited}");
 }
+
+/// A loopback proxy to `target` that cuts the first chat stream after its first numbered
+/// event; it counts the streams it cut and the reconnects that named a Last-Event-ID.
+struct CuttingProxy {
+    base: String,
+    cuts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    resumes: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CuttingProxy {
+    fn start(target: &str) -> CuttingProxy {
+        use std::io::{Read, Write};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let target = target.trim_start_matches("http://").to_string();
+        let (cuts, resumes) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (cut_count, resume_count) = (Arc::clone(&cuts), Arc::clone(&resumes));
+        std::thread::spawn(move || {
+            for client in listener.incoming().take(500) {
+                let Ok(mut client) = client else { continue };
+                let (target, cuts, resumes) = (
+                    target.clone(),
+                    Arc::clone(&cut_count),
+                    Arc::clone(&resume_count),
+                );
+                std::thread::spawn(move || {
+                    let Ok(mut server) = std::net::TcpStream::connect(&target) else {
+                        return;
+                    };
+                    let (mut upstream, mut from_client) =
+                        (server.try_clone().unwrap(), client.try_clone().unwrap());
+                    // Requests go up as they are; a reconnect is one that names Last-Event-ID.
+                    std::thread::spawn(move || {
+                        let mut buffer = [0u8; 65536];
+                        while let Ok(n) = from_client.read(&mut buffer) {
+                            if n == 0 {
+                                break;
+                            }
+                            let text = String::from_utf8_lossy(&buffer[..n]).to_lowercase();
+                            if text.contains("last-event-id:") {
+                                resumes.fetch_add(1, Ordering::SeqCst);
+                            }
+                            if upstream.write_all(&buffer[..n]).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                    let mut buffer = [0u8; 65536];
+                    let mut seen: Vec<u8> = Vec::new();
+                    let mut sent = 0;
+                    loop {
+                        let n = match server.read(&mut buffer) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        seen.extend_from_slice(&buffer[..n]);
+                        // The first event stream is cut just after its first numbered event.
+                        let shown = String::from_utf8_lossy(&seen).into_owned();
+                        let cut_at = shown.find("text/event-stream").and_then(|at| {
+                            let id = at + shown[at..].find("\nid:")?;
+                            Some(id + shown[id..].find("\n\n")? + 2)
+                        });
+                        if let Some(end) = cut_at {
+                            if cuts
+                                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+                                .is_ok()
+                            {
+                                let _ = client.write_all(&seen[sent..end]);
+                                let _ = client.shutdown(std::net::Shutdown::Both);
+                                let _ = server.shutdown(std::net::Shutdown::Both);
+                                return;
+                            }
+                        }
+                        if client.write_all(&seen[sent..]).is_err() {
+                            break;
+                        }
+                        sent = seen.len();
+                    }
+                    let _ = client.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        CuttingProxy {
+            base,
+            cuts,
+            resumes,
+        }
+    }
+}
+
+#[test]
+fn a_stream_cut_mid_turn_is_picked_up_again_with_last_event_id() {
+    use std::sync::atomic::Ordering;
+    let scratch = testkit::scratch();
+    let data = scratch.path().join("data");
+    let config = scratch.path().join("config");
+    let serve = Serve::start(&data);
+    let proxy = CuttingProxy::start(&serve.base);
+    let clip = talk(&specs::WIDE_TALK);
+    let run = chat_run(
+        &proxy.base,
+        &config,
+        &[
+            "--upload",
+            path_str(&clip.path),
+            "--send",
+            "trim the pauses and add captions",
+            "--json",
+        ],
+        None,
+    );
+    eprintln!("SERVER LOG:\n{}", serve.log_text());
+    assert_eq!(
+        proxy.cuts.load(Ordering::SeqCst),
+        1,
+        "the stream was cut once"
+    );
+    assert!(
+        proxy.resumes.load(Ordering::SeqCst) >= 1,
+        "and taken up again"
+    );
+    let events = events(&run);
+    let calls: Vec<&str> = of(&events, "tool_call")
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert_eq!(
+        calls,
+        ["trim_pauses", "add_captions"],
+        "each event once: {events:?}"
+    );
+    assert_eq!(of(&events, "tool_result").len(), 2);
+    assert!(!of(&events, "text").is_empty(), "the reply came through");
+}

@@ -32,6 +32,7 @@ impl Serve {
             .args(["--attribution", "optional"])
             .args(flags)
             .env("CUTLINE_CACHE", testkit::fixtures_dir().join("cache"))
+            .env("CUTLINE_MODELS", crate::models_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -66,6 +67,11 @@ impl Serve {
         let reply: Value = response.into_json().unwrap();
         assert_eq!(reply["code"], 0, "{reply}");
         reply["data"].clone()
+    }
+
+    /// What the server logged so far.
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
     }
 
     /// A new anonymous user's token and a session of it.
