@@ -108,6 +108,27 @@ fn one_shot_upload_words_and_export_give_the_servers_render() {
     assert_eq!(of(&credits, "credits")[0]["balance"]["available"], 97);
     let chinese = events_of(&serve, &config, "积分");
     assert_eq!(of(&chinese, "credits")[0]["balance"]["available"], 97);
+    let downloaded = self::events(&chat(
+        &serve,
+        &config,
+        &[
+            "--upload",
+            path_str(&clip.path),
+            "--send",
+            "send me the video",
+            "--json",
+        ],
+        None,
+    ));
+    let saved = of(&downloaded, "exported")[0]["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(saved.starts_with("exports/render_"), "{saved}");
+    assert!(
+        scratch.path().join(&saved).is_file(),
+        "saved under ./exports"
+    );
     for words in ["status", "状态", "show tracks"] {
         let status = events_of(&serve, &config, words);
         assert!(!of(&status, "state").is_empty(), "{words}: {status:?}");
@@ -493,4 +514,27 @@ fn a_stream_cut_mid_turn_is_picked_up_again_with_last_event_id() {
     );
     assert_eq!(of(&events, "tool_result").len(), 2);
     assert!(!of(&events, "text").is_empty(), "the reply came through");
+}
+
+#[test]
+fn a_session_that_is_gone_is_replaced_and_said() {
+    let scratch = testkit::scratch();
+    let data = scratch.path().join("data");
+    let config = scratch.path().join("config");
+    let serve = Serve::start(&data);
+    let run = chat(
+        &serve,
+        &config,
+        &["--session", "ses_deleted000000000000", "--send", "status"],
+        None,
+    );
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        said.contains("That session was gone, so I started a new one."),
+        "{said}"
+    );
+    assert!(
+        said.contains("The timeline is empty"),
+        "then the status: {said}"
+    );
 }
