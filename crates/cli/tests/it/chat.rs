@@ -538,3 +538,53 @@ fn a_session_that_is_gone_is_replaced_and_said() {
         "then the status: {said}"
     );
 }
+
+#[test]
+fn with_no_server_running_the_chat_offers_to_start_one() {
+    let scratch = testkit::scratch();
+    let data = scratch.path().join("served");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let name = format!("cutline-offer-{}", std::process::id());
+    let command = format!(
+        "cd '{}' && CUTLINE_DATA='{}' CUTLINE_CONFIG_DIR='{}' '{}' chat --server http://127.0.0.1:{port}; sleep 30",
+        path_str(scratch.path()),
+        path_str(&data),
+        path_str(&scratch.path().join("config")),
+        env!("CARGO_BIN_EXE_cutline"),
+    );
+    let started = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            "160",
+            "-y",
+            "50",
+            &command,
+        ])
+        .status()
+        .unwrap();
+    assert!(started.success());
+    wait_for(&name, "Start one in the background? [Y/n]", 1);
+    type_line(&name, "y");
+    let shown = wait_for(&name, "Ready", 1);
+    assert!(
+        shown.contains("Started cutline serve in the background"),
+        "{shown}"
+    );
+    type_line(&name, "credits");
+    wait_for(&name, "100 credits available", 1);
+    type_line(&name, "quit");
+    let _ = Command::new("tmux")
+        .args(["kill-session", "-t", &name])
+        .status();
+    // The server it started is a process of its own, with its data where it was told.
+    assert!(data.join("cutline.db").is_file());
+    let _ = Command::new("pkill").args(["-f", path_str(&data)]).status();
+}
