@@ -228,6 +228,38 @@ fn each_error_rule_with_the_server_producing_the_condition() {
     );
 }
 
+/// A tmux session running a command in a 160×50 terminal; closed when dropped.
+struct Terminal(String);
+
+impl Terminal {
+    fn open(name: &str, command: &str) -> Terminal {
+        let started = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                "160",
+                "-y",
+                "50",
+                command,
+            ])
+            .status()
+            .unwrap();
+        assert!(started.success(), "tmux runs");
+        Terminal(name.to_string())
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .status();
+    }
+}
+
 /// What a tmux pane shows.
 fn pane(name: &str) -> String {
     let shown = Command::new("tmux")
@@ -279,21 +311,7 @@ fn the_interactive_chat_in_a_real_terminal() {
         env!("CARGO_BIN_EXE_cutline"),
         serve.base
     );
-    let started = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "160",
-            "-y",
-            "50",
-            &command,
-        ])
-        .status()
-        .unwrap();
-    assert!(started.success());
+    let _terminal = Terminal::open(&name, &command);
     let shown = wait_for(&name, "Ready", 1);
     assert!(shown.contains("Connecting…"), "{shown}");
     wait_for(&name, "> ", 1);
@@ -326,9 +344,6 @@ fn the_interactive_chat_in_a_real_terminal() {
     }
     eprintln!("{shown}");
     type_line(&name, "quit");
-    let _ = Command::new("tmux")
-        .args(["kill-session", "-t", &name])
-        .status();
 }
 
 #[test]
@@ -556,21 +571,7 @@ fn with_no_server_running_the_chat_offers_to_start_one() {
         path_str(&scratch.path().join("config")),
         env!("CARGO_BIN_EXE_cutline"),
     );
-    let started = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "160",
-            "-y",
-            "50",
-            &command,
-        ])
-        .status()
-        .unwrap();
-    assert!(started.success());
+    let _terminal = Terminal::open(&name, &command);
     wait_for(&name, "Start one in the background? [Y/n]", 1);
     type_line(&name, "y");
     let shown = wait_for(&name, "Ready", 1);
@@ -581,9 +582,6 @@ fn with_no_server_running_the_chat_offers_to_start_one() {
     type_line(&name, "credits");
     wait_for(&name, "100 credits available", 1);
     type_line(&name, "quit");
-    let _ = Command::new("tmux")
-        .args(["kill-session", "-t", &name])
-        .status();
     // The server it started is a process of its own, with its data where it was told.
     assert!(data.join("cutline.db").is_file());
     let _ = Command::new("pkill").args(["-f", path_str(&data)]).status();
