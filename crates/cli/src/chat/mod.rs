@@ -41,8 +41,15 @@ pub struct Conversation {
     pub exports_dir: PathBuf,
 }
 
-/// A silence this long in a turn's stream is said aloud.
-const STILL_WORKING: Duration = Duration::from_secs(120);
+/// A silence this long in a turn's stream is said aloud: 2 minutes, or
+/// `CUTLINE_CHAT_STILL_WORKING_SECS` (tests use a second).
+fn still_working_after() -> Duration {
+    let seconds = std::env::var("CUTLINE_CHAT_STILL_WORKING_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(120);
+    Duration::from_secs(seconds)
+}
 
 impl Conversation {
     /// Connects: a token (see [`tokens`]), then `session` (one already there, to go on with)
@@ -198,6 +205,7 @@ impl Conversation {
         let mut actions: Vec<reading::GuiAction> = Vec::new();
         let mut bar: Option<(String, Progress)> = None;
         let mut last_sign = Instant::now();
+        let still_working = still_working_after();
         let result = self.with_rules(|client, session| {
             client.turn(session, text, &mut |_, event| {
                 if output == Output::Json {
@@ -237,7 +245,7 @@ impl Conversation {
                             bar.set(event["fraction"].as_f64().unwrap_or(0.0));
                         }
                     }
-                    "heartbeat" if human && last_sign.elapsed() >= STILL_WORKING => {
+                    "heartbeat" if human && last_sign.elapsed() >= still_working => {
                         println!("⏳ Still working…");
                         last_sign = Instant::now();
                     }

@@ -43,6 +43,23 @@ fn scripted_server() -> String {
                 };
                 let (content_type, reply) = if path == "/run_sse" {
                     turned.store(true, Ordering::SeqCst);
+                    if body.contains("slowly") {
+                        // Heartbeats only for 2.5 s, then the reply, as a stream.
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                        );
+                        for _ in 0..10 {
+                            let _ = write!(stream, "data: {{\"type\":\"heartbeat\"}}\n\n");
+                            let _ = stream.flush();
+                            std::thread::sleep(std::time::Duration::from_millis(250));
+                        }
+                        let _ = write!(
+                            stream,
+                            "id: 1\ndata: {{\"type\":\"text\",\"content\":\"Finished.\"}}\n\n"
+                        );
+                        return;
+                    }
                     let events: Vec<serde_json::Value> = if body.contains("silently") {
                         vec![
                             json!({"type": "tool_call", "name": "trim_pauses", "args": {}}),
@@ -112,6 +129,7 @@ fn scripted_server() -> String {
 fn chat(base: &str, dir: &std::path::Path, words: &str) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_cutline"))
         .args(["chat", "--server", base, "--send", words])
+        .env("CUTLINE_CHAT_STILL_WORKING_SECS", "1")
         .env("CUTLINE_CONFIG_DIR", dir.join("config"))
         .env_remove("NEMO_TOKEN")
         .env_remove("CUTLINE_TOKEN")
@@ -152,4 +170,14 @@ fn gui_talk_is_acted_on_not_repeated() {
         .map(|e| std::fs::read(e.path()).unwrap())
         .collect();
     assert_eq!(saved, [b"MP4!".to_vec()], "the download, saved once");
+}
+
+#[test]
+fn a_long_silence_is_said_while_heartbeats_keep_the_wait() {
+    let scratch = testkit::scratch();
+    let said = chat(&scripted_server(), scratch.path(), "do it slowly");
+    // 2.5 s of heartbeats, said every second of silence here (every 2 minutes by default).
+    let times = said.matches("⏳ Still working…").count();
+    assert!((1..=3).contains(&times), "{said}");
+    assert!(said.ends_with("Finished.\n"), "{said}");
 }
