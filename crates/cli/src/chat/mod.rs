@@ -4,6 +4,7 @@
 //! - [`client`]: the protocol calls, blocking, with the envelope read into codes.
 //! - [`tokens`]: which token to use (environment, the cache, or a new anonymous one).
 //! - [`reading`]: GUI talk turned into API calls; a silent turn told by what changed.
+//! - [`words`]: what the client itself says, in English or Chinese.
 //!
 //! [`Conversation`] joins them and applies API.md's client rules: 1001 → a new token and one
 //! retry, 1002 → a new session (said), 429 → wait `Retry-After` (30 s without it) and one
@@ -14,6 +15,7 @@ pub mod client;
 pub mod reading;
 pub mod route;
 pub mod tokens;
+pub mod words;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -22,6 +24,7 @@ use serde_json::{json, Value};
 
 use crate::progress::Progress;
 use client::{Client, Failure};
+use words::{Lang, Said};
 
 /// How the conversation is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +39,7 @@ pub struct Conversation {
     client: Client,
     session: String,
     language: String,
+    lang: Lang,
     output: Output,
     /// Where exports are saved when no path is given.
     pub exports_dir: PathBuf,
@@ -66,6 +70,7 @@ impl Conversation {
             client,
             session: String::new(),
             language: language.to_string(),
+            lang: Lang::of(language),
             output,
             exports_dir: PathBuf::from("exports"),
         };
@@ -112,7 +117,7 @@ impl Conversation {
                         .client
                         .new_session(&self.language)
                         .map_err(|f| explain(&f))?;
-                    self.say("The sign-in had expired: connected again with a new session.");
+                    self.say(&Said::SignInRenewed.in_(self.lang));
                 }
             }
             Some(1002) => {
@@ -120,11 +125,11 @@ impl Conversation {
                     .client
                     .new_session(&self.language)
                     .map_err(|f| explain(&f))?;
-                self.say("That session was gone, so I started a new one.");
+                self.say(&Said::SessionReplaced.in_(self.lang));
             }
             Some(429) => {
-                let output = self.output;
-                wait_to_retry(&failure, &|line| say_to(output, line))?;
+                let (output, lang) = (self.output, self.lang);
+                wait_to_retry(&failure, lang, &|line| say_to(output, line))?;
             }
             _ => return Err(self.explained(&failure)),
         }
@@ -136,10 +141,13 @@ impl Conversation {
         let mut text = explain(failure);
         if failure.code() == Some(2001) {
             if let Ok(balance) = self.client.balance() {
-                text.push_str(&format!(
-                    " You have {} credits available.",
-                    balance["available"]
-                ));
+                let available = balance["available"].to_string();
+                text.push_str(
+                    &Said::Available {
+                        available: &available,
+                    }
+                    .in_(self.lang),
+                );
             }
         }
         text
@@ -160,7 +168,7 @@ impl Conversation {
                 }
             }
             route::Route::AskForFile => {
-                self.say("Which file? Type or drop its path.");
+                self.say(&Said::WhichFile.in_(self.lang));
             }
             route::Route::Turn(text) => self.turn(&text)?,
         }
@@ -182,12 +190,12 @@ impl Conversation {
         for info in uploaded["files"].as_array().into_iter().flatten() {
             self.emit(&json!({"type": "uploaded", "file": info}));
             let seconds = info["duration"].as_f64().unwrap_or(0.0);
-            self.say(&format!(
-                "Uploaded {} ({}, {}).",
-                info["filename"].as_str().unwrap_or("the file"),
-                info["file_type"].as_str().unwrap_or("file"),
-                timeline::format_clock((seconds * 1000.0) as u64)
-            ));
+            let uploaded = Said::Uploaded {
+                name: info["filename"].as_str().unwrap_or("upload"),
+                kind: info["file_type"].as_str().unwrap_or("file"),
+                clock: timeline::format_clock((seconds * 1000.0) as u64),
+            };
+            self.say(&uploaded.in_(self.lang));
         }
         Ok(())
     }
@@ -285,10 +293,15 @@ impl Conversation {
         let balance = self.with_rules(|client, _| client.balance())?;
         self.emit(&json!({"type": "credits", "balance": balance}));
         if self.output != Output::Json {
-            self.say(&format!(
-                "{} credits available ({} held for work under way).",
-                balance["available"], balance["frozen"]
-            ));
+            let (available, frozen) = (
+                balance["available"].to_string(),
+                balance["frozen"].to_string(),
+            );
+            let said = Said::Credits {
+                available: &available,
+                frozen: &frozen,
+            };
+            self.say(&said.in_(self.lang));
         }
         Ok(())
     }
@@ -341,14 +354,14 @@ impl Conversation {
         };
         let bytes = self.with_rules(|client, _| client.download(&id, &path))?;
         self.emit(&json!({"type": "exported", "path": path, "size": bytes, "status": done}));
-        self.say(&format!(
-            "Saved {} ({}, {:.1} MB).",
-            path.display(),
-            timeline::format_clock(
-                (done["output"]["duration"].as_f64().unwrap_or(0.0) * 1000.0) as u64
+        let saved = Said::Saved {
+            path: path.display().to_string(),
+            clock: timeline::format_clock(
+                (done["output"]["duration"].as_f64().unwrap_or(0.0) * 1000.0) as u64,
             ),
-            bytes as f64 / 1_000_000.0
-        ));
+            megabytes: bytes as f64 / 1_000_000.0,
+        };
+        self.say(&saved.in_(self.lang));
         Ok(path)
     }
 }
@@ -365,7 +378,7 @@ const LONGEST_WAIT_S: u64 = 120;
 
 /// For a 429: waits what the server asks (30 s when it does not say), saying so, unless that
 /// is longer than [`LONGEST_WAIT_S`]; then the error says when to try again.
-pub fn wait_to_retry(failure: &Failure, say: &dyn Fn(&str)) -> Result<(), String> {
+pub fn wait_to_retry(failure: &Failure, lang: Lang, say: &dyn Fn(&str)) -> Result<(), String> {
     let wait = match failure {
         Failure::Protocol { retry_after, .. } => retry_after.unwrap_or(30),
         Failure::Network(_) => 30,
@@ -376,7 +389,7 @@ pub fn wait_to_retry(failure: &Failure, say: &dyn Fn(&str)) -> Result<(), String
             wait.div_ceil(60)
         ));
     }
-    say(&format!("The server is busy; trying again in {wait} s."));
+    say(&Said::Busy { seconds: wait }.in_(lang));
     std::thread::sleep(Duration::from_secs(wait));
     Ok(())
 }

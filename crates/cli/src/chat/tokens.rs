@@ -57,12 +57,13 @@ pub fn token_for(server: &str) -> Result<String, Failure> {
 pub fn renew(server: &str) -> Result<String, Failure> {
     let token = match Client::anonymous_token(server) {
         Err(failure) if failure.code() == Some(429) => {
-            super::wait_to_retry(&failure, &|line| eprintln!("{line}")).map_err(|message| {
-                Failure::Protocol {
-                    code: 429,
-                    message,
-                    retry_after: None,
-                }
+            super::wait_to_retry(&failure, super::words::Lang::English, &|line| {
+                eprintln!("{line}")
+            })
+            .map_err(|message| Failure::Protocol {
+                code: 429,
+                message,
+                retry_after: None,
             })?;
             Client::anonymous_token(server)?
         }

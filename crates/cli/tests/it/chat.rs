@@ -164,6 +164,15 @@ fn words_for_people_keep_protocol_details_out_and_a_bad_token_is_replaced() {
     for detail in ["ses_", "render_", "{", "http"] {
         assert!(!stdout.contains(detail), "{detail} shown: {stdout}");
     }
+    // In Chinese, the client's own words are Chinese too (the new token was cached).
+    let chinese = chat(
+        &serve,
+        &config,
+        &["--language", "zh-CN", "--send", "余额"],
+        None,
+    );
+    let said = String::from_utf8_lossy(&chinese.stdout);
+    assert!(said.contains("可用积分 100"), "{said}");
 }
 
 /// A failed one-shot run: its one-line error.

@@ -1,0 +1,141 @@
+//! What the chat client itself says, in the conversation's language (English, or Chinese for
+//! `--language zh…`). The server's replies come in the session's language already; these are
+//! the client's own lines around them.
+
+/// The conversation's language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    English,
+    Chinese,
+}
+
+impl Lang {
+    pub fn of(language: &str) -> Lang {
+        if language.trim().to_ascii_lowercase().starts_with("zh") {
+            Lang::Chinese
+        } else {
+            Lang::English
+        }
+    }
+}
+
+/// One thing the client says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Said<'a> {
+    SignInRenewed,
+    SessionReplaced,
+    WhichFile,
+    Uploaded {
+        name: &'a str,
+        kind: &'a str,
+        clock: String,
+    },
+    Credits {
+        available: &'a str,
+        frozen: &'a str,
+    },
+    /// Appended to an out-of-credits message.
+    Available {
+        available: &'a str,
+    },
+    Saved {
+        path: String,
+        clock: String,
+        megabytes: f64,
+    },
+    Busy {
+        seconds: u64,
+    },
+}
+
+impl Said<'_> {
+    pub fn in_(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Said::SignInRenewed, Lang::English) => {
+                "The sign-in had expired: connected again with a new session.".into()
+            }
+            (Said::SignInRenewed, Lang::Chinese) => "登录已过期：已重新连接并新建会话。".into(),
+            (Said::SessionReplaced, Lang::English) => {
+                "That session was gone, so I started a new one.".into()
+            }
+            (Said::SessionReplaced, Lang::Chinese) => "原会话已不存在，已新建一个会话。".into(),
+            (Said::WhichFile, Lang::English) => "Which file? Type or drop its path.".into(),
+            (Said::WhichFile, Lang::Chinese) => "哪个文件？请输入或拖入它的路径。".into(),
+            (Said::Uploaded { name, kind, clock }, Lang::English) => {
+                format!("Uploaded {name} ({kind}, {clock}).")
+            }
+            (Said::Uploaded { name, kind, clock }, Lang::Chinese) => {
+                let kind = match *kind {
+                    "video" => "视频",
+                    "audio" => "音频",
+                    "image" => "图片",
+                    other => other,
+                };
+                format!("已上传 {name}（{kind}，{clock}）。")
+            }
+            (Said::Credits { available, frozen }, Lang::English) => {
+                format!("{available} credits available ({frozen} held for work under way).")
+            }
+            (Said::Credits { available, frozen }, Lang::Chinese) => {
+                format!("可用积分 {available}（进行中的任务冻结 {frozen}）。")
+            }
+            (Said::Available { available }, Lang::English) => {
+                format!(" You have {available} credits available.")
+            }
+            (Said::Available { available }, Lang::Chinese) => {
+                format!(" 当前可用积分 {available}。")
+            }
+            (
+                Said::Saved {
+                    path,
+                    clock,
+                    megabytes,
+                },
+                Lang::English,
+            ) => format!("Saved {path} ({clock}, {megabytes:.1} MB)."),
+            (
+                Said::Saved {
+                    path,
+                    clock,
+                    megabytes,
+                },
+                Lang::Chinese,
+            ) => format!("已保存 {path}（{clock}，{megabytes:.1} MB）。"),
+            (Said::Busy { seconds }, Lang::English) => {
+                format!("The server is busy; trying again in {seconds} s.")
+            }
+            (Said::Busy { seconds }, Lang::Chinese) => {
+                format!("服务器正忙，{seconds} 秒后重试。")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_speaks_the_conversations_language() {
+        assert_eq!(Lang::of("zh-CN"), Lang::Chinese);
+        assert_eq!(Lang::of("en"), Lang::English);
+        let uploaded = Said::Uploaded {
+            name: "talk.mp4",
+            kind: "video",
+            clock: "0:11".into(),
+        };
+        assert_eq!(
+            uploaded.in_(Lang::English),
+            "Uploaded talk.mp4 (video, 0:11)."
+        );
+        assert_eq!(
+            uploaded.in_(Lang::Chinese),
+            "已上传 talk.mp4（视频，0:11）。"
+        );
+        let credits = Said::Credits {
+            available: "97",
+            frozen: "0",
+        };
+        assert!(credits.in_(Lang::Chinese).contains("可用积分 97"));
+    }
+}
