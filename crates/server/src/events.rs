@@ -96,6 +96,10 @@ impl TurnLog {
         (events, entries.finished)
     }
 
+    pub fn is_finished(&self) -> bool {
+        self.entries().finished
+    }
+
     /// Something to wait on for the next change.
     pub fn subscribe(&self) -> watch::Receiver<(i64, bool)> {
         self.changed.subscribe()
@@ -120,7 +124,7 @@ impl Turns {
     pub fn begin(&self, session_id: &str, last_id: i64) -> Option<Arc<TurnLog>> {
         let mut latest = self.latest();
         if let Some(running) = latest.get(session_id) {
-            if !running.after(i64::MAX).1 {
+            if !running.is_finished() {
                 return None;
             }
         }
@@ -128,7 +132,7 @@ impl Turns {
             .get(session_id)
             .map_or(last_id, |log| log.last_id().max(last_id));
         if latest.len() >= LOGS_KEPT {
-            latest.retain(|_, log| !log.after(i64::MAX).1);
+            latest.retain(|_, log| !log.is_finished());
         }
         let log = Arc::new(TurnLog::new(first_after));
         latest.insert(session_id.to_string(), Arc::clone(&log));
@@ -142,7 +146,7 @@ impl Turns {
 
     /// Whether any turn is still running.
     pub fn any_running(&self) -> bool {
-        self.latest().values().any(|log| !log.after(i64::MAX).1)
+        self.latest().values().any(|log| !log.is_finished())
     }
 }
 

@@ -4,7 +4,6 @@
 //! turns that ask for an export. The rendering itself is [`crate::worker`].
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use timeline::canvas::{cap_long_side, scale_to_short_side};
 use timeline::{apply, Draft, EditContext, Op};
 
@@ -135,10 +134,7 @@ pub async fn queue(
             .draft;
     }
     let draft_json = timeline::wire::to_json(&draft);
-    let draft_hash: String = Sha256::digest(format!("{}\n{draft_json}", request.quality))
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let draft_hash = crate::tokens::sha256_hex(&format!("{}\n{draft_json}", request.quality));
     let new = NewRender {
         user_id: session.user_id.clone(),
         id: request.id,

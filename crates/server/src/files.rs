@@ -15,7 +15,6 @@ use std::path::PathBuf;
 
 use media::library::{Asset, Library};
 use media::Limits;
-use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::error::ApiError;
@@ -28,10 +27,7 @@ pub fn asset_path(config: &Config, asset_id: &str) -> PathBuf {
 
 /// Where the export `id` of `user_id` is written.
 pub fn render_path(config: &Config, user_id: &str, id: &str) -> PathBuf {
-    let key: String = Sha256::digest(format!("{user_id}/{id}").as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let key = crate::tokens::sha256_hex(&format!("{user_id}/{id}"));
     config.renders_dir().join(format!("{key}.mp4"))
 }
 

@@ -53,8 +53,7 @@ impl Signer {
     /// The signature of a link to export `id` of `user_id` that works until `expires` (epoch
     /// seconds).
     pub fn sign(&self, user_id: &str, id: &str, expires: i64) -> String {
-        let bytes = self.mac(user_id, id, expires).finalize().into_bytes();
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        crate::tokens::hex(&self.mac(user_id, id, expires).finalize().into_bytes())
     }
 
     /// Whether `signature` is this key's for these values and `expires` has not passed.

@@ -1,4 +1,5 @@
-//! Tokens: 256 random bits, handed out once, stored only as their SHA-256.
+//! Tokens: 256 random bits, handed out once, stored only as their SHA-256; and the hex
+//! spelling of bytes and digests the server writes everywhere (keys, hashes, signatures).
 
 use sha2::{Digest, Sha256};
 
@@ -6,7 +7,17 @@ use sha2::{Digest, Sha256};
 pub fn random_hex(n: usize) -> String {
     let mut bytes = vec![0u8; n];
     getrandom::getrandom(&mut bytes).expect("the system's random source works");
+    hex(&bytes)
+}
+
+/// Bytes as lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The SHA-256 of `text`, in hex.
+pub fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// A new token (what the client gets).
@@ -16,10 +27,7 @@ pub fn new_token() -> String {
 
 /// What is stored for a token.
 pub fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_hex(token)
 }
 
 #[cfg(test)]

@@ -64,10 +64,12 @@ pub fn language_of(session_language: &str) -> Language {
     }
 }
 
-/// A turn that may start: what was understood and what it holds.
+/// A turn that may start: what was understood, what it holds, and what it starts from.
 struct Accepted {
     understanding: Understanding,
     hold: Option<String>,
+    draft: Draft,
+    records: Vec<AssetRecord>,
 }
 
 /// Checks and starts a turn of `session` for `text`: the log its events go to.
@@ -126,6 +128,7 @@ async fn accept(
     attributed: bool,
 ) -> Result<Accepted, ApiError> {
     let records = state.store.session_assets(&session.id).await?;
+    let draft = timeline::wire::from_json(&session.draft_json).map_err(ApiError::internal)?;
     let last_of = |kind: &str| {
         records
             .iter()
@@ -143,38 +146,37 @@ async fn accept(
     let understanding = tokio::task::spawn_blocking(move || planner.understand(&words, &context))
         .await
         .map_err(ApiError::internal)?;
-    let Understanding::Plan(plan) = &understanding else {
-        return Ok(Accepted {
-            understanding,
-            hold: None,
-        });
+    let price = match &understanding {
+        Understanding::Plan(plan) => {
+            if plan_exports(plan) && !attributed && state.config.attribution_required {
+                return Err(exports::attribution_missing());
+            }
+            price(plan, &draft, &records, &state.config.prices)
+        }
+        _ => 0,
     };
-    if plan_exports(plan) && !attributed && state.config.attribution_required {
-        return Err(exports::attribution_missing());
-    }
-    let draft = timeline::wire::from_json(&session.draft_json).map_err(ApiError::internal)?;
-    let price = price(plan, &draft, &records, &state.config.prices);
-    if price == 0 {
-        return Ok(Accepted {
-            understanding,
-            hold: None,
-        });
-    }
-    let lifetime = state.config.turn_limit.as_secs() as i64 + 60;
-    let hold = state
-        .store
-        .hold(&session.user_id, price, "chat turn", lifetime)
-        .await?;
-    match hold {
-        Some(hold) => Ok(Accepted {
-            understanding,
-            hold: Some(hold),
-        }),
-        None => Err(ApiError::OutOfCredits {
-            needed: price,
-            available: state.store.balance(&session.user_id).await?.available,
-        }),
-    }
+    let hold = if price == 0 {
+        None
+    } else {
+        let lifetime = state.config.turn_limit.as_secs() as i64 + 60;
+        let held = state
+            .store
+            .hold(&session.user_id, price, "chat turn", lifetime)
+            .await?;
+        if held.is_none() {
+            return Err(ApiError::OutOfCredits {
+                needed: price,
+                available: state.store.balance(&session.user_id).await?.available,
+            });
+        }
+        held
+    };
+    Ok(Accepted {
+        understanding,
+        hold,
+        draft,
+        records,
+    })
 }
 
 fn plan_exports(plan: &Plan) -> bool {
@@ -302,7 +304,13 @@ async fn follow(
     log: &TurnLog,
     cancel: &CancelToken,
 ) -> Result<(), ApiError> {
-    let plan = match accepted.understanding {
+    let Accepted {
+        understanding,
+        hold,
+        draft,
+        records,
+    } = accepted;
+    let plan = match understanding {
         Understanding::Plan(plan) => plan,
         Understanding::Question { text } | Understanding::NotUnderstood { text } => {
             log.push(Event::Text { content: text });
@@ -310,8 +318,6 @@ async fn follow(
         }
     };
     let language = language_of(&session.language);
-    let draft = timeline::wire::from_json(&session.draft_json).map_err(ApiError::internal)?;
-    let records = state.store.session_assets(&session.id).await?;
     let agent_session = state.histories.take(&session.id, draft.clone(), language);
     let applied = apply_plan(state, &plan, records, agent_session, log, cancel).await?;
     let Applied {
@@ -322,7 +328,7 @@ async fn follow(
         Ok(outcome) => outcome,
         Err(reply) => {
             state.histories.put(&session.id, agent_session);
-            if let Some(hold) = &accepted.hold {
+            if let Some(hold) = &hold {
                 state.store.end_hold(hold, HoldEnd::Release).await?;
             }
             log.push(Event::Text {
@@ -332,7 +338,7 @@ async fn follow(
         }
     };
     let new_draft = agent_session.draft().clone();
-    let committed = commit(state, session, &accepted.hold, &outcome, &new_draft).await?;
+    let committed = commit(state, session, &hold, &outcome, &new_draft).await?;
     if !committed {
         state
             .histories

@@ -11,6 +11,27 @@ use testkit::talk::{specs, talk};
 use crate::path_str;
 use crate::serve::Serve;
 
+/// A scratch folder with a `cutline serve` on its `data`, and a config folder for the chat.
+struct Fresh {
+    scratch: testkit::TempDir,
+    data: std::path::PathBuf,
+    config: std::path::PathBuf,
+    serve: Serve,
+}
+
+fn fresh(flags: &[&str]) -> Fresh {
+    let scratch = testkit::scratch();
+    let data = scratch.path().join("data");
+    let config = scratch.path().join("config");
+    let serve = Serve::start_with(&data, flags);
+    Fresh {
+        scratch,
+        data,
+        config,
+        serve,
+    }
+}
+
 /// Runs `cutline chat --server BASE ARGS…` with its config folder in `config`.
 fn chat_run(base: &str, config: &Path, args: &[&str], token: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cutline"));
@@ -53,10 +74,12 @@ fn of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
 
 #[test]
 fn one_shot_upload_words_and_export_give_the_servers_render() {
-    let scratch = testkit::scratch();
-    let data = scratch.path().join("data");
-    let config = scratch.path().join("config");
-    let serve = Serve::start(&data);
+    let Fresh {
+        scratch,
+        data,
+        config,
+        serve,
+    } = fresh(&[]);
     let clip = talk(&specs::WIDE_TALK);
     let out = scratch.path().join("out.mp4");
     let run = chat(
@@ -141,10 +164,12 @@ fn events_of(serve: &Serve, config: &Path, words: &str) -> Vec<Value> {
 
 #[test]
 fn words_for_people_keep_protocol_details_out_and_a_bad_token_is_replaced() {
-    let scratch = testkit::scratch();
-    let data = scratch.path().join("data");
-    let config = scratch.path().join("config");
-    let serve = Serve::start(&data);
+    let Fresh {
+        scratch: _scratch,
+        data: _,
+        config,
+        serve,
+    } = fresh(&[]);
     let run = chat(
         &serve,
         &config,
@@ -184,10 +209,12 @@ fn chat_error(serve: &Serve, config: &Path, args: &[&str], token: Option<&str>) 
 
 #[test]
 fn each_error_rule_with_the_server_producing_the_condition() {
-    let scratch = testkit::scratch();
-    let data = scratch.path().join("data");
-    let config = scratch.path().join("config");
-    let serve = Serve::start_with(&data, &["--free-credits", "0", "--max-upload-mb", "1"]);
+    let Fresh {
+        scratch,
+        data,
+        config,
+        serve,
+    } = fresh(&["--free-credits", "0", "--max-upload-mb", "1"]);
     let clip = talk(&specs::SHORT_LANDSCAPE);
 
     // Zero credits: the balance and the hint.
@@ -357,10 +384,12 @@ fn the_interactive_chat_in_a_real_terminal() {
 
 #[test]
 fn a_busy_session_is_waited_for_and_a_long_limit_is_said() {
-    let scratch = testkit::scratch();
-    let data = scratch.path().join("data");
-    let config = scratch.path().join("config");
-    let serve = Serve::start_with(&data, &["--anonymous-per-hour", "1"]);
+    let Fresh {
+        scratch,
+        data: _,
+        config,
+        serve,
+    } = fresh(&["--anonymous-per-hour", "1"]);
     // A turn runs in a session; the chat joins that session meanwhile.
     let (bearer, session_id) = serve.new_session("owner");
     let clip = std::fs::read(talk(&specs::WIDE_TALK).path).unwrap();
@@ -498,10 +527,12 @@ impl CuttingProxy {
 #[test]
 fn a_stream_cut_mid_turn_is_picked_up_again_with_last_event_id() {
     use std::sync::atomic::Ordering;
-    let scratch = testkit::scratch();
-    let data = scratch.path().join("data");
-    let config = scratch.path().join("config");
-    let serve = Serve::start(&data);
+    let Fresh {
+        scratch: _scratch,
+        data: _,
+        config,
+        serve,
+    } = fresh(&[]);
     let proxy = CuttingProxy::start(&serve.base);
     let clip = talk(&specs::WIDE_TALK);
     let run = chat_run(
@@ -542,10 +573,12 @@ fn a_stream_cut_mid_turn_is_picked_up_again_with_last_event_id() {
 
 #[test]
 fn a_session_that_is_gone_is_replaced_and_said() {
-    let scratch = testkit::scratch();
-    let data = scratch.path().join("data");
-    let config = scratch.path().join("config");
-    let serve = Serve::start(&data);
+    let Fresh {
+        scratch: _scratch,
+        data: _,
+        config,
+        serve,
+    } = fresh(&[]);
     let run = chat(
         &serve,
         &config,

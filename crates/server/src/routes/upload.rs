@@ -115,12 +115,7 @@ impl Incoming {
             height: video.map(|v| v.display_size().1),
             fps: video.map(|v| v.fps.as_f64()),
             size: self.size,
-            sha256: self
-                .hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            sha256: tokens::hex(&self.hasher.finalize()),
         })
     }
 }
