@@ -22,8 +22,10 @@ pub mod understand;
 
 pub use llm::{LlmConfig, LlmError, LlmPlanner};
 pub use media_facts::{LibraryMedia, Report, Stage};
-pub use plan::{Language, Plan, Quality, Sound, Span, Step, Understanding};
+pub use plan::{
+    Format, Language, NotDone, Plan, Quality, Removable, Sound, Span, Step, Understanding,
+};
 pub use rules::RulePlanner;
-pub use session::{ApplyError, Media, Outcome, Session, StepEvent};
+pub use session::{ApplyError, ExportAsk, Media, Outcome, Session, StepEvent};
 pub use transcription::SpeechOptions;
 pub use understand::{Context, Understand};

@@ -186,6 +186,6 @@ fn understanding_of(answer: &Value) -> Result<Understanding, LlmError> {
     }
     Ok(Understanding::Plan(Plan {
         steps,
-        assumptions: Vec::new(),
+        ..Plan::default()
     }))
 }

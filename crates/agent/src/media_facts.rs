@@ -164,6 +164,11 @@ impl crate::Media for LibraryMedia<'_> {
     fn duration_ms(&self, id: &str) -> Option<u64> {
         self.assets.get(id).map(|a| a.probe.duration_ms)
     }
+
+    fn video_size(&self, id: &str) -> Option<(u32, u32)> {
+        let video = self.assets.get(id)?.probe.video.as_ref()?;
+        Some(video.display_size())
+    }
 }
 
 /// The words "remove fillers" cuts: the defaults and `extra`.

@@ -5,8 +5,9 @@
 //! the Draft and the media into `timeline` Ops. Their serde form (`{"do": "speed", …}`) is what
 //! the corpus and `cutline plan --json` show.
 
+pub use media::render::{Format, Quality};
 use serde::{Deserialize, Serialize};
-use timeline::{Aspect, CaptionStyle, ClipIndex, Corner, Fit, Position, Resolution};
+use timeline::{Aspect, CaptionLook, CaptionStyle, ClipIndex, Corner, Fit, Position, Resolution};
 
 /// A stretch of the timeline named in words, resolved against the Draft when applied.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -34,13 +35,22 @@ pub enum Sound {
     Music,
 }
 
-/// Encoder effort of an export, as people say it.
+/// What words can take off the timeline again: "remove the captions", "no music", "去掉水印".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Quality {
-    High,
-    Medium,
-    Draft,
+pub enum Removable {
+    Captions,
+    Title,
+    /// A logo, a watermark: pictures over the video.
+    Logo,
+    Music,
+    VoiceOver,
+    Fades,
+    /// The speed change: back to normal speed.
+    Speed,
+    Crossfades,
+    /// Colour changes (black and white included): back to the original picture.
+    Color,
 }
 
 /// One edit as asked for.
@@ -56,6 +66,23 @@ pub enum Step {
         style: CaptionStyle,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         language: Option<String>,
+        /// Where they sit; the bottom when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        position: Option<Position>,
+        /// Against the style's size: 1.4 big, 0.75 small.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        size: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        color: Option<String>,
+    },
+    /// Change the captions already there: "make the captions bigger", "字幕放到上面".
+    ChangeCaptions {
+        #[serde(flatten)]
+        look: CaptionLook,
+    },
+    /// Take something off again: "remove the captions", "no music", "去掉水印".
+    Remove {
+        what: Removable,
     },
     Cut {
         #[serde(flatten)]
@@ -128,7 +155,19 @@ pub enum Step {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         saturation: Option<f64>,
     },
+    /// Change the music already under the video: its fades, and whether it dips under the
+    /// speech ("fade the music out at the end", "lower it when I talk").
+    ChangeMusic {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fade_in_ms: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fade_out_ms: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duck: Option<bool>,
+    },
     Export {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        format: Option<Format>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resolution: Option<Resolution>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -153,10 +192,8 @@ pub enum Step {
     Crossfade {
         ms: u64,
     },
-    /// Change or remove the title already there: "make the title red", "remove the title".
+    /// Change the title already there: "make the title red", "move the title to the top".
     ChangeTitle {
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        remove: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         position: Option<Position>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -192,13 +229,32 @@ pub enum Step {
     ShowTimeline,
 }
 
-/// The Steps of one instruction, in order, and the defaults understanding chose for vague
-/// words ("make it shorter" → trimming pauses), said back to the user.
+/// The Steps of one instruction, in order; the defaults understanding chose for vague
+/// words ("make it shorter" → trimming pauses), said back to the user; and the parts of the
+/// instruction that will not be done, each named in the user's words with the reason.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub steps: Vec<Step>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumptions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_done: Vec<NotDone>,
+}
+
+/// A part of an instruction that is not done: the user's words for it and why, in the
+/// session's language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotDone {
+    pub text: String,
+    pub why: String,
+}
+
+impl Plan {
+    /// Whether some of what was asked can be done and some cannot: in a conversation this is
+    /// asked back ("go ahead with the rest?") before anything is applied.
+    pub fn is_partial(&self) -> bool {
+        !self.steps.is_empty() && !self.not_done.is_empty()
+    }
 }
 
 /// The language of a session and its replies.
@@ -220,8 +276,15 @@ pub enum Understanding {
     Question {
         text: String,
     },
-    /// Not understood (or not possible yet): says so and what cutline can do.
+    /// Nothing of it can be done (not understood, or not possible yet): says so, part by
+    /// part, and what cutline can do.
     NotUnderstood {
+        text: String,
+        #[serde(default)]
+        not_done: Vec<NotDone>,
+    },
+    /// A question to cutline answered in words ("what can you do?"); nothing changes.
+    Answer {
         text: String,
     },
 }
@@ -237,6 +300,14 @@ impl Step {
             } else {
                 Err(format!("{what} {value} is outside {low} to {high}"))
             }
+        };
+        let look_ok = |color: &Option<String>, size: &Option<f64>| {
+            if let Some(color) = color {
+                if timeline::validate::color_rgb(color).is_none() {
+                    return Err(format!("'{color}' is not a colour cutline knows"));
+                }
+            }
+            size.map_or(Ok(()), |s| within(s, 0.25, 4.0, "a text size of"))
         };
         let span_ok = |span: &Span| match span {
             Span::Between { start_ms, end_ms } if end_ms <= start_ms => {
@@ -281,16 +352,20 @@ impl Step {
                 if text.trim().is_empty() || text.chars().count() > 200 {
                     return Err("a title needs 1 to 200 characters of text".into());
                 }
-                if let Some(color) = color {
-                    let hex = color.len() == 7
-                        && color.starts_with('#')
-                        && color[1..].chars().all(|c| c.is_ascii_hexdigit());
-                    if !hex && !timeline::validate::COLOR_NAMES.contains(&color.as_str()) {
-                        return Err(format!("'{color}' is not a colour cutline knows"));
-                    }
-                }
-                size.map_or(Ok(()), |s| within(s, 0.25, 4.0, "a title size of"))?;
+                look_ok(color, size)?;
                 span_ok(span)
+            }
+            Step::AddCaptions { color, size, .. } | Step::ChangeTitle { color, size, .. } => {
+                look_ok(color, size)
+            }
+            Step::ChangeCaptions { look } => look_ok(&look.color, &look.size),
+            Step::ChangeMusic {
+                fade_in_ms,
+                fade_out_ms,
+                ..
+            } => {
+                let longest = fade_in_ms.unwrap_or(0).max(fade_out_ms.unwrap_or(0));
+                within(longest as f64, 0.0, 60_000.0, "a fade (ms) of")
             }
             Step::Color {
                 brightness,
@@ -315,8 +390,7 @@ impl Step {
             | Step::DeleteClip { .. }
             | Step::MoveClip { .. }
             | Step::Split { .. }
-            | Step::ChangeTitle { .. }
-            | Step::AddCaptions { .. }
+            | Step::Remove { .. }
             | Step::Aspect { .. }
             | Step::Undo
             | Step::Redo

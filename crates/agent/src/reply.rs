@@ -2,9 +2,9 @@
 //! "Removed 14 pauses (23.4 s). Added 32 captions. 2:14 → 1:51."
 
 use timeline::time::format_seconds;
-use timeline::{format_clock, Draft, Effect, TrackKind};
+use timeline::{format_clock, CaptionLook, Draft, Effect, Layer, Position, TrackKind};
 
-use crate::plan::{Language, Sound, Step};
+use crate::plan::{Format, Language, NotDone, Removable, Sound, Step};
 
 fn say(language: Language, english: String, chinese: String) -> String {
     match language {
@@ -39,11 +39,120 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
             format!("Removed filler words ({}).", format_seconds(*removed_ms)),
             format!("去掉了语气词（{}）。", seconds_zh(*removed_ms)),
         ),
+        (_, Effect::LayerRemoved { layer, removed }) => {
+            let (en, zh) = layer_words(*layer);
+            say(
+                l,
+                format!("Removed {removed} {en}."),
+                format!("去掉了{removed}{zh}。"),
+            )
+        }
+        (Step::Remove { what }, _) => match what {
+            Removable::Speed => say(
+                l,
+                "Back to normal speed (1×).".into(),
+                "已恢复正常速度（1倍）。".into(),
+            ),
+            Removable::Color => say(
+                l,
+                "Back to the original colour.".into(),
+                "已恢复原始色彩。".into(),
+            ),
+            other => {
+                let (en, zh) = removable_words(*other);
+                say(l, format!("Removed the {en}."), format!("已去掉{zh}。"))
+            }
+        },
+        (Step::ChangeCaptions { look }, Effect::CaptionsRestyled { captions }) => {
+            let (en, zh) = look_words(look);
+            say(
+                l,
+                format!(
+                    "Changed {captions} caption{}: {}.",
+                    plural(*captions),
+                    en.join(", ")
+                ),
+                format!("已修改{captions}条字幕：{}。", zh.join("，")),
+            )
+        }
+        (Step::AddCaptions { .. }, Effect::CaptionsRestyled { captions }) => {
+            let look = match step {
+                Step::AddCaptions {
+                    position,
+                    size,
+                    color,
+                    ..
+                } => CaptionLook {
+                    style: None,
+                    position: *position,
+                    size: *size,
+                    color: color.clone(),
+                },
+                _ => CaptionLook::default(),
+            };
+            let (en, zh) = look_words(&look);
+            say(
+                l,
+                format!("Captions {}.", en.join(", ")),
+                format!("字幕{}（共{captions}条）。", zh.join("，")),
+            )
+        }
+        (
+            Step::ChangeMusic {
+                fade_in_ms,
+                fade_out_ms,
+                duck,
+            },
+            _,
+        ) => {
+            let mut en = Vec::new();
+            let mut zh = Vec::new();
+            for (ms, en_in, zh_in) in [(fade_in_ms, "in", "淡入"), (fade_out_ms, "out", "淡出")]
+            {
+                match ms {
+                    Some(0) => {
+                        en.push(format!("no fade {en_in}"));
+                        zh.push(format!("去掉{zh_in}"));
+                    }
+                    Some(ms) => {
+                        en.push(format!("fades {en_in} over {}", format_seconds(*ms)));
+                        zh.push(format!("{zh_in}{}", seconds_zh(*ms)));
+                    }
+                    None => {}
+                }
+            }
+            if *duck == Some(true) {
+                en.push("lowered under the speech".into());
+                zh.push("说话时自动变小".into());
+            }
+            say(
+                l,
+                format!("The music now {}.", en.join(", ")),
+                format!("背景音乐：{}。", zh.join("，")),
+            )
+        }
         (_, Effect::CaptionsAdded { captions }) => say(
             l,
             format!("Added {captions} caption{}.", plural(*captions)),
             format!("加了{captions}条字幕。"),
         ),
+        (Step::DeleteClip { clip }, Effect::RangesRemoved { removed_ms }) => {
+            let (en, zh) = match clip {
+                timeline::ClipIndex::FromStart(n) => {
+                    (format!("clip {}", n + 1), format!("第{}段", n + 1))
+                }
+                timeline::ClipIndex::FromEnd(0) => ("the last clip".into(), "最后一段".into()),
+                timeline::ClipIndex::FromEnd(n) => (
+                    format!("clip {} from the end", n + 1),
+                    format!("倒数第{}段", n + 1),
+                ),
+            };
+            say(
+                l,
+                format!("Deleted {en} ({}).", format_seconds(*removed_ms)),
+                format!("删除了{zh}（{}）。", seconds_zh(*removed_ms)),
+            )
+        }
         (Step::Keep { .. }, Effect::RangesRemoved { removed_ms }) => say(
             l,
             format!(
@@ -82,23 +191,48 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
             format!("Normalised the loudness to {lufs} LUFS."),
             format!("响度已标准化到{lufs} LUFS。"),
         ),
-        (_, Effect::MusicAdded { volume, looped }) => say(
-            l,
-            format!(
-                "Added music at {}{}.",
-                percent(*volume),
-                if *looped {
-                    ", looped to the video's length"
-                } else {
-                    ""
-                }
-            ),
-            format!(
-                "加了背景音乐，音量{}{}。",
-                percent(*volume),
-                if *looped { "，循环铺满全片" } else { "" }
-            ),
-        ),
+        (_, Effect::MusicAdded { volume, looped }) => {
+            let (fades_en, fades_zh, duck) = match step {
+                Step::AddMusic {
+                    fade_in_ms,
+                    fade_out_ms,
+                    duck,
+                    ..
+                } => (
+                    [(fade_in_ms, "fading in"), (fade_out_ms, "fading out")]
+                        .iter()
+                        .filter_map(|(ms, en)| {
+                            ms.map(|ms| format!(", {en} over {}", format_seconds(ms)))
+                        })
+                        .collect::<String>(),
+                    [(fade_in_ms, "淡入"), (fade_out_ms, "淡出")]
+                        .iter()
+                        .filter_map(|(ms, zh)| ms.map(|ms| format!("，{zh}{}", seconds_zh(ms))))
+                        .collect::<String>(),
+                    *duck,
+                ),
+                _ => (String::new(), String::new(), false),
+            };
+            say(
+                l,
+                format!(
+                    "Added music at {}{}{fades_en}{}.",
+                    percent(*volume),
+                    if *looped {
+                        ", looped to the video's length"
+                    } else {
+                        ""
+                    },
+                    if duck { ", lowered while you talk" } else { "" }
+                ),
+                format!(
+                    "加了背景音乐，音量{}{}{fades_zh}{}。",
+                    percent(*volume),
+                    if *looped { "，循环铺满全片" } else { "" },
+                    if duck { "，说话时自动变小" } else { "" }
+                ),
+            )
+        }
         (
             _,
             Effect::TitleAdded {
@@ -129,7 +263,14 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
                     timeline::Fit::Blur => "blurred fill",
                 }
             ),
-            format!("画面改为{aspect}。"),
+            format!(
+                "画面改为{aspect}（{}）。",
+                match fit {
+                    timeline::Fit::Crop => "裁切填满",
+                    timeline::Fit::Pad => "加黑边",
+                    timeline::Fit::Blur => "模糊背景填充",
+                }
+            ),
         ),
         (
             Step::Fade {
@@ -223,11 +364,17 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
         ),
         (
             Step::Export {
-                resolution, fps, ..
+                format,
+                resolution,
+                fps,
+                ..
             },
             _,
         ) => {
             let mut what = Vec::new();
+            if let Some(format) = format {
+                what.push(format_name(*format).to_string());
+            }
             if let Some(r) = resolution {
                 what.push(r.to_string());
             }
@@ -246,6 +393,232 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
         }
         _ => say(l, "Done.".into(), "已完成。".into()),
     }
+}
+
+/// A format as people write it: "MP4", "WebM", "GIF".
+pub fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Mp4 => "MP4",
+        Format::Webm => "WebM",
+        Format::Gif => "GIF",
+        Format::M4a => "M4A (sound only)",
+        Format::Mp3 => "MP3 (sound only)",
+    }
+}
+
+fn layer_words(layer: Layer) -> (&'static str, &'static str) {
+    match layer {
+        Layer::Captions => ("captions", "条字幕"),
+        Layer::Titles => ("title(s)", "个标题"),
+        Layer::Overlays => ("logo/overlay(s)", "个水印或叠加图片"),
+        Layer::Music => ("music track(s)", "段背景音乐"),
+        Layer::VoiceOver => ("voice-over(s)", "段旁白"),
+    }
+}
+
+/// A layer that went with the part of the video it was over.
+pub fn layer_went(layer: Layer, gone: usize, language: Language) -> String {
+    let (en, zh) = layer_words(layer);
+    say(
+        language,
+        format!("{gone} {en} over the removed part went with it."),
+        format!("被剪掉部分上的{gone}{zh}也一并去掉了。"),
+    )
+}
+
+/// What a change of the captions' look did, part by part.
+fn look_words(look: &CaptionLook) -> (Vec<String>, Vec<String>) {
+    let mut en = Vec::new();
+    let mut zh = Vec::new();
+    if let Some(position) = look.position {
+        let (e, z) = match position {
+            Position::Top => ("at the top", "放在顶部"),
+            Position::Center => ("in the middle", "放在中间"),
+            Position::Bottom => ("at the bottom", "放在底部"),
+        };
+        en.push(e.to_string());
+        zh.push(z.to_string());
+    }
+    if let Some(size) = look.size {
+        en.push(format!(
+            "{} ({:.0}% of the normal size)",
+            if size >= 1.0 { "bigger" } else { "smaller" },
+            size * 100.0
+        ));
+        zh.push(format!(
+            "{}（正常大小的{:.0}%）",
+            if size >= 1.0 { "调大" } else { "调小" },
+            size * 100.0
+        ));
+    }
+    if let Some(color) = &look.color {
+        en.push(format!("in {color}"));
+        zh.push(format!("颜色改为{color}"));
+    }
+    if let Some(style) = look.style {
+        en.push(format!("{} style", style.name()));
+        zh.push(format!("{}样式", style.name()));
+    }
+    (en, zh)
+}
+
+/// What a Step that changed nothing says: never what it would have done.
+pub fn unchanged(step: &Step, effects: &[Effect], language: Language) -> String {
+    let l = language;
+    if let Step::Remove { what } = step {
+        let (en, zh) = removable_words(*what);
+        return say(
+            l,
+            format!(
+                "There {} no {en} to remove.",
+                if en.ends_with('s') { "were" } else { "was" }
+            ),
+            format!("没有{zh}可以去掉。"),
+        );
+    }
+    if effects.iter().any(|e| {
+        matches!(
+            e,
+            Effect::CaptionsRestyled { captions: 0 } | Effect::CaptionsAdded { captions: 0 }
+        )
+    }) {
+        return say(
+            l,
+            "There are no captions to change (no speech was found, or none were added yet: say \"add captions\").".into(),
+            "没有可以修改的字幕（没有识别到说话，或者还没加字幕：可以说“加字幕”）。".into(),
+        );
+    }
+    let (en, zh) = step_phrase(step);
+    say(
+        l,
+        format!("Nothing to change to {en}: it already was that way."),
+        format!("{zh}：本来就是这样，没有改动。"),
+    )
+}
+
+fn removable_words(what: Removable) -> (&'static str, &'static str) {
+    match what {
+        Removable::Captions => ("captions", "字幕"),
+        Removable::Title => ("title", "标题"),
+        Removable::Logo => ("logo or overlay", "水印或叠加图片"),
+        Removable::Music => ("music", "背景音乐"),
+        Removable::VoiceOver => ("voice-over", "旁白"),
+        Removable::Fades => ("fades", "淡入淡出"),
+        Removable::Speed => ("speed change", "变速"),
+        Removable::Crossfades => ("crossfades", "转场"),
+        Removable::Color => ("colour change", "调色"),
+    }
+}
+
+/// What a Plan would do, Step by Step, as a short phrase each.
+fn would_do(step: &Step) -> (String, String) {
+    match step {
+        Step::Aspect { aspect, .. } => (format!("make it {aspect}"), format!("改成{aspect}")),
+        Step::AddMusic { volume, .. } => (
+            format!("add the music at {}", percent(*volume)),
+            format!("加背景音乐（音量{}）", percent(*volume)),
+        ),
+        Step::Speed { factor } => (format!("play it at {factor}×"), format!("{factor}倍速")),
+        Step::Remove { what } => {
+            let (en, zh) = removable_words(*what);
+            (format!("remove the {en}"), format!("去掉{zh}"))
+        }
+        Step::Export {
+            format, resolution, ..
+        } => {
+            let what: Vec<String> = format
+                .map(|f| format_name(f).to_string())
+                .into_iter()
+                .chain(resolution.map(|r| r.to_string()))
+                .collect();
+            (
+                format!("export {}", what.join(" ")).trim().to_string(),
+                format!("导出{}", what.join(" ")),
+            )
+        }
+        other => {
+            let (en, zh) = step_phrase(other);
+            (en.to_string(), zh.to_string())
+        }
+    }
+}
+
+/// A Plan with parts that cannot be done, said before anything is applied: what would be
+/// done, and each part that would not, quoted, with why.
+pub fn partial(plan: &crate::plan::Plan, language: Language) -> String {
+    let (en, zh): (Vec<String>, Vec<String>) = plan.steps.iter().map(would_do).unzip();
+    let mut lines = vec![say(
+        language,
+        format!("I can {}.", en.join(", ")),
+        format!("我可以：{}。", zh.join("、")),
+    )];
+    lines.extend(not_done_lines(&plan.not_done, language));
+    lines.join(if language == Language::Chinese {
+        ""
+    } else {
+        " "
+    })
+}
+
+/// The command line's refusal of a partial Plan: nothing rendered, and how to go on.
+pub fn partial_refused(plan: &crate::plan::Plan, language: Language) -> String {
+    say(
+        language,
+        format!(
+            "{} Nothing was rendered: run again with --apply-understood to do the rest, or change the words.",
+            partial(plan, language)
+        ),
+        format!(
+            "{}没有渲染：加上 --apply-understood 可以只做能做的部分，或者换个说法。",
+            partial(plan, language)
+        ),
+    )
+}
+
+/// The parts of an instruction that were not done, quoted, with why.
+pub fn not_done_lines(parts: &[NotDone], language: Language) -> Vec<String> {
+    parts
+        .iter()
+        .map(|p| {
+            say(
+                language,
+                format!("Not done: “{}” ({}).", p.text, p.why),
+                format!("未完成：“{}”（{}）。", p.text, p.why),
+            )
+        })
+        .collect()
+}
+
+/// What an export resolution did not get, and why: cutline never upscales.
+pub fn export_limits(
+    step: &Step,
+    after: &Draft,
+    largest_source: Option<(u32, u32)>,
+    language: Language,
+) -> Vec<String> {
+    let Step::Export {
+        resolution: Some(asked),
+        ..
+    } = step
+    else {
+        return Vec::new();
+    };
+    let Some((w, h)) = largest_source else {
+        return Vec::new();
+    };
+    if asked.short_side() <= w.min(h) {
+        return Vec::new();
+    }
+    let (kept_w, kept_h) = (after.meta.width, after.meta.height);
+    vec![say(
+        language,
+        format!(
+            "Kept {kept_w}×{kept_h} instead of {asked}: the source is {w}×{h}, and cutline does not upscale (it adds pixels, not detail)."
+        ),
+        format!(
+            "保持{kept_w}×{kept_h}，没有改成{asked}：原片只有{w}×{h}，cutline 不做放大（放大只会增加像素，不会增加细节）。"
+        ),
+    )]
 }
 
 fn plural(n: usize) -> &'static str {
@@ -267,6 +640,23 @@ fn capitalise(text: &str) -> String {
 /// "2:14 → 1:51."
 pub fn duration_line(before_ms: u64, after_ms: u64, language: Language) -> String {
     let (before, after) = (format_clock(before_ms), format_clock(after_ms));
+    if before == after {
+        // Under a second of difference: the clock alone would say nothing changed.
+        let by = format_seconds(before_ms.abs_diff(after_ms));
+        let shorter = after_ms < before_ms;
+        return say(
+            language,
+            format!(
+                "{after} ({by} {}).",
+                if shorter { "shorter" } else { "longer" }
+            ),
+            format!(
+                "时长{after}（{}{}）。",
+                if shorter { "缩短" } else { "增加" },
+                by.replace(" s", "秒")
+            ),
+        );
+    }
     say(
         language,
         format!("{before} → {after}."),
@@ -328,6 +718,9 @@ fn step_phrase(step: &Step) -> (&'static str, &'static str) {
         Step::TrimPauses { .. } => ("trim the pauses", "剪掉停顿"),
         Step::RemoveFillers => ("remove the filler words", "去掉语气词"),
         Step::AddCaptions { .. } => ("add captions", "加字幕"),
+        Step::ChangeCaptions { .. } => ("change the captions", "修改字幕"),
+        Step::Remove { .. } => ("remove that", "去掉它"),
+        Step::ChangeMusic { .. } => ("change the music", "修改背景音乐"),
         Step::Cut { .. } => ("cut that part", "剪掉这一段"),
         Step::Keep { .. } => ("keep that part", "保留这一段"),
         Step::Speed { .. } => ("change the speed", "变速"),

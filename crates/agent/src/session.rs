@@ -9,11 +9,12 @@
 use thiserror::Error;
 use timeline::canvas::choose_canvas;
 use timeline::{
-    apply, Draft, EditContext, Effect, History, Op, SilenceMap, SourceCaption, TimeRange,
+    apply, CaptionLook, Draft, EditContext, Effect, History, Layer, Op, SilenceMap, SourceCaption,
+    TimeRange,
 };
 
-use crate::plan::{Language, Plan, Quality, Sound, Span, Step};
-use crate::reply::{describe, duration_line, nothing_to, timeline_summary};
+use crate::plan::{Format, Language, Plan, Quality, Removable, Sound, Span, Step};
+use crate::reply::{describe, duration_line, not_done_lines, nothing_to, timeline_summary};
 
 /// What applying may need to know about the media, asked only when a Step needs it.
 pub trait Media {
@@ -30,6 +31,10 @@ pub trait Media {
     ) -> Result<Vec<(String, Vec<TimeRange>)>, String>;
     /// How long an asset lasts.
     fn duration_ms(&self, asset: &str) -> Option<u64>;
+    /// The picture size of a video asset as it displays (rotation applied), when known.
+    fn video_size(&self, _asset: &str) -> Option<(u32, u32)> {
+        None
+    }
 }
 
 #[derive(Debug, Error, PartialEq)]
@@ -45,8 +50,15 @@ pub struct Outcome {
     pub reply: String,
     /// Whether the Draft is different from before.
     pub changed: bool,
-    /// The Plan asked for an export (with this quality, if it named one).
-    pub export: Option<Option<Quality>>,
+    /// The Plan asked for an export, in these terms.
+    pub export: Option<ExportAsk>,
+}
+
+/// An export as the words asked for it; what they did not say is absent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExportAsk {
+    pub format: Option<Format>,
+    pub quality: Option<Quality>,
 }
 
 /// A Step of a Plan being applied.
@@ -146,18 +158,34 @@ impl Session {
                     let draft = pending.as_ref().unwrap_or(working.present());
                     lines.push(timeline_summary(draft, language));
                 }
-                Step::Export { quality, .. } => {
+                Step::Export {
+                    format, quality, ..
+                } => {
                     let draft = pending.clone().unwrap_or_else(|| working.present().clone());
-                    let (draft, effects) = self.edit(&draft, step, media)?;
+                    let (edited, effects) = self.edit(&draft, step, media)?;
                     lines.extend(effects.iter().map(|e| describe(step, e, language)));
-                    pending = Some(draft);
-                    export = Some(*quality);
+                    let largest = self.largest_source(&draft, media);
+                    lines.extend(crate::reply::export_limits(
+                        step, &edited, largest, language,
+                    ));
+                    pending = Some(edited);
+                    export = Some(ExportAsk {
+                        format: *format,
+                        quality: *quality,
+                    });
                 }
                 _ => {
                     let draft = pending.clone().unwrap_or_else(|| working.present().clone());
-                    let (draft, effects) = self.edit(&draft, step, media)?;
-                    lines.extend(effects.iter().map(|e| describe(step, e, language)));
-                    pending = Some(draft);
+                    let (edited, effects) = self.edit(&draft, step, media)?;
+                    // What is said comes from what changed: a Step that changed nothing
+                    // says so, and never what it would have done.
+                    if edited == draft {
+                        lines.push(crate::reply::unchanged(step, &effects, language));
+                    } else {
+                        lines.extend(effects.iter().map(|e| describe(step, e, language)));
+                        lines.extend(layers_gone(step, &draft, &edited, language));
+                    }
+                    pending = Some(edited);
                 }
             }
             let now = pending.as_ref().unwrap_or(working.present());
@@ -173,6 +201,7 @@ impl Session {
             }
         }
         let after = working.present().clone();
+        lines.extend(not_done_lines(&plan.not_done, language));
         if after.duration_ms != before.duration_ms {
             lines.push(duration_line(
                 before.duration_ms,
@@ -242,9 +271,38 @@ impl Session {
                 .into_iter()
                 .map(|(src, ranges)| Op::CutSource { src, ranges })
                 .collect(),
-            Step::AddCaptions { style, language } => vec![Op::AddCaptions {
-                captions: media.captions(draft, language.as_deref())?,
-                style: Some(*style),
+            Step::AddCaptions {
+                style,
+                language,
+                position,
+                size,
+                color,
+            } => {
+                let mut ops = vec![Op::AddCaptions {
+                    captions: media.captions(draft, language.as_deref())?,
+                    style: Some(*style),
+                }];
+                let look = CaptionLook {
+                    style: None,
+                    position: *position,
+                    size: *size,
+                    color: color.clone(),
+                };
+                if !look.is_empty() {
+                    ops.push(Op::CaptionLook { look });
+                }
+                ops
+            }
+            Step::ChangeCaptions { look } => vec![Op::CaptionLook { look: look.clone() }],
+            Step::Remove { what } => removal_ops(draft, *what),
+            Step::ChangeMusic {
+                fade_in_ms,
+                fade_out_ms,
+                duck,
+            } => vec![Op::ChangeMusic {
+                fade_in_ms: *fade_in_ms,
+                fade_out_ms: *fade_out_ms,
+                duck: *duck,
             }],
             Step::Cut { span } => vec![Op::Cut {
                 ranges: vec![resolve(span, draft.duration_ms)],
@@ -333,8 +391,12 @@ impl Session {
                 resolution, fps, ..
             } => {
                 let mut ops = Vec::new();
+                // Never above the largest source: upscaling adds pixels, not detail.
+                let largest = self.largest_source(draft, media);
+                let resolution =
+                    resolution.filter(|r| largest.is_none_or(|(w, h)| r.short_side() <= w.min(h)));
                 if let Some(resolution) = resolution {
-                    let (width, height) = choose_canvas(None, Some(*resolution), (width, height));
+                    let (width, height) = choose_canvas(None, Some(resolution), (width, height));
                     ops.push(Op::Canvas {
                         width,
                         height,
@@ -354,14 +416,13 @@ impl Session {
             Step::Split { at_ms } => vec![Op::Split { at_ms: *at_ms }],
             Step::Crossfade { ms } => vec![Op::Crossfade { ms: *ms }],
             Step::ChangeTitle {
-                remove,
                 position,
                 color,
                 size,
                 time,
             } => vec![Op::ChangeTitle {
                 change: timeline::TitleChange {
-                    remove: *remove,
+                    remove: false,
                     position: *position,
                     color: color.clone(),
                     size: *size,
@@ -396,6 +457,63 @@ impl Session {
     }
 }
 
+/// Layers an edit took away without being asked to (a title over a deleted clip goes with
+/// it), each said: the reply tells what changed, not only what was asked.
+fn layers_gone(step: &Step, before: &Draft, after: &Draft, language: Language) -> Vec<String> {
+    Layer::ALL
+        .into_iter()
+        .filter(|layer| {
+            let asked = match step {
+                Step::Remove { what } => removal_ops(before, *what)
+                    .iter()
+                    .any(|op| matches!(op, Op::Remove { layer: l } if l == layer)),
+                // New captions replace the old ones.
+                Step::AddCaptions { .. } => *layer == Layer::Captions,
+                _ => false,
+            };
+            !asked
+        })
+        .filter_map(|layer| {
+            let gone = layer.count(before).saturating_sub(layer.count(after));
+            (gone > 0).then(|| crate::reply::layer_went(layer, gone, language))
+        })
+        .collect()
+}
+
+/// The Ops that take `what` off the timeline. A thing that is not there gives an Op that
+/// changes nothing, so the reply says there was none.
+fn removal_ops(draft: &Draft, what: Removable) -> Vec<Op> {
+    let layer = |layer| vec![Op::Remove { layer }];
+    match what {
+        Removable::Captions => layer(Layer::Captions),
+        Removable::Title => layer(Layer::Titles),
+        Removable::Logo => layer(Layer::Overlays),
+        Removable::Music => layer(Layer::Music),
+        Removable::VoiceOver => layer(Layer::VoiceOver),
+        Removable::Fades => vec![Op::Fade {
+            fade_in_ms: Some(0),
+            fade_out_ms: Some(0),
+        }],
+        Removable::Speed => {
+            // Speed changes multiply; back to 1× is the inverse of the first clip's speed.
+            let speed = draft.main_segments().first().map_or(1.0, |s| s.speed());
+            if (speed - 1.0).abs() < 1e-9 {
+                Vec::new()
+            } else {
+                vec![Op::Speed {
+                    factor: 1.0 / speed,
+                }]
+            }
+        }
+        Removable::Crossfades => vec![Op::Crossfade { ms: 0 }],
+        Removable::Color => vec![Op::Color {
+            brightness: Some(0.0),
+            contrast: Some(1.0),
+            saturation: Some(1.0),
+        }],
+    }
+}
+
 /// The kind of file a Step needs the user to have given.
 #[derive(Clone, Copy)]
 enum Needed {
@@ -405,6 +523,16 @@ enum Needed {
 }
 
 impl Session {
+    /// The largest picture among the main track's sources, when the media knows it.
+    fn largest_source(&self, draft: &Draft, media: &dyn Media) -> Option<(u32, u32)> {
+        draft
+            .main_segments()
+            .iter()
+            .filter_map(|s| s.src.as_deref())
+            .filter_map(|src| media.video_size(src))
+            .max_by_key(|&(w, h)| w.min(h))
+    }
+
     /// The asset a Step names, or what to give when there is none.
     fn given(&self, asset: &Option<String>, needed: Needed) -> Result<String, String> {
         asset.clone().ok_or_else(|| {

@@ -1,9 +1,24 @@
 //! The instruction corpus (`corpus.jsonl`): every line an instruction, in English or Chinese,
-//! and what it must mean: a Plan of Steps (in their JSON form), a question, or "not
-//! understood". All of it must pass; a failure prints every line that differs.
+//! and what it must mean:
+//!
+//! - `"plan": [...]`: the Steps (in their JSON form), and `"not_done": [...]` the parts left
+//!   undone, in the user's words (none when absent);
+//! - `"expect": "question" | "not_understood" | "answer"`, with `"text"`: words the reply
+//!   must hold, and for `not_understood` its `"not_done"` parts.
+//!
+//! All of it must pass; a failure prints every line that differs.
 
 use agent::{Context, RulePlanner, Understand, Understanding};
 use serde_json::Value;
+
+fn texts(parts: &[agent::NotDone]) -> Value {
+    Value::Array(
+        parts
+            .iter()
+            .map(|p| Value::String(p.text.clone()))
+            .collect(),
+    )
+}
 
 #[test]
 fn every_instruction_of_the_corpus_means_what_it_should() {
@@ -25,19 +40,36 @@ fn every_instruction_of_the_corpus_means_what_it_should() {
             counts.0 += 1;
         }
         let got = RulePlanner.understand(say, &context);
+        let expected_not_done = match &case["not_done"] {
+            Value::Null => Value::Array(Vec::new()),
+            other => other.clone(),
+        };
+        let has_text = |text: &str| case["text"].as_str().is_none_or(|t| text.contains(t));
         let matches = match (&got, &case["expect"], &case["plan"]) {
             (Understanding::Plan(plan), Value::Null, expected) => {
                 serde_json::to_value(&plan.steps).unwrap() == *expected
+                    && texts(&plan.not_done) == expected_not_done
             }
-            (Understanding::Question { .. }, Value::String(kind), _) => kind == "question",
-            (Understanding::NotUnderstood { .. }, Value::String(kind), _) => {
+            (Understanding::Question { text }, Value::String(kind), _) => {
+                kind == "question" && has_text(text)
+            }
+            (Understanding::Answer { text }, Value::String(kind), _) => {
+                kind == "answer" && has_text(text)
+            }
+            (Understanding::NotUnderstood { text, not_done }, Value::String(kind), _) => {
                 kind == "not_understood"
+                    && has_text(text)
+                    && (case["not_done"].is_null() || texts(not_done) == expected_not_done)
             }
             _ => false,
         };
         if !matches {
             let got = match &got {
-                Understanding::Plan(plan) => serde_json::to_string(&plan.steps).unwrap(),
+                Understanding::Plan(plan) => format!(
+                    "{} not_done {}",
+                    serde_json::to_string(&plan.steps).unwrap(),
+                    texts(&plan.not_done)
+                ),
                 other => format!("{other:?}"),
             };
             failures.push(format!(
@@ -48,8 +80,8 @@ fn every_instruction_of_the_corpus_means_what_it_should() {
         }
     }
     assert!(
-        counts.0 + counts.1 >= 200 && counts.1 >= 60,
-        "corpus too small: {counts:?}"
+        counts.0 + counts.1 >= 450 && counts.1 >= 150,
+        "corpus too small: {counts:?} (English, Chinese)"
     );
     assert!(
         failures.is_empty(),

@@ -3,6 +3,7 @@
 //! as `GET /api/render/proxy/lambda/{id}` shows it. Shared by the export endpoints and by chat
 //! turns that ask for an export. The rendering itself is [`crate::worker`].
 
+use media::render::{Format, Quality};
 use serde_json::{json, Value};
 use timeline::canvas::{cap_long_side, scale_to_short_side};
 use timeline::{apply, Draft, EditContext, Op};
@@ -19,8 +20,8 @@ pub struct ExportRequest {
     /// The client's id for it (`render_<ts>`): the same id is the same export.
     pub id: String,
     pub draft: Draft,
-    /// high, medium or draft.
-    pub quality: String,
+    pub quality: Quality,
+    pub format: Format,
     /// "1080p", "720p", "4k", …; `None` keeps the Draft's canvas (within the plan).
     pub resolution: Option<String>,
 }
@@ -97,12 +98,6 @@ pub async fn queue(
     request: ExportRequest,
 ) -> Result<RenderRecord, ApiError> {
     check_id(&request.id)?;
-    if !matches!(request.quality.as_str(), "high" | "medium" | "draft") {
-        return Err(ApiError::BadRequest(format!(
-            "unknown quality \"{}\" (use high, medium or draft)",
-            request.quality
-        )));
-    }
     let mut draft = request.draft;
     if draft.duration_ms == 0 || draft.main_segments().is_empty() {
         return Err(ApiError::BadRequest(
@@ -134,7 +129,12 @@ pub async fn queue(
             .draft;
     }
     let draft_json = timeline::wire::to_json(&draft);
-    let draft_hash = crate::tokens::sha256_hex(&format!("{}\n{draft_json}", request.quality));
+    // The same id is the same export: the same Draft, written the same way.
+    let draft_hash = crate::tokens::sha256_hex(&format!(
+        "{}\n{}\n{draft_json}",
+        request.quality.name(),
+        request.format.name()
+    ));
     let new = NewRender {
         user_id: session.user_id.clone(),
         id: request.id,
@@ -142,6 +142,7 @@ pub async fn queue(
         draft_json,
         draft_hash,
         quality: request.quality,
+        format: request.format,
         price: state.config.prices.export,
     };
     match state.store.queue_render(&new).await? {

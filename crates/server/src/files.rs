@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use media::library::{Asset, Library};
+use media::render::Format;
 use media::Limits;
 
 use crate::config::Config;
@@ -25,10 +26,12 @@ pub fn asset_path(config: &Config, asset_id: &str) -> PathBuf {
     config.media_dir().join(asset_id)
 }
 
-/// Where the export `id` of `user_id` is written.
-pub fn render_path(config: &Config, user_id: &str, id: &str) -> PathBuf {
+/// Where the export `id` of `user_id` is written, named for its format.
+pub fn render_path(config: &Config, user_id: &str, id: &str, format: Format) -> PathBuf {
     let key = crate::tokens::sha256_hex(&format!("{user_id}/{id}"));
-    config.renders_dir().join(format!("{key}.mp4"))
+    config
+        .renders_dir()
+        .join(format!("{key}.{}", format.extension()))
 }
 
 /// The analysis cache of the uploads, stopped by `cancel`.

@@ -52,6 +52,8 @@ pub struct AppState {
     pub planner: Arc<dyn agent::Understand + Send + Sync>,
     pub turns: Arc<events::Turns>,
     pub histories: Arc<turns::Histories>,
+    /// Plans asked back ("go ahead with the rest?"), waiting for the next message.
+    pub pending: Arc<turns::Pending>,
     pub signer: Arc<signing::Signer>,
     /// Woken when an export is queued, so an idle worker starts at once.
     pub work_queued: Arc<tokio::sync::Notify>,
@@ -86,6 +88,7 @@ impl AppState {
             planner,
             turns: Arc::default(),
             histories: Arc::default(),
+            pending: Arc::default(),
             signer: Arc::new(signer),
             work_queued: Arc::default(),
         })

@@ -55,6 +55,35 @@ impl Histories {
     }
 }
 
+/// Plans a session was asked to confirm ("I can do X; Y is not done. Go ahead?"), kept until
+/// the session's next message: "yes" applies it, anything else drops it. While the server
+/// runs only (like the undo histories).
+#[derive(Debug, Default)]
+pub struct Pending(Mutex<HashMap<String, Plan>>);
+
+impl Pending {
+    fn take(&self, session_id: &str) -> Option<Plan> {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(session_id)
+    }
+
+    fn put(&self, session_id: &str, plan: Plan) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= HISTORIES_KEPT && !map.contains_key(session_id) {
+            if let Some(forgotten) = map.keys().next().cloned() {
+                map.remove(&forgotten);
+            }
+        }
+        map.insert(session_id.to_string(), plan);
+    }
+
+    /// The Plan waiting for a yes in `session_id`, as the state shows it.
+    pub fn of(&self, session_id: &str) -> Option<Plan> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(session_id).cloned()
+    }
+}
+
 /// The language replies are in, from the session's (`en`, `zh-CN`, …).
 pub fn language_of(session_language: &str) -> Language {
     if session_language.to_ascii_lowercase().starts_with("zh") {
@@ -67,6 +96,8 @@ pub fn language_of(session_language: &str) -> Language {
 /// A turn that may start: what was understood, what it holds, and what it starts from.
 struct Accepted {
     understanding: Understanding,
+    /// The words said yes to a Plan that was asked back: it is applied as it is.
+    confirmed: bool,
     hold: Option<String>,
     draft: Draft,
     records: Vec<AssetRecord>,
@@ -141,12 +172,29 @@ async fn accept(
         music: last_of("audio"),
         image: last_of("image"),
     };
-    let planner = state.planner.clone();
-    let words = text.to_string();
-    let understanding = tokio::task::spawn_blocking(move || planner.understand(&words, &context))
-        .await
-        .map_err(ApiError::internal)?;
+    // A Plan waiting for a yes is applied by "yes", dropped by anything else.
+    let pending = state.pending.take(&session.id);
+    let language = language_of(&session.language);
+    let confirmed = pending.is_some() && agent::rules::confirms(text);
+    let understanding = match pending {
+        Some(plan) if confirmed => Understanding::Plan(plan),
+        Some(_) if agent::rules::declines(text) => Understanding::Answer {
+            text: match language {
+                Language::English => "OK, I left it as it was.".into(),
+                Language::Chinese => "好的，保持原样，没有修改。".into(),
+            },
+        },
+        _ => {
+            let planner = state.planner.clone();
+            let words = text.to_string();
+            tokio::task::spawn_blocking(move || planner.understand(&words, &context))
+                .await
+                .map_err(ApiError::internal)?
+        }
+    };
     let price = match &understanding {
+        // Asked back first: nothing is applied (nor charged) until a yes.
+        Understanding::Plan(plan) if plan.is_partial() && !confirmed => 0,
         Understanding::Plan(plan) => {
             if plan_exports(plan) && !attributed && state.config.attribution_required {
                 return Err(exports::attribution_missing());
@@ -173,6 +221,7 @@ async fn accept(
     };
     Ok(Accepted {
         understanding,
+        confirmed,
         hold,
         draft,
         records,
@@ -306,18 +355,37 @@ async fn follow(
 ) -> Result<(), ApiError> {
     let Accepted {
         understanding,
+        confirmed,
         hold,
         draft,
         records,
     } = accepted;
+    let language = language_of(&session.language);
     let plan = match understanding {
+        Understanding::Plan(plan) if plan.is_partial() && !confirmed => {
+            let content = match language {
+                Language::English => format!(
+                    "{} Shall I go ahead with the rest? Say “yes” to apply it, or say something else.",
+                    agent::reply::partial(&plan, language)
+                ),
+                Language::Chinese => format!(
+                    "{}要先做能做的部分吗？回复“好”即可执行，或者换个说法。",
+                    agent::reply::partial(&plan, language)
+                ),
+            };
+            state.pending.put(&session.id, plan);
+            log.push(Event::Text { content });
+            return Ok(());
+        }
         Understanding::Plan(plan) => plan,
-        Understanding::Question { text } | Understanding::NotUnderstood { text } => {
+        Understanding::Question { text }
+        | Understanding::NotUnderstood { text, .. }
+        | Understanding::Answer { text } => {
             log.push(Event::Text { content: text });
             return Ok(());
         }
     };
-    let language = language_of(&session.language);
+
     let agent_session = state.histories.take(&session.id, draft.clone(), language);
     let applied = apply_plan(state, &plan, records, agent_session, log, cancel).await?;
     let Applied {
@@ -351,8 +419,8 @@ async fn follow(
     log.push(Event::Text {
         content: outcome.reply.clone(),
     });
-    if let Some(quality) = outcome.export {
-        export(state, session, &new_draft, quality, log).await?;
+    if let Some(asked) = outcome.export {
+        export(state, session, &new_draft, asked, log).await?;
     }
     Ok(())
 }
@@ -472,7 +540,7 @@ async fn export(
     state: &AppState,
     session: &Session,
     draft: &Draft,
-    quality: Option<agent::Quality>,
+    asked: agent::ExportAsk,
     log: &TurnLog,
 ) -> Result<(), ApiError> {
     let id = format!(
@@ -480,20 +548,18 @@ async fn export(
         chrono::Utc::now().timestamp_millis(),
         crate::tokens::random_hex(3)
     );
-    let quality = match quality {
-        Some(agent::Quality::Medium) => "medium",
-        Some(agent::Quality::Draft) => "draft",
-        _ => "high",
-    };
+    let quality = asked.quality.unwrap_or_default();
+    let format = asked.format.unwrap_or_default();
     let request = ExportRequest {
         id: id.clone(),
         draft: draft.clone(),
-        quality: quality.into(),
+        quality,
+        format,
         resolution: None,
     };
     log.push(Event::ToolCall {
         name: "export".into(),
-        args: json!({"id": id, "quality": quality}),
+        args: json!({"id": id, "quality": quality, "format": format}),
     });
     let job = exports::queue(state, session, request).await?;
     let started = Instant::now();

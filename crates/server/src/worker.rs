@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use media::process::CancelToken;
-use media::render::{render, Quality, RenderSettings};
+use media::render::{render, RenderSettings};
 use media::{Limits, MediaError};
 use timeline::TrackKind;
 
@@ -57,7 +57,7 @@ async fn work(state: AppState, stop: CancelToken) {
 /// Renders one claimed job to its end (or until it is no longer ours).
 async fn run(state: &AppState, job: &RenderRecord, stop: &CancelToken) -> Result<(), ApiError> {
     let records = state.store.session_assets(&job.session_id).await?;
-    let output = files::render_path(&state.config, &job.user_id, &job.id);
+    let output = files::render_path(&state.config, &job.user_id, &job.id, job.format);
     let cancel = CancelToken::new();
     let progress = Arc::new(AtomicU64::new(0));
     let blocking = {
@@ -74,9 +74,10 @@ async fn run(state: &AppState, job: &RenderRecord, stop: &CancelToken) -> Result
             let texts = draft
                 .segments_of(TrackKind::Text)
                 .filter_map(|s| s.meta.text.as_deref());
-            let quality: Quality = job.quality.parse().unwrap_or_default();
             let settings = RenderSettings {
-                encoding: quality.encoding(),
+                format: job.format,
+                encoding: job.quality.encoding(),
+                quality: job.quality,
                 font: media::render::fonts::title_font(texts),
                 limits: Limits::default(),
                 cancel,

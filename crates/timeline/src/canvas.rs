@@ -69,6 +69,9 @@ impl FromStr for Aspect {
 /// Output resolution by its short side, as people name it ("1080p").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resolution {
+    /// 4K UHD.
+    P2160,
+    P1440,
     P1080,
     P720,
     P480,
@@ -77,6 +80,8 @@ pub enum Resolution {
 impl Resolution {
     pub fn short_side(self) -> u32 {
         match self {
+            Resolution::P2160 => 2160,
+            Resolution::P1440 => 1440,
             Resolution::P1080 => 1080,
             Resolution::P720 => 720,
             Resolution::P480 => 480,
@@ -88,11 +93,13 @@ impl FromStr for Resolution {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text.trim().to_ascii_lowercase().as_str() {
+            "2160p" | "2160" | "4k" | "uhd" => Ok(Resolution::P2160),
+            "1440p" | "1440" | "2k" | "qhd" => Ok(Resolution::P1440),
             "1080p" | "1080" | "fhd" => Ok(Resolution::P1080),
             "720p" | "720" | "hd" => Ok(Resolution::P720),
             "480p" | "480" | "sd" => Ok(Resolution::P480),
             _ => Err(format!(
-                "unknown resolution '{text}' (use 1080p, 720p or 480p)"
+                "unknown resolution '{text}' (use 2160p, 1440p, 1080p, 720p or 480p)"
             )),
         }
     }

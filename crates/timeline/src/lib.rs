@@ -35,8 +35,8 @@ pub use draft::{
 };
 pub use history::History;
 pub use ops::{
-    apply, Applied, ClipIndex, EditContext, EditError, Effect, Op, SourceCaption, SourceWord,
-    TitleChange,
+    apply, Applied, CaptionLook, ClipIndex, EditContext, EditError, Effect, Layer, Op,
+    SourceCaption, SourceWord, TitleChange,
 };
 pub use time::{format_clock, TimeRange};
 pub use validate::{validate, DraftError};

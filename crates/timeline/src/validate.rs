@@ -221,10 +221,30 @@ pub const COLOR_NAMES: &[&str] = &[
 ];
 
 fn is_color(text: &str) -> bool {
-    COLOR_NAMES.contains(&text)
-        || (text.len() == 7
-            && text.starts_with('#')
-            && text[1..].chars().all(|c| c.is_ascii_hexdigit()))
+    color_rgb(text).is_some()
+}
+
+/// The red, green and blue of a colour name (as ffmpeg draws it) or of `#rrggbb`.
+pub fn color_rgb(text: &str) -> Option<[u8; 3]> {
+    const RGB: [[u8; 3]; 11] = [
+        [255, 255, 255],
+        [0, 0, 0],
+        [255, 0, 0],
+        [0, 128, 0],
+        [0, 0, 255],
+        [255, 255, 0],
+        [255, 165, 0],
+        [255, 192, 203],
+        [128, 0, 128],
+        [128, 128, 128],
+        [0, 255, 255],
+    ];
+    if let Some(at) = COLOR_NAMES.iter().position(|name| *name == text) {
+        return Some(RGB[at]);
+    }
+    let hex = text.strip_prefix('#').filter(|h| h.len() == 6)?;
+    let byte = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
+    Some([byte(0)?, byte(2)?, byte(4)?])
 }
 
 #[cfg(test)]

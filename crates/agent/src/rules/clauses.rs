@@ -124,6 +124,83 @@ pub fn split(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// How a piece of a clause joins the one before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Joint {
+    /// The clause's own start.
+    Start,
+    /// "… with big captions", "… without music", "… for TikTok", "… but lower it when I
+    /// talk": a modifier that may add to the edit before it, or be an edit of its own.
+    Modifier,
+}
+
+/// The words that join a modifier to a clause. "without" and "for" stay in the piece (they
+/// carry meaning: "without music", "for tiktok"); "with" and "but" are dropped only when what
+/// follows is understood on its own (the caller decides).
+const MODIFIER_JOINTS: &[&str] = &[" without ", " with ", " but ", " for ", "但是"];
+
+/// "for" starts a modifier only before a platform ("for tiktok"); elsewhere it belongs to its
+/// clause ("for the first 3 seconds", "pauses for longer than 1 s").
+const PLATFORMS: &[&str] = &[
+    "tiktok",
+    "reels",
+    "shorts",
+    "youtube",
+    "instagram",
+    "stories",
+    "story",
+    "facebook",
+    "twitter",
+    "linkedin",
+    "douyin",
+    "a tiktok",
+    "an instagram",
+    "a youtube",
+    "the tiktok",
+    "vertical",
+    "portrait",
+    "landscape",
+    "mobile",
+    "phones",
+    "a phone",
+];
+
+/// A clause cut at its modifier words: "make it 9:16 for tiktok with big captions" →
+/// [("make it 9:16", Start), ("for tiktok", Modifier), ("with big captions", Modifier)].
+/// The joint word stays at the start of its piece.
+pub fn pieces(clause: &str) -> Vec<(String, Joint)> {
+    let padded = format!(" {clause} ");
+    let mut cuts: Vec<usize> = MODIFIER_JOINTS
+        .iter()
+        .flat_map(|joint| padded.match_indices(joint).map(|(at, _)| at))
+        .filter(|&at| at > 0)
+        .filter(|&at| {
+            let rest = &padded[at..];
+            !rest.starts_with(" for ")
+                || PLATFORMS
+                    .iter()
+                    .any(|p| rest[" for ".len()..].starts_with(p))
+        })
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out = Vec::new();
+    let mut from = 0;
+    for at in cuts.into_iter().chain([padded.len()]) {
+        let piece = padded[from..at].trim();
+        if !piece.is_empty() {
+            let joint = if out.is_empty() {
+                Joint::Start
+            } else {
+                Joint::Modifier
+            };
+            out.push((piece.to_string(), joint));
+        }
+        from = at;
+    }
+    out
+}
+
 fn split_chinese_and(text: &str) -> Vec<String> {
     let mut parts = vec![String::new()];
     let mut rest = text;
@@ -200,6 +277,24 @@ mod tests {
         assert_eq!(masked.quotes, ["Rock and Roll", "城市之梦"]);
         assert!(masked.text.contains("it's done"));
         assert!(!masked.text.contains("Roll"));
+    }
+
+    #[test]
+    fn clauses_are_cut_at_their_modifiers() {
+        let got: Vec<String> = pieces("make it 9:16 for tiktok with big captions")
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(got, ["make it 9:16", "for tiktok", "with big captions"]);
+        let got: Vec<(String, Joint)> = pieces("export without music");
+        assert_eq!(
+            got,
+            [
+                ("export".to_string(), Joint::Start),
+                ("without music".to_string(), Joint::Modifier)
+            ]
+        );
+        assert_eq!(pieces("add captions").len(), 1);
     }
 
     #[test]

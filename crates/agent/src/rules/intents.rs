@@ -5,10 +5,10 @@
 //! and quoted text as markers `§N§`. Matchers are tried in a fixed order: the more specific
 //! first (a title before a cut, "the music at 20%" before a plain volume).
 
-use timeline::{Aspect, CaptionStyle, ClipIndex, Corner, Fit, Position, Resolution};
+use timeline::{Aspect, CaptionLook, CaptionStyle, ClipIndex, Corner, Fit, Position, Resolution};
 
 use super::numbers::{duration_ms, durations_ms, factor, first_number, numbers, percentage};
-use crate::plan::{Quality, Sound, Span, Step};
+use crate::plan::{Format, Quality, Removable, Sound, Span, Step};
 
 /// The defaults a plain "trim the pauses" uses (the same as the command line's).
 pub const DEFAULT_MIN_PAUSE_MS: u64 = 500;
@@ -16,9 +16,17 @@ pub const DEFAULT_PADDING_MS: u64 = 150;
 /// A title without a time lasts this long from the start.
 pub const DEFAULT_TITLE_MS: u64 = 3_000;
 pub const DEFAULT_MUSIC_VOLUME: f64 = 0.3;
+/// "add the music quietly", "in the background", "轻一点".
+pub const QUIET_MUSIC_VOLUME: f64 = 0.15;
+/// "big captions", "字幕大一点"; "small captions".
+pub const BIGGER: f64 = 1.4;
+pub const SMALLER: f64 = 0.75;
 pub const DEFAULT_FADE_MS: u64 = 1_000;
 pub const DEFAULT_CROSSFADE_MS: u64 = 500;
 pub const SOCIAL_LUFS: f64 = -14.0;
+
+/// Words cutline says, in English and in Chinese.
+pub type Said = (&'static str, &'static str);
 
 /// What a clause asked for.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,12 +35,16 @@ pub enum Meaning {
     /// A vague ask with the default it gets, said back ("make it shorter" → trim pauses).
     Assumed {
         steps: Vec<Step>,
-        assumption: &'static str,
+        assumption: Said,
     },
+    /// Asks for nothing to change, and that is said back ("keep the pauses").
+    Kept(Said),
     /// Too vague to guess: the question to ask.
-    Question(&'static str),
-    /// Understood but not possible yet: what cannot be done.
-    NotYet(&'static str),
+    Question(Said),
+    /// Understood but not possible yet: why.
+    NotYet(Said),
+    /// A question to cutline about itself ("what can you do?").
+    AboutCutline,
     /// Words that ask for nothing ("please", "thanks").
     Nothing,
     Unknown,
@@ -72,9 +84,11 @@ fn has_word(clause: &str, words: &[&str]) -> bool {
 
 pub fn meaning(clause: &str, refs: &Referents) -> Meaning {
     let matchers: &[fn(&str, &Referents) -> Option<Meaning>] = &[
+        about_cutline,
         history,
         show_timeline,
         not_yet,
+        removal,
         crossfade,
         clip_edits,
         overlay,
@@ -165,14 +179,335 @@ fn show_timeline(clause: &str, _: &Referents) -> Option<Meaning> {
     asks.then_some(Meaning::Steps(vec![Step::ShowTimeline]))
 }
 
-/// Edits people ask for that cutline cannot make yet: said plainly, never guessed at.
+/// Edits people ask for that cutline cannot make yet, each with its words and the reason
+/// given back: said plainly, never guessed at.
+const NOT_YET: &[(&[&str], Said)] = &[
+    (
+        &["swap", "reorder", "调换", "交换"],
+        (
+            "I can't reorder more than one clip at a time yet; move them one by one (\"move the last clip to the start\")",
+            "暂时不能一次调换多个片段，可以一段一段移动（“把最后一段移到开头”）",
+        ),
+    ),
+    (
+        &["translate", "翻译"],
+        (
+            "I can't translate captions yet; the captions stay as they are",
+            "暂时还不能翻译字幕，字幕保持原样",
+        ),
+    ),
+    (
+        &["zoom", "ken burns", "放大镜头", "推镜头", "缩放"],
+        ("I can't add a zoom effect yet", "暂时还不能加缩放效果"),
+    ),
+    (
+        &["stabilise", "stabilize", "shaky", "防抖", "稳定画面"],
+        ("I can't stabilise shaky footage yet", "暂时还不能防抖"),
+    ),
+    (
+        &["noise", "denoise", "hiss", "降噪", "噪音", "杂音"],
+        ("I can't remove background noise yet", "暂时还不能降噪"),
+    ),
+    (
+        &["green screen", "chroma", "background removal", "remove the background", "抠像", "绿幕", "换背景"],
+        ("I can't remove or replace the background yet", "暂时还不能抠像或换背景"),
+    ),
+    (
+        &["blur the face", "blur faces", "blur his face", "blur her face", "face blur", "打码", "人脸模糊"],
+        ("I can't blur faces yet", "暂时还不能给人脸打码"),
+    ),
+    (
+        &["sticker", "emoji", "贴纸", "表情"],
+        ("I can't add stickers or emoji yet", "暂时还不能加贴纸或表情"),
+    ),
+    (
+        &["lut", "color grade", "colour grade", "cinematic", "vintage", "调色", "电影感", "复古"],
+        (
+            "I can't apply a colour grade or look yet; I can change brightness, contrast and saturation, or make it black and white",
+            "暂时还不能套用调色风格；可以调整亮度、对比度、饱和度，或变成黑白",
+        ),
+    ),
+    (
+        &["font", "typeface", "comic sans", "arial", "helvetica", "字体"],
+        ("I can't change the font yet", "暂时还不能换字体"),
+    ),
+    (
+        &["reverse", "backwards", "倒放"],
+        ("I can't play it backwards yet", "暂时还不能倒放"),
+    ),
+];
+
 fn not_yet(clause: &str, _: &Referents) -> Option<Meaning> {
-    let what = if has_word(clause, &["swap", "reorder"]) || has(clause, &["调换"]) {
-        "reordering more than one clip at a time"
-    } else {
+    NOT_YET
+        .iter()
+        .find(|(words, _)| {
+            words.iter().any(|w| {
+                if w.is_ascii() {
+                    has_phrase(clause, w)
+                } else {
+                    clause.contains(w)
+                }
+            })
+        })
+        .map(|(_, why)| Meaning::NotYet(*why))
+}
+
+/// "what can you do?", "help", "你能做什么": answered with what cutline can do.
+fn about_cutline(clause: &str, _: &Referents) -> Option<Meaning> {
+    let asks = has(
+        clause,
+        &[
+            "what can you do",
+            "what can i do",
+            "what do you do",
+            "what are you able",
+            "what else can you",
+            "how do i use",
+            "你能做什么",
+            "你会什么",
+            "你可以做什么",
+            "能做什么",
+            "有什么功能",
+            "怎么用",
+            "帮助",
+        ],
+    ) || clause.trim_matches(|c: char| !c.is_alphanumeric()) == "help";
+    asks.then_some(Meaning::AboutCutline)
+}
+
+/// An English phrase as whole words ("no" but not "know", "with" but not "without").
+fn has_phrase(clause: &str, phrase: &str) -> bool {
+    clause.match_indices(phrase).any(|(at, _)| {
+        let before = clause[..at].chars().next_back();
+        let after = clause[at + phrase.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        !word(before) && !word(after)
+    })
+}
+
+/// The things "remove" / "no" / "without" / "去掉" / "不要" can take off, by their words.
+const REMOVABLE: &[(Removable, &[&str])] = &[
+    (
+        Removable::Captions,
+        &[
+            "captions",
+            "caption",
+            "subtitles",
+            "subtitle",
+            "subs",
+            "字幕",
+        ],
+    ),
+    (
+        Removable::Title,
+        &["title", "titles", "heading", "the text", "标题", "文字"],
+    ),
+    (
+        Removable::Logo,
+        &[
+            "logo",
+            "logos",
+            "watermark",
+            "watermarks",
+            "overlay",
+            "overlays",
+            "水印",
+            "角标",
+            "台标",
+            "贴图",
+        ],
+    ),
+    (
+        Removable::VoiceOver,
+        &[
+            "voice-over",
+            "voiceover",
+            "voice over",
+            "narration",
+            "旁白",
+            "配音",
+            "解说",
+        ],
+    ),
+    (
+        Removable::Music,
+        &[
+            "music",
+            "song",
+            "bgm",
+            "soundtrack",
+            "backing track",
+            "背景音乐",
+            "音乐",
+            "配乐",
+        ],
+    ),
+    (
+        Removable::Crossfades,
+        &[
+            "crossfade",
+            "crossfades",
+            "cross-fade",
+            "transition",
+            "transitions",
+            "dissolve",
+            "转场",
+            "过渡",
+        ],
+    ),
+    (
+        Removable::Fades,
+        &[
+            "fade",
+            "fades",
+            "fade-in",
+            "fade-out",
+            "淡入淡出",
+            "淡入",
+            "淡出",
+            "渐入",
+            "渐出",
+        ],
+    ),
+    (
+        Removable::Speed,
+        &[
+            "speed change",
+            "speed-up",
+            "speedup",
+            "slow motion",
+            "slow-mo",
+            "the speed",
+            "变速",
+            "加速",
+            "倍速",
+            "慢动作",
+        ],
+    ),
+    (
+        Removable::Color,
+        &[
+            "black-and-white",
+            "filter",
+            "filters",
+            "colour change",
+            "color change",
+            "grayscale",
+            "greyscale",
+            "黑白",
+            "滤镜",
+        ],
+    ),
+];
+
+/// Words that take something away, as whole English words or Chinese phrases.
+const TAKE_AWAY_EN: &[&str] = &[
+    "remove",
+    "delete",
+    "drop",
+    "cut",
+    "without",
+    "no",
+    "lose",
+    "kill",
+    "strip",
+    "disable",
+    "ditch",
+    "get rid of",
+    "take off",
+    "take out",
+    "take away",
+    "turn off",
+    "switch off",
+    "don't want",
+    "do not want",
+    "don't need",
+    "not want",
+    "don't add",
+    "do not add",
+    "don't put",
+];
+const TAKE_AWAY_ZH: &[&str] = &[
+    "去掉", "删掉", "删除", "不要", "关掉", "关闭", "取消", "拿掉", "去除", "移除", "清除", "撤掉",
+    "不用", "无需", "别加", "不加",
+];
+
+fn takes_away(clause: &str) -> bool {
+    TAKE_AWAY_EN.iter().any(|w| has_phrase(clause, w))
+        || TAKE_AWAY_ZH.iter().any(|w| clause.contains(w))
+        // "turn the music off"
+        || (has_word(clause, &["off"]) && has_word(clause, &["turn", "switch", "take"]))
+}
+
+/// Removal and negation, once for every kind of thing: "remove the captions", "no music",
+/// "export without music", "去掉水印", "不要字幕"; and "keep the pauses", "不要剪停顿", which ask
+/// for nothing and are said back. A clause naming a stretch of time or a clip is a cut, not
+/// this ("remove the last 10 s", "delete the second clip").
+fn removal(clause: &str, _: &Referents) -> Option<Meaning> {
+    let keeps = has_word(clause, &["keep", "leave"]) || has(clause, &["保留", "留着"]);
+    // "don't cut the pauses", "不要剪停顿"; but "no pauses" and "不要停顿" ask to cut them.
+    let negated = ["don't", "do not", "never"]
+        .iter()
+        .any(|w| has_phrase(clause, w))
+        || has(
+            clause,
+            &[
+                "别剪",
+                "别删",
+                "不要剪",
+                "不要删",
+                "不要去掉",
+                "不用剪",
+                "不用删",
+                "不剪",
+                "不删",
+            ],
+        );
+    let about_pauses = has(clause, &["pause", "silence", "停顿", "气口"]);
+    let about_fillers = has(clause, &["filler", "ums", "语气词", "口头禅"]);
+    if (about_pauses || about_fillers) && (keeps || negated) && durations_ms(clause).is_empty() {
+        return Some(Meaning::Kept(if about_pauses {
+            ("left the pauses in", "保留了停顿")
+        } else {
+            ("left the filler words in", "保留了语气词")
+        }));
+    }
+    if !takes_away(clause) || span_of(clause).is_some() || clip_named(clause).is_some() {
         return None;
+    }
+    // "remove the music's fades", "去掉音乐的淡出": the music stays, its fades go.
+    let names = |words: &[&str]| {
+        words.iter().any(|w| {
+            if w.is_ascii() {
+                has_phrase(clause, w)
+            } else {
+                clause.contains(w)
+            }
+        })
     };
-    Some(Meaning::NotYet(what))
+    if names(&["music", "bgm", "song", "音乐", "配乐"]) && names(&["fade", "fades", "淡入", "淡出"])
+    {
+        return one(Step::ChangeMusic {
+            fade_in_ms: Some(0),
+            fade_out_ms: Some(0),
+            duck: None,
+        });
+    }
+    let what = REMOVABLE.iter().find(|(_, words)| {
+        words.iter().any(|w| {
+            if w.is_ascii() {
+                has_phrase(clause, w)
+            } else {
+                clause.contains(w)
+            }
+        })
+    })?;
+    let mut steps = vec![Step::Remove { what: what.0 }];
+    // "导出时不要背景音乐": the export said in the same breath.
+    if let Some(Meaning::Steps(export)) = export(clause, &Referents::default()) {
+        steps.extend(export);
+    }
+    Some(Meaning::Steps(steps))
 }
 
 /// "the title" referred to: "remove the title", "make the title red", "move the title to
@@ -181,8 +516,6 @@ fn title_change(clause: &str) -> Option<Step> {
     if !has(clause, &["the title", "标题", "the text"]) {
         return None;
     }
-    let remove = has_word(clause, &["remove", "delete", "drop"])
-        || has(clause, &["get rid of", "删掉", "删除", "去掉", "不要"]);
     let position = if has(clause, &["top", "顶部", "上方", "上面"]) {
         Some(Position::Top)
     } else if has(clause, &["bottom", "底部", "下方", "下面"]) {
@@ -193,23 +526,21 @@ fn title_change(clause: &str) -> Option<Step> {
         None
     };
     let step = Step::ChangeTitle {
-        remove,
         position,
         color: color_of(clause),
         size: size_of(clause),
         time: span_of(clause),
     };
-    let changes_something = remove
-        || !matches!(
-            &step,
-            Step::ChangeTitle {
-                position: None,
-                color: None,
-                size: None,
-                time: None,
-                ..
-            }
-        );
+    let changes_something = !matches!(
+        &step,
+        Step::ChangeTitle {
+            position: None,
+            color: None,
+            size: None,
+            time: None,
+            ..
+        }
+    );
     changes_something.then_some(step)
 }
 
@@ -347,9 +678,10 @@ fn still(clause: &str, refs: &Referents) -> Option<Meaning> {
     ) {
         false
     } else {
-        return Some(Meaning::Question(
+        return Some(Meaning::Question((
             "Should the image open or close the video? For example: use the image as a 3-second intro.",
-        ));
+            "图片放在开头还是结尾？例如：用图片做3秒片头。",
+        )));
     };
     one(Step::AddStill {
         asset: refs.image.clone(),
@@ -460,9 +792,10 @@ fn title(clause: &str, refs: &Referents) -> Option<Meaning> {
         if let Some(change) = title_change(clause) {
             return one(change);
         }
-        return Some(Meaning::Question(
+        return Some(Meaning::Question((
             "What should the title say? Put it in quotes, e.g. add the title 'Urban Dreams'.",
-        ));
+            "标题写什么？请放在引号里，例如：加标题“城市之梦”。",
+        )));
     };
     let position = if has(clause, &["top", "顶部", "上方", "上面"]) {
         Position::Top
@@ -621,17 +954,80 @@ fn title_span(clause: &str) -> Span {
     })
 }
 
+/// Where text sits, as words say it.
+fn position_of(clause: &str) -> Option<Position> {
+    if has_word(clause, &["top", "upper"]) || has(clause, &["顶部", "上方", "上面", "上边", "顶端"])
+    {
+        Some(Position::Top)
+    } else if has_word(clause, &["middle", "center", "centre"])
+        || has(clause, &["中间", "居中", "中央"])
+    {
+        Some(Position::Center)
+    } else if has_word(clause, &["bottom", "lower"])
+        || has(clause, &["底部", "下方", "下面", "下边", "底端"])
+    {
+        Some(Position::Bottom)
+    } else {
+        None
+    }
+}
+
+/// How words say captions should look: "karaoke", "big", "at the top", "yellow",
+/// "move them up"; what they do not say is absent.
+pub fn caption_look(clause: &str) -> CaptionLook {
+    let style = if has(clause, &["karaoke", "卡拉ok", "逐字", "高亮"]) {
+        Some(CaptionStyle::Karaoke)
+    } else if has_word(clause, &["bold"]) || has(clause, &["粗体", "醒目", "加粗"]) {
+        Some(CaptionStyle::Bold)
+    } else if has_word(clause, &["clean", "plain", "simple"]) || has(clause, &["简洁", "简单"])
+    {
+        Some(CaptionStyle::Clean)
+    } else {
+        None
+    };
+    let size = if has_word(clause, &["big", "bigger", "large", "larger", "huge", "up"])
+        || has(
+            clause,
+            &["大一点", "大一些", "大号", "大字", "放大", "调大", "大点"],
+        ) {
+        Some(BIGGER)
+    } else if has_word(clause, &["small", "smaller", "tiny"])
+        || has(
+            clause,
+            &["小一点", "小一些", "小号", "小字", "缩小", "调小", "小点"],
+        )
+    {
+        Some(SMALLER)
+    } else {
+        None
+    };
+    // "move the subtitles up" is a place, not a size.
+    let moves = has_word(clause, &["move"]) || has(clause, &["移到", "挪到", "放到", "放在"]);
+    let (size, position) = match position_of(clause) {
+        None if moves && has_word(clause, &["up"]) => (None, Some(Position::Top)),
+        None if moves && has_word(clause, &["down"]) => (None, Some(Position::Bottom)),
+        position => (size, position),
+    };
+    CaptionLook {
+        style,
+        position,
+        size,
+        color: color_of(clause),
+    }
+}
+
+/// Captions: added ("add big captions at the top", "加字幕") or, without a word that adds,
+/// the ones there changed ("make the captions bigger", "字幕大一点", "move the subtitles up").
 fn captions(clause: &str, _: &Referents) -> Option<Meaning> {
     if !has(clause, &["caption", "subtitle", "subs", "字幕"]) {
         return None;
     }
-    let style = if has(clause, &["karaoke", "卡拉ok", "逐字", "高亮"]) {
-        CaptionStyle::Karaoke
-    } else if has(clause, &["bold", "big", "large", "粗体", "大字", "醒目"]) {
-        CaptionStyle::Bold
-    } else {
-        CaptionStyle::Clean
-    };
+    let CaptionLook {
+        style,
+        position,
+        size,
+        color,
+    } = caption_look(clause);
     let language = if has(clause, &["chinese", "mandarin", "中文", "汉语", "普通话"]) {
         Some("zh".to_string())
     } else if has(clause, &["english", "英文", "英语"]) {
@@ -639,7 +1035,49 @@ fn captions(clause: &str, _: &Referents) -> Option<Meaning> {
     } else {
         None
     };
-    one(Step::AddCaptions { style, language })
+    // "字幕加粗", "字幕加大" change the captions there; "加粗体字幕" adds bold ones.
+    let emboldens = has(clause, &["加大", "加粗"]) && !has(clause, &["加粗体", "加大号", "加大字"]);
+    let adds = has_word(
+        clause,
+        &[
+            "add",
+            "burn",
+            "put",
+            "generate",
+            "create",
+            "include",
+            "with",
+            "caption",
+            "subtitle",
+            "transcribe",
+        ],
+    ) || (has(
+        clause,
+        &["加", "生成", "配上", "打上", "上字幕", "做字幕", "带字幕"],
+    ) && !emboldens);
+    let changes_look = style.is_some() || size.is_some() || position.is_some() || color.is_some();
+    let changes = changes_look
+        && (!adds
+            || has_word(clause, &["make", "move", "change"])
+            || has(clause, &["把字幕", "将字幕"]))
+        && language.is_none();
+    if changes {
+        return one(Step::ChangeCaptions {
+            look: CaptionLook {
+                style,
+                position,
+                size,
+                color,
+            },
+        });
+    }
+    one(Step::AddCaptions {
+        style: style.unwrap_or(CaptionStyle::Clean),
+        language,
+        position,
+        size,
+        color,
+    })
 }
 
 fn fillers(clause: &str, _: &Referents) -> Option<Meaning> {
@@ -715,6 +1153,26 @@ fn pauses(clause: &str, _: &Referents) -> Option<Meaning> {
     })
 }
 
+/// "quietly", "in the background", "轻一点": music under the speech at a stated low level.
+pub fn quiet(clause: &str) -> bool {
+    has_word(
+        clause,
+        &[
+            "quietly", "quiet", "softly", "soft", "subtle", "subtly", "low",
+        ],
+    ) || has(
+        clause,
+        &[
+            "in the background",
+            "轻一点",
+            "轻轻",
+            "轻柔",
+            "小声",
+            "低一点",
+        ],
+    )
+}
+
 fn music(clause: &str, refs: &Referents) -> Option<Meaning> {
     let about_music = has(
         clause,
@@ -732,46 +1190,98 @@ fn music(clause: &str, refs: &Referents) -> Option<Meaning> {
         ],
     );
     if !about_music {
-        return None;
+        // "duck it under my voice": only music is ever ducked.
+        return ducks(clause).then(|| {
+            Meaning::Steps(vec![Step::ChangeMusic {
+                fade_in_ms: None,
+                fade_out_ms: None,
+                duck: Some(true),
+            }])
+        });
     }
-    let adds = has(
-        clause,
-        &[
-            "add", "put", "use", "play", "with", "加", "添加", "配上", "放", "用",
-        ],
-    ) || ducks(clause);
-    let level = percentage(clause)
-        .or_else(|| has(clause, &["half volume", "half", "一半", "减半"]).then_some(0.5));
-    if adds
-        && !has(
+    let adds = has_word(clause, &["add", "put", "use", "play", "with", "include"])
+        || has(
             clause,
             &[
-                "lower",
-                "turn down",
-                "quieter",
-                "louder",
-                "降低",
-                "调低",
-                "调高",
+                "加上",
+                "加个",
+                "加点",
+                "加一段",
+                "添加",
+                "配上",
+                "放一段",
+                "用这首",
             ],
         )
-    {
-        let fade_in_ms =
-            has(clause, &["fade in", "fade-in", "in-and-out", "淡入"]).then(|| fade_length(clause));
-        let fade_out_ms = has(clause, &["fade out", "fade-out", "in-and-out", "淡出"])
-            .then(|| fade_length(clause));
+        || (has(clause, &["加"]) && !has(clause, &["加大", "加快"]));
+    let changes_level = has(
+        clause,
+        &[
+            "lower",
+            "turn down",
+            "quieter",
+            "louder",
+            "turn up",
+            "降低",
+            "调低",
+            "调高",
+            "小一点",
+            "大一点",
+        ],
+    );
+    let level = percentage(clause)
+        .or_else(|| has(clause, &["half volume", "half", "一半", "减半"]).then_some(0.5));
+    let fade_in_ms = has(
+        clause,
+        &["fade in", "fade-in", "fades in", "in-and-out", "淡入"],
+    )
+    .then(|| fade_length(clause));
+    let fade_out_ms = has(
+        clause,
+        &[
+            "fade out",
+            "fade-out",
+            "fades out",
+            "fade it out",
+            "in-and-out",
+            "淡出",
+        ],
+    )
+    .then(|| fade_length(clause));
+    // "fade the music in over 2 seconds": the words of a fade sit around the music's name.
+    let fade_in_ms = fade_in_ms.or_else(|| {
+        (has_word(clause, &["fade"]) && has_word(clause, &["in"])).then(|| fade_length(clause))
+    });
+    let fade_out_ms = fade_out_ms.or_else(|| {
+        (has_word(clause, &["fade"]) && has_word(clause, &["out"])).then(|| fade_length(clause))
+    });
+    if adds && (!changes_level || ducks(clause)) {
+        let volume = level.unwrap_or(if quiet(clause) {
+            QUIET_MUSIC_VOLUME
+        } else {
+            DEFAULT_MUSIC_VOLUME
+        });
         return one(Step::AddMusic {
             asset: refs.music.clone(),
-            volume: level.unwrap_or(DEFAULT_MUSIC_VOLUME),
+            volume,
             fade_in_ms,
             fade_out_ms,
             duck: ducks(clause),
         });
     }
-    let volume = if has(clause, &["mute", "silence", "off", "静音", "关掉"]) {
+    if fade_in_ms.is_some() || fade_out_ms.is_some() || ducks(clause) {
+        return one(Step::ChangeMusic {
+            fade_in_ms,
+            fade_out_ms,
+            duck: ducks(clause).then_some(true),
+        });
+    }
+    let volume = if has(clause, &["mute", "silence", "静音"]) {
         Some(0.0)
     } else if let Some(level) = level {
         Some(level)
+    } else if quiet(clause) {
+        Some(QUIET_MUSIC_VOLUME)
     } else if has(
         clause,
         &[
@@ -832,13 +1342,29 @@ pub fn ducks(clause: &str) -> bool {
             "duck",
             "under the speech",
             "under the voice",
+            "under my voice",
+            "under the talking",
             "when i talk",
             "when i speak",
+            "when i'm talking",
+            "when i am talking",
+            "while i talk",
+            "while i speak",
+            "while i'm talking",
             "when someone speaks",
+            "when someone talks",
+            "when people talk",
             "while talking",
+            "during speech",
+            "during the talking",
             "说话时",
+            "说话的时候",
+            "讲话的时候",
+            "讲话时",
+            "有人声",
             "人声出现时",
             "避让人声",
+            "压低",
         ],
     )
 }
@@ -1005,7 +1531,10 @@ fn speed(clause: &str, _: &Referents) -> Option<Meaning> {
         None => {
             return Some(Meaning::Assumed {
                 steps: vec![Step::Speed { factor: 1.25 }],
-                assumption: "sped up 1.25× (say a number, like 1.5x, for another speed)",
+                assumption: (
+                    "sped up 1.25× (say a number, like 1.5x, for another speed)",
+                    "加速到1.25倍（要其他速度请说数字，例如1.5倍）",
+                ),
             })
         }
     };
@@ -1097,7 +1626,10 @@ fn fade(clause: &str, _: &Referents) -> Option<Meaning> {
             clause,
             &["fade in", "fade-in", "fade from black", "淡入", "渐入"],
         );
+    // "fade it out at the end", "fade the picture in".
+    let fade_in = fade_in || (has_word(clause, &["fade"]) && has_word(clause, &["in"]));
     let fade_out = both
+        || (has_word(clause, &["fade"]) && has_word(clause, &["out"]))
         || has(
             clause,
             &[
@@ -1213,9 +1745,10 @@ fn cut_or_keep(clause: &str, _: &Referents) -> Option<Meaning> {
                 "后面",
             ],
         );
-        return names_an_end.then_some(Meaning::Question(
+        return names_an_end.then_some(Meaning::Question((
             "How much? Say it with a time, like: cut the first 5 seconds, or keep the last 30 seconds.",
-        ));
+            "剪多少？请说出时间，例如：剪掉前5秒，或只保留最后30秒。",
+        )));
     };
     // "trim 2 s off the end" names the end without "last".
     let span = match span {
@@ -1235,7 +1768,11 @@ fn cut_or_keep(clause: &str, _: &Referents) -> Option<Meaning> {
 }
 
 fn export(clause: &str, _: &Referents) -> Option<Meaning> {
-    let resolution = if has(clause, &["1080", "full hd", "fhd"]) {
+    let resolution = if has(clause, &["2160", "4k", "uhd", "ultra hd"]) {
+        Some(Resolution::P2160)
+    } else if has(clause, &["1440", "2k", "qhd"]) {
+        Some(Resolution::P1440)
+    } else if has(clause, &["1080", "full hd", "fhd"]) {
         Some(Resolution::P1080)
     } else if has(clause, &["720"]) {
         Some(Resolution::P720)
@@ -1263,16 +1800,45 @@ fn export(clause: &str, _: &Referents) -> Option<Meaning> {
     } else {
         None
     };
+    let format = if has_phrase(clause, "gif") || has(clause, &["动图"]) {
+        Some(Format::Gif)
+    } else if has_phrase(clause, "webm") {
+        Some(Format::Webm)
+    } else if has_phrase(clause, "mp3") {
+        Some(Format::Mp3)
+    } else if has_phrase(clause, "m4a")
+        || has_phrase(clause, "aac")
+        || has(
+            clause,
+            &[
+                "audio only",
+                "only the audio",
+                "just the audio",
+                "sound only",
+                "only the sound",
+                "just the sound",
+                "音频",
+                "只要声音",
+            ],
+        )
+    {
+        Some(Format::M4a)
+    } else if has_phrase(clause, "mp4") {
+        Some(Format::Mp4)
+    } else {
+        None
+    };
     let asks = has(
         clause,
         &[
-            "export", "render", "download", "mp4", "save", "导出", "输出", "渲染", "下载", "保存",
+            "export", "render", "download", "save", "导出", "输出", "渲染", "下载", "保存",
         ],
     );
-    if resolution.is_none() && fps.is_none() && quality.is_none() && !asks {
+    if resolution.is_none() && fps.is_none() && quality.is_none() && format.is_none() && !asks {
         return None;
     }
     one(Step::Export {
+        format,
         resolution,
         fps,
         quality,
@@ -1297,7 +1863,10 @@ fn vague(clause: &str, _: &Referents) -> Option<Meaning> {
                 min_pause_ms: DEFAULT_MIN_PAUSE_MS,
                 padding_ms: DEFAULT_PADDING_MS,
             }],
-            assumption: "made it shorter by cutting the pauses (say a range, like cut 0:10 to 0:25, to cut more)",
+            assumption: (
+                "made it shorter by cutting the pauses (say a range, like cut 0:10 to 0:25, to cut more)",
+                "通过剪掉停顿让视频变短（想剪更多请说出时间段，例如剪掉0:10到0:25）",
+            ),
         });
     }
     if has(
@@ -1314,9 +1883,10 @@ fn vague(clause: &str, _: &Referents) -> Option<Meaning> {
             "美化",
         ],
     ) {
-        return Some(Meaning::Question(
+        return Some(Meaning::Question((
             "What should change? For example: trim the pauses, add captions, add music, make it 9:16, or fade in and out.",
-        ));
+            "想改哪里？例如：剪掉停顿、加字幕、加音乐、改成9:16，或者淡入淡出。",
+        )));
     }
     None
 }

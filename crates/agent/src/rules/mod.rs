@@ -1,23 +1,29 @@
-//! The deterministic planner: instruction → clauses → one Step (or a question) per clause.
+//! The deterministic planner: instruction → clauses → pieces → Steps, questions, and the
+//! parts that will not be done.
 //!
 //! ```text
-//! "Trim the pauses, add lo-fi music at 35% and make it 9:16"
-//!   normalise   "trim the pauses, add lo-fi music at 35% and make it 9:16"  (quotes set
-//!               aside, lower case, number words as digits, full-width forms folded)
-//!   split       ["trim the pauses", "add lo-fi music at 35%", "make it 9:16"]
-//!   meanings    [TrimPauses{500,150}, AddMusic{0.35}, Aspect{9:16, crop}]
+//! "Make it 9:16 for TikTok with big captions, remove the logo, export without music"
+//!   normalise   quotes set aside, lower case, number words as digits, full-width folded
+//!   split       ["make it 9:16 for tiktok with big captions", "remove the logo",
+//!                "export without music"]
+//!   pieces      ["make it 9:16" | "for tiktok" | "with big captions"], ["remove the logo"],
+//!               ["export" | "without music"]
+//!   meanings    Aspect 9:16, AddCaptions{size 1.4}, Remove{logo}, Export, Remove{music}
 //! ```
 //!
-//! A clause nobody understands makes the whole instruction "not understood" (saying which
-//! words, and what cutline can do): applying half of what was asked would be a guess.
+//! Every piece ends one of three ways: a Step (or a change to the Step before it: "add
+//! music, 40% volume"), a question back, or a part not done, named in the user's own words
+//! with the reason. Nothing is dropped and nothing is guessed: a Plan that leaves parts
+//! undone says so, and the front doors ask before applying it (see `Plan::is_partial`).
 
 mod clauses;
 pub mod intents;
 pub mod numbers;
 
-use crate::plan::{Language, Plan, Step, Understanding};
+use crate::plan::{Language, NotDone, Plan, Step, Understanding};
 use crate::understand::{language_of, Context, Understand};
-use intents::{meaning, Meaning, Referents};
+use clauses::Joint;
+use intents::{meaning, Meaning, Referents, Said};
 
 /// Understands English and Simplified Chinese with fixed rules; offline and repeatable.
 #[derive(Clone, Copy, Debug, Default)]
@@ -26,6 +32,10 @@ pub struct RulePlanner;
 impl Understand for RulePlanner {
     fn understand(&self, instruction: &str, context: &Context) -> Understanding {
         let language = context.language.unwrap_or_else(|| language_of(instruction));
+        let pick = |said: Said| match language {
+            Language::English => said.0.to_string(),
+            Language::Chinese => said.1.to_string(),
+        };
         let masked = clauses::mask_quotes(&fold_width(instruction));
         let text = numbers::digits_for_words(&masked.text.to_lowercase());
         let refs = Referents {
@@ -35,45 +45,70 @@ impl Understand for RulePlanner {
         };
         let mut plan = Plan::default();
         for clause in clauses::split(&text) {
-            let meaning = match plan.steps.last_mut() {
-                Some(previous) => continuation(&clause, previous, &refs),
-                None => meaning(&clause, &refs),
-            };
-            match meaning {
-                // "the ums and uhs" is one edit, said twice.
-                Meaning::Steps(steps)
-                    if steps.len() == 1
-                        && plan.steps.last() == steps.first()
-                        && matches!(steps[0], Step::RemoveFillers | Step::TrimPauses { .. }) => {}
-                Meaning::Steps(steps) => plan.steps.extend(steps),
-                Meaning::Assumed { steps, assumption } => {
-                    plan.steps.extend(steps);
-                    plan.assumptions.push(assumption.to_string());
-                }
-                Meaning::Question(question) => {
-                    return Understanding::Question {
-                        text: question.to_string(),
+            let pieces = clauses::pieces(&clause);
+            let several = pieces.len() > 1;
+            for (piece, joint) in pieces {
+                let meaning = match plan.steps.last_mut() {
+                    Some(previous) => continuation(&piece, joint, previous, &refs),
+                    None => meaning(&piece, &refs),
+                };
+                // "format it for reels", "make one for tiktok": the verb alone asks nothing.
+                let meaning = match meaning {
+                    Meaning::Unknown if several && GENERIC_VERBS.contains(&piece.as_str()) => {
+                        Meaning::Nothing
                     }
-                }
-                Meaning::NotYet(what) => {
-                    return Understanding::NotUnderstood {
-                        text: not_yet(what, language),
+                    other => other,
+                };
+                let not_done = |why: String| NotDone {
+                    text: words_of(instruction, &piece, &refs.quotes),
+                    why,
+                };
+                match meaning {
+                    // "the ums and uhs" is one edit, said twice.
+                    Meaning::Steps(steps)
+                        if steps.len() == 1
+                            && plan.steps.last() == steps.first()
+                            && matches!(
+                                steps[0],
+                                Step::RemoveFillers | Step::TrimPauses { .. }
+                            ) => {}
+                    Meaning::Steps(steps) => plan.steps.extend(steps),
+                    Meaning::Assumed { steps, assumption } => {
+                        plan.steps.extend(steps);
+                        plan.assumptions.push(pick(assumption));
                     }
-                }
-                Meaning::Nothing => {}
-                Meaning::Unknown => {
-                    return Understanding::NotUnderstood {
-                        text: not_understood(&clause, language),
+                    Meaning::Kept(said) => plan.assumptions.push(pick(said)),
+                    Meaning::Question(question) => {
+                        return Understanding::Question {
+                            text: pick(question),
+                        }
                     }
+                    Meaning::AboutCutline => {
+                        return Understanding::Answer {
+                            text: pick((CAN_DO_EN, CAN_DO_ZH)),
+                        }
+                    }
+                    Meaning::NotYet(why) => plan.not_done.push(not_done(pick(why))),
+                    Meaning::Nothing => {}
+                    Meaning::Unknown => plan.not_done.push(not_done(pick((
+                        "I don't know how to do that",
+                        "我还不会做这个",
+                    )))),
                 }
             }
         }
         merge_exports(&mut plan.steps);
-        if plan.steps.is_empty() {
+        if plan.steps.is_empty() && !plan.not_done.is_empty() {
+            return Understanding::NotUnderstood {
+                text: nothing_done(&plan.not_done, language),
+                not_done: plan.not_done,
+            };
+        }
+        if plan.steps.is_empty() && plan.assumptions.is_empty() {
             return Understanding::Question {
                 text: match language {
-                    Language::English => format!("What would you like to do? {}", CAN_DO_EN),
-                    Language::Chinese => format!("想做什么修改？{}", CAN_DO_ZH),
+                    Language::English => format!("What would you like to do? {CAN_DO_EN}"),
+                    Language::Chinese => format!("想做什么修改？{CAN_DO_ZH}"),
                 },
             };
         }
@@ -81,45 +116,272 @@ impl Understand for RulePlanner {
     }
 }
 
-/// A clause that only adds to the one before it: "add music, 40% volume", "add the title
+/// Verbs that say nothing of their own before a modifier that does ("format it for reels").
+const GENERIC_VERBS: &[&str] = &[
+    "format it",
+    "make it",
+    "make this",
+    "make one",
+    "make a version",
+    "make a copy",
+    "edit it",
+    "do it",
+    "prepare it",
+    "get it ready",
+    "set it up",
+    "optimize it",
+    "optimise it",
+];
+
+/// Words that say "go ahead" to a question cutline asked ("…shall I do the rest?").
+const CONFIRM: &[&str] = &[
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "sure",
+    "ok",
+    "okay",
+    "go ahead",
+    "do it",
+    "please do",
+    "yes please",
+    "apply it",
+    "do the rest",
+    "go on",
+    "好",
+    "好的",
+    "是",
+    "是的",
+    "可以",
+    "行",
+    "确定",
+    "继续",
+    "执行",
+    "执行吧",
+    "就这样",
+    "做吧",
+    "好的做吧",
+];
+/// Words that say "no" to it.
+const DECLINE: &[&str] = &[
+    "no",
+    "n",
+    "nope",
+    "cancel",
+    "never mind",
+    "nevermind",
+    "don't",
+    "stop",
+    "不",
+    "不要",
+    "不用",
+    "不用了",
+    "算了",
+    "取消",
+    "别",
+];
+
+fn answer_words(text: &str) -> String {
+    fold_width(text)
+        .to_lowercase()
+        .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+        .replace(['，', ',', '!', '！', '。', '.'], " ")
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "please" | "thanks" | "请" | "谢谢"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether `text` answers yes to a pending question.
+pub fn confirms(text: &str) -> bool {
+    CONFIRM.contains(&answer_words(text).as_str())
+}
+
+/// Whether `text` answers no to a pending question.
+pub fn declines(text: &str) -> bool {
+    DECLINE.contains(&answer_words(text).as_str())
+}
+
+/// The user's own words for a piece: found in the instruction (any case, same letters), or
+/// the piece itself with its quoted text put back when the words were rewritten ("three" →
+/// "3").
+fn words_of(instruction: &str, piece: &str, quotes: &[String]) -> String {
+    let mut piece = piece.trim().to_string();
+    for (n, quote) in quotes.iter().enumerate() {
+        piece = piece.replace(&format!("§{n}§"), &format!("'{quote}'"));
+    }
+    let piece = piece.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lower = instruction.to_ascii_lowercase();
+    match lower.find(&piece.to_ascii_lowercase()) {
+        // ASCII lower-casing keeps every byte where it was, so the offsets hold.
+        Some(at) => instruction[at..at + piece.len()].to_string(),
+        None => piece,
+    }
+}
+
+/// A piece that only adds to the Step before it: "add music, 40% volume", "add the title
 /// 'Intro', from 0:02 to 0:06", "make it vertical, with blur", "cut the first 5 seconds and
-/// the last 3 seconds". It changes the previous Step (and means nothing more) or repeats it on
-/// another stretch; any other clause is understood on its own.
-fn continuation(clause: &str, previous: &mut Step, refs: &Referents) -> Meaning {
-    let own = meaning(clause, refs);
+/// the last 3 seconds", "add captions with karaoke style", "add the music but lower it when I
+/// talk". It changes the previous Step (and means nothing more) or repeats it on another
+/// stretch; any other piece is understood on its own.
+fn continuation(piece: &str, joint: Joint, previous: &mut Step, refs: &Referents) -> Meaning {
+    let own = meaning(piece, refs);
     let names_a_sound = ["original", "原声", "music", "音乐", "mute", "静音"]
         .iter()
-        .any(|w| clause.contains(w));
+        .any(|w| piece.contains(w));
+    let refers_back = joint == Joint::Modifier
+        || [" it", "it ", "them", "music", "音乐", "它"]
+            .iter()
+            .any(|w| format!(" {piece} ").contains(w));
     match (&own, previous) {
-        (Meaning::Steps(steps), Step::AddMusic { volume, .. }) if !names_a_sound => {
+        (Meaning::Steps(steps), Step::AddMusic { volume, .. })
+            if !names_a_sound && matches!(steps.as_slice(), [Step::Volume { .. }]) =>
+        {
             if let [Step::Volume { volume: level, .. }] = steps.as_slice() {
                 *volume = *level;
                 return Meaning::Nothing;
             }
         }
-        (Meaning::Unknown, Step::AddMusic { duck, .. }) if intents::ducks(clause) => {
+        // "make it 9:16 for tiktok": one frame, said twice; a fit said the second time counts.
+        (Meaning::Steps(steps), Step::Aspect { fit, .. })
+            if matches!(steps.as_slice(), [Step::Aspect { .. }]) =>
+        {
+            if let Some(named) = intents::fit_of(piece) {
+                *fit = named;
+            }
+            return Meaning::Nothing;
+        }
+        // "add BGM at 20% and fade it out at the end", "add music with a fade in".
+        (
+            Meaning::Steps(steps),
+            Step::AddMusic {
+                fade_in_ms,
+                fade_out_ms,
+                ..
+            }
+            | Step::ChangeMusic {
+                fade_in_ms,
+                fade_out_ms,
+                ..
+            },
+        ) if refers_back
+            && matches!(
+                steps.as_slice(),
+                [Step::Fade { .. } | Step::ChangeMusic { duck: None, .. }]
+            ) =>
+        {
+            if let [Step::Fade {
+                fade_in_ms: fade_in,
+                fade_out_ms: fade_out,
+            }
+            | Step::ChangeMusic {
+                fade_in_ms: fade_in,
+                fade_out_ms: fade_out,
+                duck: None,
+            }] = steps.as_slice()
+            {
+                *fade_in_ms = fade_in.or(*fade_in_ms);
+                *fade_out_ms = fade_out.or(*fade_out_ms);
+                return Meaning::Nothing;
+            }
+        }
+        // "add music, 20%", "加音乐，百分之二十".
+        (Meaning::Unknown, Step::AddMusic { volume, .. })
+            if numbers::percentage(piece).is_some() =>
+        {
+            *volume = numbers::percentage(piece).unwrap_or(*volume);
+            return Meaning::Nothing;
+        }
+        (_, Step::AddMusic { duck, .. }) if intents::ducks(piece) => {
             *duck = true;
             return Meaning::Nothing;
         }
+        // "add music, quietly", "加音乐，轻一点".
+        (Meaning::Unknown, Step::AddMusic { volume, .. }) if intents::quiet(piece) => {
+            *volume = intents::QUIET_MUSIC_VOLUME;
+            return Meaning::Nothing;
+        }
+        (_, Step::ChangeMusic { duck, .. }) if intents::ducks(piece) => {
+            *duck = Some(true);
+            return Meaning::Nothing;
+        }
+        // "trim the pauses but keep 0.3 s", "leave 200 ms of padding".
+        (_, Step::TrimPauses { padding_ms, .. })
+            if ["keep", "leave", "padding", "留", "保留"]
+                .iter()
+                .any(|w| piece.contains(w)) =>
+        {
+            if let Some(ms) = numbers::duration_ms(piece) {
+                *padding_ms = ms;
+                return Meaning::Nothing;
+            }
+        }
+        // "add captions with karaoke style", "add subtitles, make them bigger, at the top".
+        (
+            Meaning::Unknown | Meaning::Steps(_),
+            Step::AddCaptions {
+                style,
+                position,
+                size,
+                color,
+                ..
+            },
+        ) => {
+            let look = intents::caption_look(piece);
+            let own_captions = matches!(&own, Meaning::Steps(s)
+                if matches!(s.as_slice(), [Step::ChangeCaptions { .. }]));
+            if (matches!(own, Meaning::Unknown) || own_captions) && !look.is_empty() {
+                *style = look.style.unwrap_or(*style);
+                *position = look.position.or(*position);
+                *size = look.size.or(*size);
+                *color = look.color.or(color.take());
+                return Meaning::Nothing;
+            }
+        }
+        (
+            Meaning::Steps(steps),
+            Step::AddTitle {
+                span,
+                position,
+                color,
+                size,
+                ..
+            },
+        ) => {
+            if let [Step::ChangeTitle {
+                position: p,
+                color: c,
+                size: z,
+                time: t,
+            }] = steps.as_slice()
+            {
+                *position = p.unwrap_or(*position);
+                *color = c.clone().or(color.take());
+                *size = z.or(*size);
+                *span = t.clone().unwrap_or(span.clone());
+                return Meaning::Nothing;
+            }
+        }
         (Meaning::Unknown, Step::AddTitle { span, .. }) => {
-            if let Some(named) = intents::span_of(clause) {
+            if let Some(named) = intents::span_of(piece) {
                 *span = named;
                 return Meaning::Nothing;
             }
         }
         // "… and the last 3 seconds": the same kind of edit again, on another stretch.
         (Meaning::Unknown, Step::Cut { .. }) => {
-            if let Some(span) = intents::span_of(clause) {
+            if let Some(span) = intents::span_of(piece) {
                 return Meaning::Steps(vec![Step::Cut { span }]);
             }
         }
         (Meaning::Unknown, Step::Keep { .. }) => {
-            if let Some(span) = intents::span_of(clause) {
+            if let Some(span) = intents::span_of(piece) {
                 return Meaning::Steps(vec![Step::Keep { span }]);
             }
         }
         (Meaning::Unknown, Step::Aspect { fit, .. }) => {
-            if let Some(named) = intents::fit_of(clause) {
+            if let Some(named) = intents::fit_of(piece) {
                 *fit = named;
                 return Meaning::Nothing;
             }
@@ -141,60 +403,79 @@ fn fold_width(text: &str) -> String {
         .collect()
 }
 
-/// "export 1080p" and "at 60 fps" said apart are one export, made after the edits.
+/// "export 1080p" and "as a GIF" said apart are one export, made after the edits.
 fn merge_exports(steps: &mut Vec<Step>) {
-    let mut merged: Option<(Option<_>, Option<f64>, Option<_>)> = None;
-    steps.retain(|step| match step {
-        Step::Export {
+    let mut merged: Option<Step> = None;
+    steps.retain(|step| {
+        let Step::Export {
+            format,
             resolution,
             fps,
             quality,
-        } => {
-            let (r, f, q) = merged.get_or_insert((None, None, None));
-            *r = resolution.or(*r);
-            *f = fps.or(*f);
-            *q = quality.or(*q);
-            false
+        } = step
+        else {
+            return true;
+        };
+        match &mut merged {
+            Some(Step::Export {
+                format: f,
+                resolution: r,
+                fps: s,
+                quality: q,
+            }) => {
+                *f = format.or(*f);
+                *r = resolution.or(*r);
+                *s = fps.or(*s);
+                *q = quality.or(*q);
+            }
+            _ => merged = Some(step.clone()),
         }
-        _ => true,
+        false
     });
-    if let Some((resolution, fps, quality)) = merged {
-        steps.push(Step::Export {
-            resolution,
-            fps,
-            quality,
-        });
+    steps.extend(merged);
+}
+
+pub const CAN_DO_EN: &str = "I can: trim pauses, remove filler words, add captions (clean, bold or karaoke; at the top, middle or bottom; bigger or smaller; in a colour), cut or keep a range (\"cut 0:10 to 0:25\", \"keep the first 30 seconds\"), delete, move or split clips, change the speed, change or mute the volume, normalise loudness, add music (its level, fades, lowered when you talk), a voice-over, a title, a logo in a corner, an image as intro or outro, crossfades, change the shape (9:16, 1:1, 4:5, 16:9; TikTok, Reels, YouTube), fade in and out, adjust brightness, contrast and saturation or make it black and white, take any of these off again (\"remove the captions\", \"no music\"), export as MP4, WebM, GIF, M4A or MP3 at 480p to 4K, at a frame rate and quality, undo, redo, start over, and show what is on the timeline.";
+pub const CAN_DO_ZH: &str = "我可以：剪掉停顿、去掉语气词、加字幕（简洁、粗体或卡拉OK；放在上面、中间或下面；大一点或小一点；换颜色）、剪掉或保留一段（“剪掉0:10到0:25”、“只保留前30秒”）、删除、移动或分割片段、变速、调整或关闭音量、响度标准化、加背景音乐（音量、淡入淡出、说话时自动变小）、旁白、标题、角落水印、图片片头或片尾、转场、改画面比例（9:16、1:1、4:5、16:9；抖音、小红书、B站）、淡入淡出、调亮度、对比度、饱和度或黑白、把这些再去掉（“去掉字幕”、“不要音乐”）、导出为MP4、WebM、GIF、M4A或MP3（480p到4K，可设帧率和画质）、撤销、重做、重新开始，以及查看时间线。";
+
+/// The reply when no part of an instruction can be done: each part and why, then what
+/// cutline can do.
+fn nothing_done(parts: &[NotDone], language: Language) -> String {
+    let listed: Vec<String> = parts
+        .iter()
+        .map(|p| match language {
+            Language::English => format!("“{}”: {}.", p.text, p.why),
+            Language::Chinese => format!("“{}”：{}。", p.text, p.why),
+        })
+        .collect();
+    match language {
+        Language::English => format!("I changed nothing. {} {CAN_DO_EN}", listed.join(" ")),
+        Language::Chinese => format!("没有做任何修改。{}{CAN_DO_ZH}", listed.join("")),
     }
 }
 
-pub const CAN_DO_EN: &str = "I can: trim pauses, remove filler words, add captions (clean, bold or karaoke), cut or keep a range (\"cut 0:10 to 0:25\", \"keep the first 30 seconds\"), change the speed, change or mute the volume, normalise loudness, add music, add a title, change the shape (9:16, 1:1, 4:5, 16:9), fade in and out, adjust brightness, contrast and saturation or make it black and white, set the export resolution, frame rate and quality, undo, redo, start over, and show what is on the timeline.";
-pub const CAN_DO_ZH: &str = "我可以：剪掉停顿、去掉语气词、加字幕（简洁、粗体或卡拉OK）、剪掉或保留一段（“剪掉0:10到0:25”、“只保留前30秒”）、变速、调整或关闭音量、响度标准化、加背景音乐、加标题、改画面比例（9:16、1:1、4:5、16:9）、淡入淡出、调亮度、对比度、饱和度或黑白、设置导出分辨率、帧率和画质、撤销、重做、重新开始，以及查看时间线。";
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn not_understood(clause: &str, language: Language) -> String {
-    match language {
-        Language::English => {
-            format!("I didn't understand \"{clause}\", so I changed nothing. {CAN_DO_EN}")
+    #[test]
+    fn yes_and_no_are_read_in_both_languages() {
+        for yes in [
+            "yes",
+            "Yes!",
+            "go ahead",
+            "OK, please",
+            "好",
+            "好的。",
+            "可以",
+        ] {
+            assert!(confirms(yes), "{yes}");
         }
-        Language::Chinese => format!("我没听懂“{clause}”，所以没有做任何修改。{CAN_DO_ZH}"),
-    }
-}
-
-fn not_yet(what: &str, language: Language) -> String {
-    match language {
-        Language::English => format!("I can't do {what} yet, so I changed nothing. {CAN_DO_EN}"),
-        Language::Chinese => format!(
-            "暂时还不支持{}，所以没有做任何修改。{CAN_DO_ZH}",
-            not_yet_zh(what)
-        ),
-    }
-}
-
-fn not_yet_zh(what: &str) -> &'static str {
-    match what {
-        "crossfades between clips" => "片段之间的转场",
-        "splitting clips" => "分割片段",
-        "image or logo overlays" => "图片或水印叠加",
-        "moving clips" => "移动片段",
-        _ => "删除单个片段",
+        for no in ["no", "No.", "cancel", "算了", "不用了"] {
+            assert!(declines(no), "{no}");
+            assert!(!confirms(no), "{no}");
+        }
+        assert!(!confirms("yes, and add captions"));
+        assert!(!confirms("trim the pauses"));
     }
 }

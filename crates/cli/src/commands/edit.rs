@@ -1,5 +1,8 @@
 //! `cutline edit`: clips (or a draft file) and, optionally, an instruction in plain words in;
-//! one MP4 out, offline.
+//! one video out (MP4, or WebM, GIF, M4A, MP3 by the output's name or the words), offline.
+//!
+//! An instruction with parts that cannot be done renders nothing: it prints those parts and
+//! fails, unless `--apply-understood` says to do the rest.
 //!
 //! The flags become typed edits (`timeline::Op`) applied in a fixed order: trim pauses,
 //! speed, volume, fades, canvas; then the instruction's Plan (the `agent` crate: the first
@@ -13,7 +16,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use media::library::{write_atomically, Asset, Library};
 use media::process::CancelToken;
-use media::render::{render, Quality, RateControl, RenderSettings};
+use media::render::{render, Format, Quality, RateControl, RenderSettings};
 use media::{Limits, MediaKind};
 use timeline::canvas::choose_canvas;
 use timeline::subtitles::{caption_cues, to_srt, to_vtt};
@@ -38,9 +41,14 @@ pub struct EditArgs {
         required_unless_present = "draft"
     )]
     inputs: Vec<String>,
-    /// Where to write the MP4.
+    /// Where to write the video; its extension picks the format: .mp4 (H.264 + AAC), .webm
+    /// (VP9 + Opus), .gif, or sound only as .m4a or .mp3.
     #[arg(short, long, value_name = "OUT.mp4")]
     output: PathBuf,
+    /// When the instruction has parts that cannot be done, do the parts that can (by default
+    /// nothing is rendered and the parts are listed).
+    #[arg(long)]
+    apply_understood: bool,
     /// Render (and edit) a timeline file instead of a clip.
     #[arg(long, value_name = "FILE")]
     draft: Option<PathBuf>,
@@ -139,6 +147,7 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         fillers: filler_words(&args.extra_fillers),
         report: &bars,
     };
+    let path_format = output_format(&args.output)?;
     let context = analyse(args, &draft, &media)?;
     let mut notes = Vec::new();
     for op in requested_ops(args, &draft, &assets)? {
@@ -147,6 +156,7 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         draft = applied.draft;
     }
     let mut quality = args.quality;
+    let mut asked_format = None;
     let mut reply = None;
     if let Some(instruction) = &instruction {
         let planner = args.planner.planner();
@@ -155,15 +165,19 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
             music: music.clone(),
             image: image.clone(),
         };
-        let (edited, outcome) = follow(planner.as_ref(), instruction, &context, draft, &media)?;
+        let (edited, outcome) = follow(
+            planner.as_ref(),
+            instruction,
+            &context,
+            draft,
+            &media,
+            args.apply_understood,
+        )?;
         draft = edited;
         reply = Some(outcome.reply);
-        if let Some(Some(asked)) = outcome.export {
-            quality = quality.or(Some(match asked {
-                agent::Quality::High => Quality::High,
-                agent::Quality::Medium => Quality::Medium,
-                agent::Quality::Draft => Quality::Draft,
-            }));
+        if let Some(asked) = outcome.export {
+            quality = quality.or(asked.quality);
+            asked_format = asked.format;
         }
     }
     if args.remove_fillers {
@@ -198,24 +212,44 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
     let texts = draft
         .segments_of(TrackKind::Text)
         .filter_map(|s| s.meta.text.as_deref());
+    // The words' format wins over the output's extension, and the file is named for it.
+    let (format, output) = match asked_format {
+        Some(format) if Some(format) != path_format => {
+            let renamed = args.output.with_extension(format.extension());
+            notes.push(format!(
+                "written as {} because the words asked for it ({} named {})",
+                renamed.display(),
+                args.output.display(),
+                path_format.map_or("MP4", agent::reply::format_name)
+            ));
+            (format, renamed)
+        }
+        _ => (path_format.unwrap_or_default(), args.output.clone()),
+    };
+    let quality = quality.unwrap_or(Quality::High);
     let settings = RenderSettings {
-        encoding: encoding(args, quality.unwrap_or(Quality::High)),
+        format,
+        quality,
+        encoding: encoding(args, quality),
         font: media::render::fonts::title_font(texts),
         limits: library.limits().clone(),
         cancel: cancel.clone(),
     };
     let bar = Progress::stage("rendering");
-    let outcome = render(&draft, &sources, &args.output, &settings, |f| bar.set(f))
-        .map_err(|e| e.to_string())?;
+    let outcome =
+        render(&draft, &sources, &output, &settings, |f| bar.set(f)).map_err(|e| e.to_string())?;
     bar.done();
-    write_subtitles(&draft, &args.output)?;
+    write_subtitles(&draft, &output)?;
+    let picture = if format.has_picture() {
+        format!("{}×{}, ", outcome.canvas.0, outcome.canvas.1)
+    } else {
+        String::new()
+    };
     let wrote = format!(
-        "wrote {} ({}×{}, {}, {})",
+        "wrote {} ({picture}{}, {})",
         outcome.output.display(),
-        outcome.canvas.0,
-        outcome.canvas.1,
         megabytes(outcome.size_bytes),
-        settings.encoding.describe(),
+        settings.describe(),
     );
     let clock = format!(
         "{} → {}",
@@ -266,23 +300,44 @@ fn files_and_instruction(inputs: &[String]) -> Result<(Vec<PathBuf>, Option<Stri
     Ok((files, instruction))
 }
 
-/// Understands `instruction` and applies its Plan to `draft`, all or nothing.
+/// Understands `instruction` and applies its Plan to `draft`, all or nothing. A Plan with
+/// parts that cannot be done is refused (the parts listed) unless `apply_understood`.
 fn follow(
     planner: &dyn agent::Understand,
     instruction: &str,
     context: &agent::Context,
     draft: Draft,
     media: &LibraryMedia,
+    apply_understood: bool,
 ) -> Result<(Draft, agent::Outcome), String> {
     use agent::Understanding;
+    let language = context.language.unwrap_or_default();
     match planner.understand(instruction, context) {
+        Understanding::Plan(plan) if plan.is_partial() && !apply_understood => {
+            Err(agent::reply::partial_refused(&plan, language))
+        }
         Understanding::Plan(plan) => {
-            let language = context.language.unwrap_or_default();
             let mut session = agent::Session::new(draft, language);
             let outcome = session.apply(&plan, media).map_err(|e| e.reply)?;
             Ok((session.draft().clone(), outcome))
         }
-        Understanding::Question { text } | Understanding::NotUnderstood { text } => Err(text),
+        Understanding::Question { text }
+        | Understanding::NotUnderstood { text, .. }
+        | Understanding::Answer { text } => Err(text),
+    }
+}
+
+/// The format an output's name asks for; MP4 when it has no extension. An extension of
+/// another kind is refused rather than written as something it does not say.
+fn output_format(output: &Path) -> Result<Option<Format>, String> {
+    match output.extension() {
+        None => Ok(None),
+        Some(_) => Format::of_path(output).map(Some).ok_or_else(|| {
+            format!(
+                "{}: cutline writes .mp4, .webm, .gif, .m4a or .mp3; name the output with one of them",
+                output.display()
+            )
+        }),
     }
 }
 

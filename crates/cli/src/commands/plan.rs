@@ -92,7 +92,9 @@ pub fn run(args: &PlanArgs, cancel: &CancelToken) -> Result<(), String> {
                 None => preview(plan, language),
             }
         }
-        Understanding::Question { text } | Understanding::NotUnderstood { text } => text.clone(),
+        Understanding::Question { text }
+        | Understanding::NotUnderstood { text, .. }
+        | Understanding::Answer { text } => text.clone(),
     };
     if args.json {
         let out = json!({ "understanding": understanding, "reply": reply });
@@ -135,7 +137,8 @@ fn step_line(step: &agent::Step) -> String {
 /// The reply before any media is known.
 fn preview(plan: &Plan, language: Language) -> String {
     let count = plan.steps.len();
-    match language {
+    let not_done = agent::reply::not_done_lines(&plan.not_done, language).join(" ");
+    let planned = match language {
         Language::English => format!(
             "{count} edit{} planned; give the files with --input to apply {} and see the numbers.",
             if count == 1 { "" } else { "s" },
@@ -144,5 +147,6 @@ fn preview(plan: &Plan, language: Language) -> String {
         Language::Chinese => {
             format!("已规划{count}项修改；用 --input 提供文件即可执行并查看结果。")
         }
-    }
+    };
+    format!("{planned} {not_done}").trim().to_string()
 }

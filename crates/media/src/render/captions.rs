@@ -18,7 +18,8 @@
 
 use std::fmt::Write;
 
-use timeline::{CaptionStyle, Draft, Segment, TrackKind};
+use timeline::validate::color_rgb;
+use timeline::{CaptionStyle, Draft, Position, Segment, TrackKind};
 
 /// The segments drawn as captions (role `caption`).
 pub fn is_caption(segment: &Segment) -> bool {
@@ -137,11 +138,45 @@ struct Event {
     text: String,
 }
 
+/// A caption's own place, size and colour as ASS override tags, before its text: `\an8`
+/// top centre, `\an5` middle (the style's default is `\an2`, bottom centre).
+fn look_tags(segment: &Segment, width: u32, height: u32) -> String {
+    let style = segment.meta.style.unwrap_or_default();
+    let text = segment.meta.text.as_deref().unwrap_or_default();
+    let base = Look::of(style, width, height).font_size;
+    let asked = (base as f64 * segment.meta.text_size.unwrap_or(1.0)).round() as u32;
+    let size = fitting_size(text, asked, width).or((asked != base).then_some(asked));
+    let mut tags = String::new();
+    match segment.meta.position {
+        Some(Position::Top) => tags.push_str("\\an8"),
+        Some(Position::Center) => tags.push_str("\\an5"),
+        Some(Position::Bottom) | None => {}
+    }
+    if let Some(size) = size {
+        let _ = write!(tags, "\\fs{size}");
+    }
+    if segment.meta.text_color.is_some() {
+        let _ = write!(tags, "\\1c{}", text_colour(segment));
+    }
+    if tags.is_empty() {
+        tags
+    } else {
+        format!("{{{tags}}}")
+    }
+}
+
+/// A caption's text colour in ASS's `&HBBGGRR&`; white when it has none.
+fn text_colour(segment: &Segment) -> String {
+    match segment.meta.text_color.as_deref().and_then(color_rgb) {
+        Some([r, g, b]) => format!("&H{b:02X}{g:02X}{r:02X}&"),
+        None => WHITE.to_string(),
+    }
+}
+
 fn events(segment: &Segment, width: u32, height: u32) -> Vec<Event> {
     let style = segment.meta.style.unwrap_or_default();
     let text = segment.meta.text.as_deref().unwrap_or_default();
-    let size = fitting_size(text, Look::of(style, width, height).font_size, width);
-    let size_tag = size.map(|s| format!("{{\\fs{s}}}")).unwrap_or_default();
+    let size_tag = look_tags(segment, width, height);
     let cs = |ms: u64| (ms + 5) / 10;
     let plain = |start_ms, end_ms| Event {
         start_cs: cs(start_ms),
@@ -173,9 +208,10 @@ fn events(segment: &Segment, width: u32, height: u32) -> Vec<Event> {
             end_cs: cs(lit_until_ms),
             style,
             text: format!(
-                "{size_tag}{}{{\\1c{HIGHLIGHT}}}{}{{\\1c{WHITE}}}{}",
+                "{size_tag}{}{{\\1c{HIGHLIGHT}}}{}{{\\1c{}}}{}",
                 escape(&text[..from]),
                 escape(&text[from..to]),
+                text_colour(segment),
                 escape(&text[to..])
             ),
         });

@@ -13,6 +13,7 @@ use crate::error::MediaError;
 use crate::limits::Limits;
 use crate::probe::probe;
 use crate::process::{Tool, ToolCommand};
+use crate::render::format::Format;
 use crate::render::plan::{plan, FileContents, PlanFile, RenderPaths, RenderSettings, Sources};
 
 fn write_plan_file(file: &PlanFile) -> Result<(), MediaError> {
@@ -46,7 +47,7 @@ pub fn render(
     mut on_progress: impl FnMut(f64),
 ) -> Result<RenderOutcome, MediaError> {
     refuse_overwriting_a_source(output, sources)?;
-    let partial = partial_output(output)?;
+    let partial = partial_output(output, settings.format)?;
     let work_dir = tempfile::tempdir().map_err(|e| MediaError::io("creating a work folder", e))?;
     let paths = RenderPaths {
         output: partial.path().to_path_buf(),
@@ -103,7 +104,7 @@ pub fn render(
 /// A hidden temporary file in the output's folder (so the final rename is atomic), deleted
 /// unless the render succeeds. Failing to create it is how an unwritable output is found,
 /// before any work is done.
-fn partial_output(output: &Path) -> Result<tempfile::NamedTempFile, MediaError> {
+fn partial_output(output: &Path, format: Format) -> Result<tempfile::NamedTempFile, MediaError> {
     let unwritable = |reason: String| MediaError::Unwritable {
         path: output.to_path_buf(),
         reason,
@@ -120,7 +121,7 @@ fn partial_output(output: &Path) -> Result<tempfile::NamedTempFile, MediaError> 
     }
     tempfile::Builder::new()
         .prefix(".cutline-")
-        .suffix(".part.mp4")
+        .suffix(&format!(".part.{}", format.extension()))
         .tempfile_in(&folder)
         .map_err(|e| unwritable(e.to_string()))
 }

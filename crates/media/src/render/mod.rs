@@ -7,14 +7,17 @@
 //!   partial output behind.
 //! - [`captions`]: captions as one ASS document for libass, in the three caption styles.
 //! - [`fonts`]: finds the font text is drawn with.
+//! - [`format`]: what an export is written as (MP4, WebM, GIF, M4A, MP3).
 
 pub mod captions;
 pub mod execute;
 pub mod fonts;
+pub mod format;
 pub mod graph;
 pub mod plan;
 
 pub use execute::{render, RenderOutcome};
+pub use format::Format;
 pub use plan::{
     plan, FileContents, PlanFile, Quality, RateControl, RenderPaths, RenderPlan, RenderSettings,
     Source, Sources, VideoEncoding,

@@ -31,6 +31,7 @@ use crate::probe::{file_url, MediaKind, Probe};
 use crate::process::CancelToken;
 use crate::render::captions::{ass_document, is_caption};
 use crate::render::fonts::Font;
+use crate::render::format::{Format, GIF_FPS, GIF_MAX_MS, GIF_MAX_SIDE};
 use crate::render::graph::{seconds, Filter, Graph, Pad};
 
 /// A source the Draft refers to: where it is and what it is.
@@ -44,7 +45,8 @@ pub struct Source {
 pub type Sources = BTreeMap<String, Source>;
 
 /// How hard the encoder works.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Quality {
     /// Visually clean at a fast preset (the default).
     #[default]
@@ -84,6 +86,23 @@ pub enum RateControl {
 }
 
 impl Quality {
+    pub fn name(self) -> &'static str {
+        match self {
+            Quality::High => "high",
+            Quality::Medium => "medium",
+            Quality::Draft => "draft",
+        }
+    }
+
+    /// VP9's constant quality for WebM exports (lower is better).
+    fn vp9_crf(self) -> u8 {
+        match self {
+            Quality::High => 31,
+            Quality::Medium => 35,
+            Quality::Draft => 40,
+        }
+    }
+
     pub fn encoding(self) -> VideoEncoding {
         let (preset, crf) = match self {
             Quality::High => ("veryfast", 20),
@@ -123,12 +142,30 @@ impl VideoEncoding {
 
 #[derive(Clone, Debug)]
 pub struct RenderSettings {
+    /// What the output is written as; MP4 unless asked.
+    pub format: Format,
+    /// The H.264 settings of an MP4.
     pub encoding: VideoEncoding,
+    /// The quality other formats are written at.
+    pub quality: Quality,
     /// The font text is drawn with (required only when the Draft has text).
     pub font: Option<Font>,
     pub limits: Limits,
     /// Stops the render (and removes its partial output) when cancelled.
     pub cancel: CancelToken,
+}
+
+impl RenderSettings {
+    /// How the output is encoded, for the line that says what was written.
+    pub fn describe(&self) -> String {
+        match self.format {
+            Format::Mp4 => format!("{} + AAC", self.encoding.describe()),
+            Format::Webm => format!("VP9 crf {} + Opus", self.quality.vp9_crf()),
+            Format::Gif => format!("GIF, at most {GIF_FPS} fps, 256 colours, no sound"),
+            Format::M4a => "AAC, sound only".into(),
+            Format::Mp3 => "MP3, sound only".into(),
+        }
+    }
 }
 
 /// Where a render writes: the output file and a private folder for the plan's files.
@@ -178,6 +215,13 @@ pub fn plan(
     if draft.duration_ms == 0 {
         return Err(MediaError::Unrenderable("the timeline is empty".into()));
     }
+    if settings.format == Format::Gif && draft.duration_ms > GIF_MAX_MS {
+        return Err(MediaError::Unrenderable(format!(
+            "a GIF is for clips up to {} s and this one is {}; cut it shorter or export MP4",
+            GIF_MAX_MS / 1000,
+            timeline::format_clock(draft.duration_ms)
+        )));
+    }
     let mut planner = Planner::new(draft, sources, settings, &paths.work_dir)?;
     let (video, audio) = planner.main_track()?;
     let video = planner.color(video);
@@ -185,6 +229,21 @@ pub fn plan(
     let video = planner.texts(video)?;
     let audio = planner.mix_audio_tracks(audio)?;
     let (video, audio) = planner.finish(video, audio);
+    // A stream the format does not carry ends in a sink (a graph output must go somewhere).
+    if !settings.format.has_sound() {
+        planner.graph.chain(
+            std::slice::from_ref(&audio),
+            vec![Filter::new("anullsink")],
+            &[],
+        );
+    }
+    if !settings.format.has_picture() {
+        planner.graph.chain(
+            std::slice::from_ref(&video),
+            vec![Filter::new("nullsink")],
+            &[],
+        );
+    }
 
     let filter_graph = planner.graph.to_string();
     let mut args: Vec<OsString> = Vec::new();
@@ -193,48 +252,7 @@ pub fn plan(
         args.extend(input_args(&source.path, &source.probe, &settings.limits));
     }
     args.extend(["-filter_complex".into(), filter_graph.clone().into()]);
-    let fps = planner.fps.clone();
-    let output_args: Vec<String> = [
-        vec![
-            "-map".into(),
-            video.to_string(),
-            "-map".into(),
-            audio.to_string(),
-        ],
-        settings.encoding.args(),
-        [
-            "-pix_fmt",
-            "yuv420p",
-            "-profile:v",
-            "high",
-            "-r",
-            &fps,
-            "-c:a",
-            "aac",
-            "-b:a",
-            "192k",
-            "-ar",
-            AUDIO_RATE,
-            "-ac",
-            "2",
-            "-movflags",
-            "+faststart",
-            "-map_metadata",
-            "-1",
-            "-map_chapters",
-            "-1",
-            "-f",
-            "mp4",
-            "-progress",
-            "pipe:1",
-            "-nostats",
-            "-y",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
-    ]
-    .concat();
+    let output_args = output_args(settings, &video, &audio, &planner.fps);
     args.extend(output_args.into_iter().map(OsString::from));
     args.push(file_url(&paths.output));
     Ok(RenderPlan {
@@ -244,6 +262,75 @@ pub fn plan(
         duration_ms: draft.duration_ms,
         canvas: (draft.meta.width, draft.meta.height),
     })
+}
+
+/// Everything after the filter graph: which streams are written, their codecs, the container.
+fn output_args(settings: &RenderSettings, video: &Pad, audio: &Pad, fps: &str) -> Vec<String> {
+    let format = settings.format;
+    let mut args: Vec<String> = Vec::new();
+    let mut push = |items: &[&str]| args.extend(items.iter().map(|s| s.to_string()));
+    if format.has_picture() {
+        push(&["-map", &video.to_string()]);
+    }
+    if format.has_sound() {
+        push(&["-map", &audio.to_string()]);
+    }
+    match format {
+        Format::Mp4 => {
+            let encoding = settings.encoding.args();
+            push(&encoding.iter().map(String::as_str).collect::<Vec<_>>());
+            push(&["-pix_fmt", "yuv420p", "-profile:v", "high", "-r", fps]);
+        }
+        Format::Webm => {
+            let crf = settings.quality.vp9_crf().to_string();
+            push(&[
+                "-c:v",
+                "libvpx-vp9",
+                "-crf",
+                &crf,
+                "-b:v",
+                "0",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "8",
+                "-row-mt",
+                "1",
+                "-pix_fmt",
+                "yuv420p",
+                "-r",
+                fps,
+            ]);
+        }
+        // The palette is made and used inside the graph (see `Planner::finish`).
+        Format::Gif => push(&["-c:v", "gif", "-loop", "0"]),
+        Format::M4a | Format::Mp3 => {}
+    }
+    match format {
+        Format::Mp4 | Format::M4a => push(&["-c:a", "aac", "-b:a", "192k"]),
+        Format::Webm => push(&["-c:a", "libopus", "-b:a", "128k"]),
+        Format::Mp3 => push(&["-c:a", "libmp3lame", "-q:a", "2"]),
+        Format::Gif => {}
+    }
+    if format.has_sound() {
+        push(&["-ar", AUDIO_RATE, "-ac", "2"]);
+    }
+    if matches!(format, Format::Mp4 | Format::M4a) {
+        push(&["-movflags", "+faststart"]);
+    }
+    push(&[
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-f",
+        format.muxer(),
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        "-y",
+    ]);
+    args
 }
 
 /// Which stream of an input a segment takes.
@@ -913,7 +1000,10 @@ impl<'a> Planner<'a> {
             );
         }
         video_filters.push(Filter::new("trim").opt("end", seconds(duration)));
-        video_filters.push(Filter::new("format").opt("pix_fmts", "yuv420p"));
+        let gif = self.settings.format == Format::Gif;
+        if !gif {
+            video_filters.push(Filter::new("format").opt("pix_fmts", "yuv420p"));
+        }
         if let Some(lufs) = meta.loudness_lufs {
             // Single-pass EBU R128 normalisation, true peak kept under −1.5 dBTP.
             audio_filters.push(
@@ -927,8 +1017,48 @@ impl<'a> Planner<'a> {
         audio_filters.push(Filter::new("apad").opt("whole_dur", seconds(duration)));
         audio_filters.push(Filter::new("atrim").opt("end", seconds(duration)));
         let video = self.graph.then(&video, video_filters, "vout");
+        let video = if gif { self.gif(video) } else { video };
         let audio = self.graph.then(&audio, audio_filters, "aout");
         (video, audio)
+    }
+
+    /// A GIF's picture: at most 15 fps and 640 pixels on the long side, in 256 colours from
+    /// a palette made for this very video (split → palettegen → paletteuse).
+    fn gif(&mut self, video: Pad) -> Pad {
+        let (w, h) = (self.draft.meta.width, self.draft.meta.height);
+        let (w, h) = timeline::canvas::cap_long_side((w, h), GIF_MAX_SIDE);
+        let fps = self.draft.meta.fps.min(GIF_FPS as f64);
+        let small = self.graph.then(
+            &video,
+            vec![
+                Filter::new("fps").opt("fps", format!("{fps}")),
+                Filter::new("scale")
+                    .opt("w", w)
+                    .opt("h", h)
+                    .opt("flags", "lanczos"),
+            ],
+            "gifsmall",
+        );
+        let (for_palette, for_picture) = (self.graph.pad("gifa"), self.graph.pad("gifb"));
+        self.graph.chain(
+            &[small],
+            vec![Filter::new("split").opt("outputs", 2)],
+            &[for_palette.clone(), for_picture.clone()],
+        );
+        let palette = self.graph.then(
+            &for_palette,
+            vec![Filter::new("palettegen").opt("stats_mode", "diff")],
+            "palette",
+        );
+        let out = self.graph.pad("gif");
+        self.graph.chain(
+            &[for_picture, palette],
+            vec![Filter::new("paletteuse")
+                .opt("dither", "bayer")
+                .opt("bayer_scale", 5)],
+            std::slice::from_ref(&out),
+        );
+        out
     }
 }
 

@@ -76,7 +76,9 @@ fn sources() -> Sources {
 fn check(name: &str, draft_json: &str) {
     let draft: Draft = timeline::wire::from_json(draft_json).unwrap();
     let settings = RenderSettings {
+        format: Default::default(),
         encoding: Quality::High.encoding(),
+        quality: Quality::High,
         font: Some(Font {
             path: PathBuf::from("/fonts/Sans Bold.ttf"),
             family: "Sans".into(),

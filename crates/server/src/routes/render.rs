@@ -11,6 +11,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream;
+use media::render::{Format, Quality};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -87,13 +88,14 @@ pub async fn create(
         quality: None,
         resolution: None,
     });
-    if let Some(format) = output.format.as_deref() {
-        if !format.eq_ignore_ascii_case("mp4") {
-            return Err(ApiError::BadRequest(format!(
-                "exports are MP4 (H.264 + AAC); \"{format}\" is not made"
-            )));
-        }
-    }
+    let format = match output.format.as_deref() {
+        Some(format) => format.parse().map_err(ApiError::BadRequest)?,
+        None => Format::Mp4,
+    };
+    let quality = match output.quality.as_deref() {
+        Some(quality) => quality.parse().map_err(ApiError::BadRequest)?,
+        None => Quality::High,
+    };
     let draft = match request.draft {
         Some(value) => timeline::wire::from_value(value)
             .map_err(|e| ApiError::BadRequest(format!("the draft is not valid: {e}")))?,
@@ -102,10 +104,8 @@ pub async fn create(
     let export = ExportRequest {
         id: request.id,
         draft,
-        quality: output
-            .quality
-            .unwrap_or_else(|| "high".into())
-            .to_ascii_lowercase(),
+        quality,
+        format,
         resolution: output.resolution,
     };
     let job = exports::queue(&state, &session, export).await?;
@@ -179,7 +179,7 @@ pub async fn download(
         .await?
         .filter(|job| job.status == RenderStatus::Completed)
         .ok_or(ApiError::NotFound("finished export"))?;
-    let path = files::render_path(&state.config, &job.user_id, &job.id);
+    let path = files::render_path(&state.config, &job.user_id, &job.id, job.format);
     let mut file = tokio::fs::File::open(&path)
         .await
         .map_err(|e| ApiError::internal(format!("export {}: {e}", job.id)))?;
@@ -219,12 +219,19 @@ pub async fn download(
     let mut response = Response::new(body);
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("video/mp4"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(job.format.mime()),
+    );
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     if let Ok(value) = HeaderValue::from_str(&length.to_string()) {
         headers.insert(header::CONTENT_LENGTH, value);
     }
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}.mp4\"", job.id)) {
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}.{}\"",
+        job.id,
+        job.format.extension()
+    )) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     if status == StatusCode::PARTIAL_CONTENT {

@@ -75,10 +75,13 @@ pub async fn latest_state(
                 "url": crate::exports::download_path(job),
                 "duration": job.duration_ms.unwrap_or(0) as f64 / 1000.0,
                 "size": job.size,
+                "format": job.format,
                 "created_at": job.completed_at.unwrap_or(job.created_at),
             })
         })
         .collect();
+    // A Plan asked back and waiting for a yes: its Steps and the parts it leaves undone.
+    let pending_plan = state.pending.of(&session.id);
     Ok(ok(json!({
         "session_id": session.id,
         "task_id": session.task_id,
@@ -90,6 +93,7 @@ pub async fn latest_state(
             "canvas_config": canvas,
             "video_analyses": {},
             "generated_media": generated_media,
+            "pending_plan": pending_plan,
         },
         // Older clients read these at the top level.
         "draft": draft,

@@ -4,6 +4,7 @@
 //! took it) cannot overwrite what came after. A job whose lease ran out is claimed again.
 //! Holds paid for a job are settled or released in the transaction that ends it.
 
+use media::render::{Format, Quality};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
@@ -61,7 +62,8 @@ pub struct NewRender {
     pub session_id: String,
     pub draft_json: String,
     pub draft_hash: String,
-    pub quality: String,
+    pub quality: Quality,
+    pub format: Format,
     /// Credits to hold until it ends (none when 0).
     pub price: i64,
 }
@@ -73,7 +75,8 @@ pub struct RenderRecord {
     pub session_id: String,
     pub draft_json: String,
     pub draft_hash: String,
-    pub quality: String,
+    pub quality: Quality,
+    pub format: Format,
     pub status: RenderStatus,
     pub progress: i64,
     pub attempt: i64,
@@ -101,7 +104,8 @@ pub enum Refused {
     OutOfCredits,
 }
 
-const COLUMNS: &str = "user_id, id, session_id, draft, draft_hash, quality, status, progress, \
+const COLUMNS: &str =
+    "user_id, id, session_id, draft, draft_hash, quality, format, status, progress, \
                        attempt, error, duration_ms, size, created_at, completed_at";
 
 fn record(row: &SqliteRow) -> RenderRecord {
@@ -111,7 +115,9 @@ fn record(row: &SqliteRow) -> RenderRecord {
         session_id: row.get("session_id"),
         draft_json: row.get("draft"),
         draft_hash: row.get("draft_hash"),
-        quality: row.get("quality"),
+        // Written by `queue_render` from the same types, so they read back.
+        quality: row.get::<String, _>("quality").parse().unwrap_or_default(),
+        format: row.get::<String, _>("format").parse().unwrap_or_default(),
         status: RenderStatus::parse(row.get::<String, _>("status").as_str()),
         progress: row.get("progress"),
         attempt: row.get("attempt"),
@@ -132,15 +138,16 @@ impl Store {
     ) -> Result<Result<(RenderRecord, bool), Refused>, ApiError> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO renders (user_id, id, session_id, draft, draft_hash, quality, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING",
+            "INSERT INTO renders (user_id, id, session_id, draft, draft_hash, quality, format, \
+             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING",
         )
         .bind(&new.user_id)
         .bind(&new.id)
         .bind(&new.session_id)
         .bind(&new.draft_json)
         .bind(&new.draft_hash)
-        .bind(&new.quality)
+        .bind(new.quality.name())
+        .bind(new.format.name())
         .bind(now_ms())
         .execute(&mut *tx)
         .await?

@@ -46,6 +46,11 @@ pub(crate) fn add_captions(
     style: Option<CaptionStyle>,
 ) -> Result<Applied, EditError> {
     let main = draft.main_track_index().ok_or(EditError::NoMainTrack)?;
+    // New captions keep the place, size and colour the old ones were given.
+    let kept_look = draft
+        .segments_of(TrackKind::Text)
+        .find(|s| s.meta.role.as_deref() == Some(CAPTION_ROLE))
+        .map(|s| s.meta.clone());
     let mut edited = draft.clone();
     for track in &mut edited.tracks {
         if track.kind == TrackKind::Text {
@@ -95,7 +100,14 @@ pub(crate) fn add_captions(
             meta: SegmentMeta {
                 text: Some(caption.text.clone()),
                 role: Some(CAPTION_ROLE.into()),
-                position: Some(Position::Bottom),
+                position: Some(
+                    kept_look
+                        .as_ref()
+                        .and_then(|m| m.position)
+                        .unwrap_or(Position::Bottom),
+                ),
+                text_size: kept_look.as_ref().and_then(|m| m.text_size),
+                text_color: kept_look.as_ref().and_then(|m| m.text_color.clone()),
                 style,
                 words,
                 ..SegmentMeta::default()
@@ -115,6 +127,62 @@ pub(crate) fn add_captions(
     Ok(Applied {
         draft: edited,
         effect: Effect::CaptionsAdded { captions: count },
+    })
+}
+
+/// How captions look, each part optional: what is absent stays as it is.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaptionLook {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+    /// Against the style's own size: 1.4 bigger, 0.75 smaller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<f64>,
+    /// A colour name or `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<CaptionStyle>,
+}
+
+impl CaptionLook {
+    pub fn is_empty(&self) -> bool {
+        *self == CaptionLook::default()
+    }
+}
+
+/// Gives every caption `look`; how many there were is the effect (0: none to change).
+pub(crate) fn restyle_captions(draft: &Draft, look: &CaptionLook) -> Result<Applied, EditError> {
+    if let Some(size) = look.size {
+        if !(0.25..=4.0).contains(&size) {
+            return Err(EditError::InvalidArgument(format!(
+                "a caption size of {size} is outside 0.25 to 4"
+            )));
+        }
+    }
+    let mut edited = draft.clone();
+    let mut captions = 0;
+    for track in edited
+        .tracks
+        .iter_mut()
+        .filter(|t| t.kind == TrackKind::Text)
+    {
+        for segment in track
+            .segments
+            .iter_mut()
+            .filter(|s| s.meta.role.as_deref() == Some(CAPTION_ROLE))
+        {
+            captions += 1;
+            let meta = &mut segment.meta;
+            meta.position = look.position.or(meta.position);
+            meta.text_size = look.size.or(meta.text_size);
+            meta.text_color = look.color.clone().or(meta.text_color.take());
+            meta.style = look.style.or(meta.style);
+        }
+    }
+    Ok(Applied {
+        draft: edited,
+        effect: Effect::CaptionsRestyled { captions },
     })
 }
 

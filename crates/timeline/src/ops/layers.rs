@@ -341,6 +341,134 @@ pub(crate) fn set_music_volume(draft: &Draft, volume: f64) -> Result<Applied, Ed
     })
 }
 
+/// What is laid over the main track, as words take it off again ("remove the captions").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    Captions,
+    Titles,
+    /// Pictures over the video: a logo, a watermark.
+    Overlays,
+    /// Every audio track but voice-overs.
+    Music,
+    VoiceOver,
+}
+
+impl Layer {
+    pub const ALL: [Layer; 5] = [
+        Layer::Captions,
+        Layer::Titles,
+        Layer::Overlays,
+        Layer::Music,
+        Layer::VoiceOver,
+    ];
+
+    /// How many segments of this layer `draft` has.
+    pub fn count(self, draft: &Draft) -> usize {
+        let main = draft.main_track_index();
+        draft
+            .tracks
+            .iter()
+            .enumerate()
+            .map(|(index, track)| match self {
+                Layer::Overlays if track.kind == TrackKind::Video && Some(index) != main => {
+                    track.segments.len()
+                }
+                _ => track
+                    .segments
+                    .iter()
+                    .filter(|s| self.holds(track, s))
+                    .count(),
+            })
+            .sum()
+    }
+
+    fn holds(self, track: &Track, segment: &Segment) -> bool {
+        let role = segment.meta.role.as_deref();
+        match self {
+            Layer::Captions => track.kind == TrackKind::Text && role == Some("caption"),
+            Layer::Titles => track.kind == TrackKind::Text && role != Some("caption"),
+            Layer::Music => track.kind == TrackKind::Audio && role != Some(VOICE_OVER),
+            Layer::VoiceOver => track.kind == TrackKind::Audio && role == Some(VOICE_OVER),
+            // Overlays are known by their track: every video track after the main one.
+            Layer::Overlays => false,
+        }
+    }
+}
+
+/// Takes every segment of `layer` off the timeline, and the tracks it leaves empty. Nothing
+/// to take off is not an error: the effect says how many went (0), and the reply says so.
+pub(crate) fn remove_layer(draft: &Draft, layer: Layer) -> Result<Applied, EditError> {
+    let main = draft.main_track_index();
+    let mut removed = 0;
+    let mut edited = draft.clone();
+    edited.tracks = Vec::with_capacity(draft.tracks.len());
+    for (index, track) in draft.tracks.iter().enumerate() {
+        let goes = |segment: &Segment| match layer {
+            Layer::Overlays => track.kind == TrackKind::Video && Some(index) != main,
+            _ => layer.holds(track, segment),
+        };
+        let kept: Vec<Segment> = track
+            .segments
+            .iter()
+            .filter(|s| !goes(s))
+            .cloned()
+            .collect();
+        let gone = track.segments.len() - kept.len();
+        removed += gone;
+        if gone > 0 && kept.is_empty() {
+            continue;
+        }
+        edited.tracks.push(Track {
+            segments: kept,
+            ..track.clone()
+        });
+    }
+    Ok(Applied {
+        draft: edited,
+        effect: Effect::LayerRemoved { layer, removed },
+    })
+}
+
+/// Changes to the music already under the video: its fades and whether it dips under speech.
+pub(crate) fn change_music(
+    draft: &Draft,
+    fade_in_ms: Option<u64>,
+    fade_out_ms: Option<u64>,
+    duck: Option<bool>,
+) -> Result<Applied, EditError> {
+    let mut edited = draft.clone();
+    let mut found = false;
+    for track in &mut edited.tracks {
+        let kind = track.kind;
+        for segment in &mut track.segments {
+            if kind != TrackKind::Audio || segment.meta.role.as_deref() == Some(VOICE_OVER) {
+                continue;
+            }
+            found = true;
+            let half = segment.duration_ms / 2;
+            if let Some(ms) = fade_in_ms {
+                segment.meta.fade_in_ms = (ms > 0).then_some(ms.min(half));
+            }
+            if let Some(ms) = fade_out_ms {
+                segment.meta.fade_out_ms = (ms > 0).then_some(ms.min(half));
+            }
+            if let Some(duck) = duck {
+                segment.meta.duck = duck.then_some(true);
+            }
+        }
+    }
+    if !found {
+        return Err(EditError::InvalidArgument(
+            "there is no music on the timeline".into(),
+        ));
+    }
+    Ok(Applied {
+        draft: edited,
+        effect: Effect::SettingsChanged,
+    })
+}
+
 fn check_volume(volume: f64) -> Result<(), EditError> {
     if volume.is_finite() && (0.0..=MAX_VOLUME).contains(&volume) {
         Ok(())

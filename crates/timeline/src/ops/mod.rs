@@ -28,9 +28,9 @@ use crate::draft::{CaptionStyle, Corner, Draft, Position};
 use crate::time::TimeRange;
 use crate::validate::{validate, DraftError};
 
-pub use captions::{SourceCaption, SourceWord};
+pub use captions::{CaptionLook, SourceCaption, SourceWord};
 pub use clips::ClipIndex;
-pub use layers::TitleChange;
+pub use layers::{Layer, TitleChange};
 
 /// One edit. The serde form (`{"op": "trim_pauses", …}`) is what plans are written in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -141,6 +141,22 @@ pub enum Op {
     },
     /// Split the main track at a moment: the part after it becomes a clip of its own.
     Split { at_ms: u64 },
+    /// Take a layer off the timeline: every caption, title, overlay, music or voice-over.
+    Remove { layer: Layer },
+    /// Change how the captions look (place, size, colour, style).
+    CaptionLook {
+        #[serde(flatten)]
+        look: CaptionLook,
+    },
+    /// Change the fades of the music under the video (0 removes one) and its ducking.
+    ChangeMusic {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fade_in_ms: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fade_out_ms: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duck: Option<bool>,
+    },
 }
 
 /// What edits may read about the media: analyses cached per asset id.
@@ -184,6 +200,15 @@ pub enum Effect {
     },
     TitleRemoved {
         text: String,
+    },
+    /// `removed` segments of `layer` were taken off (0: there were none).
+    LayerRemoved {
+        layer: Layer,
+        removed: usize,
+    },
+    /// The look of `captions` captions changed (0: there were none).
+    CaptionsRestyled {
+        captions: usize,
     },
     SettingsChanged,
 }
@@ -281,6 +306,13 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
             corner,
             width,
         } => layers::add_overlay(draft, src, *range, *corner, *width)?,
+        Op::Remove { layer } => layers::remove_layer(draft, *layer)?,
+        Op::CaptionLook { look } => captions::restyle_captions(draft, look)?,
+        Op::ChangeMusic {
+            fade_in_ms,
+            fade_out_ms,
+            duck,
+        } => layers::change_music(draft, *fade_in_ms, *fade_out_ms, *duck)?,
     };
     let mut known: HashSet<&str> = draft.sources().into_iter().collect();
     if let Op::AddAudio { src, .. }
