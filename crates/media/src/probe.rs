@@ -240,7 +240,9 @@ pub fn parse_ffprobe_json(json: &[u8]) -> Result<Probe, ProbeParseError> {
         (None, None) => return Err(ProbeParseError::Unsupported),
     };
     let duration_ms = match kind {
-        MediaKind::Image => 0,
+        // An animated GIF plays for a while (what a GIF export is checked by); other
+        // pictures are stills.
+        MediaKind::Image if container != Container::Gif => 0,
         _ => format
             .duration
             .as_deref()

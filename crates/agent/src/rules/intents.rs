@@ -192,8 +192,8 @@ const NOT_YET: &[(&[&str], Said)] = &[
     (
         &["translate", "翻译"],
         (
-            "I can't translate captions yet; the captions stay as they are",
-            "暂时还不能翻译字幕，字幕保持原样",
+            "I can't translate speech or captions yet; captions stay in the language spoken",
+            "暂时还不能翻译语音或字幕，字幕保持说话的语言",
         ),
     ),
     (

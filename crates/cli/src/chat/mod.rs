@@ -43,6 +43,17 @@ pub struct Conversation {
     output: Output,
     /// Where exports are saved when no path is given.
     pub exports_dir: PathBuf,
+    /// How the last chat turn ended.
+    pub last_turn: Option<TurnEnd>,
+}
+
+/// How a chat turn ended, from its events and the state after it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TurnEnd {
+    /// Some edit was made (a tool result came back).
+    pub applied: bool,
+    /// A Plan was asked back and waits for a yes (the state's `pending_plan`).
+    pub pending: bool,
 }
 
 /// A silence this long in a turn's stream is said aloud: 2 minutes, or
@@ -73,6 +84,7 @@ impl Conversation {
             lang: Lang::of(language),
             output,
             exports_dir: PathBuf::from("exports"),
+            last_turn: None,
         };
         conversation.session = match session {
             Some(id) => id.to_string(),
@@ -210,6 +222,7 @@ impl Conversation {
         let before = self.with_rules(|client, session| client.state(session))?;
         let output = self.output;
         let mut said = false;
+        let mut applied = false;
         let mut actions: Vec<reading::GuiAction> = Vec::new();
         let mut bar: Option<(String, Progress)> = None;
         let mut last_sign = Instant::now();
@@ -224,6 +237,7 @@ impl Conversation {
                     last_sign = Instant::now();
                 }
                 let human = output != Output::Json;
+                applied |= kind == "tool_result";
                 match kind {
                     "text" => {
                         let content = event["content"].as_str().unwrap_or_default();
@@ -280,8 +294,12 @@ impl Conversation {
                 reading::GuiAction::Send(words) => self.turn_acting(words, false)?,
             }
         }
+        let after = self.with_rules(|client, session| client.state(session))?;
+        self.last_turn = Some(TurnEnd {
+            applied,
+            pending: !after["state"]["pending_plan"].is_null(),
+        });
         if !said && actions.is_empty() {
-            let after = self.with_rules(|client, session| client.state(session))?;
             let changed =
                 reading::what_changed(&before["state"]["draft"], &after["state"]["draft"]);
             self.say(&changed);

@@ -46,6 +46,11 @@ pub enum Said<'a> {
     Busy {
         seconds: u64,
     },
+    /// A one-shot export not made because the words before it were not (all) done.
+    NotExporting {
+        /// Parts were asked back, waiting for a yes (else nothing was applied at all).
+        pending: bool,
+    },
 }
 
 impl Said<'_> {
@@ -101,6 +106,10 @@ impl Said<'_> {
                 },
                 Lang::Chinese,
             ) => format!("已保存 {path}（{clock}，{megabytes:.1} MB）。"),
+            (Said::NotExporting { pending: true }, Lang::English) => "Not exporting: part of what you asked cannot be done, and the rest waits for a yes. Add --apply-understood to do the rest and export it.".into(),
+            (Said::NotExporting { pending: true }, Lang::Chinese) => "没有导出：有部分要求做不到，其余部分在等你确认。加上 --apply-understood 可以只做能做的部分并导出。".into(),
+            (Said::NotExporting { pending: false }, Lang::English) => "Not exporting: nothing of what you asked was done, so the export would be the video as it was.".into(),
+            (Said::NotExporting { pending: false }, Lang::Chinese) => "没有导出：你要求的修改一项都没有完成，导出的会是原来的视频。".into(),
             (Said::Busy { seconds }, Lang::English) => {
                 format!("The server is busy; trying again in {seconds} s.")
             }

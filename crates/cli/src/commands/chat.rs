@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
+use crate::chat::words::{Lang, Said};
 use crate::chat::{Conversation, Output};
 
 #[derive(Args)]
@@ -27,9 +28,13 @@ pub struct ChatArgs {
     /// Upload this file first (repeat for more).
     #[arg(long, value_name = "FILE")]
     upload: Vec<PathBuf>,
-    /// Then export and download to this file.
+    /// Then export and download to this file (not when the words were refused or left a part
+    /// undone: then it fails, unless --apply-understood).
     #[arg(long, value_name = "OUT.mp4")]
     export: Option<PathBuf>,
+    /// With --send: when part of the words cannot be done, say yes to the rest (and export).
+    #[arg(long)]
+    apply_understood: bool,
     /// One JSON object per event line.
     #[arg(long)]
     json: bool,
@@ -88,8 +93,20 @@ pub fn run(args: &ChatArgs) -> Result<(), String> {
         }
         if let Some(words) = &args.send {
             conversation.handle(words)?;
+            if conversation.last_turn.is_some_and(|t| t.pending) && args.apply_understood {
+                conversation.turn("yes")?;
+            }
         }
         if let Some(path) = &args.export {
+            // The words before an export must have been done, or it exports what was there.
+            if let Some(turn) = conversation.last_turn {
+                if turn.pending || !turn.applied {
+                    let said = Said::NotExporting {
+                        pending: turn.pending,
+                    };
+                    return Err(said.in_(Lang::of(&args.language)));
+                }
+            }
             conversation.export(Some(path))?;
         }
         return Ok(());

@@ -389,25 +389,3 @@ fn the_same_instruction_in_chinese_gives_the_same_plan() {
     assert_eq!(english["steps"].as_array().map(Vec::len), Some(4));
     assert_eq!(english, plan(CHINESE));
 }
-
-#[test]
-fn words_cutline_does_not_understand_change_nothing_and_say_what_it_can_do() {
-    let clip = talk(&specs::DARK_TALK);
-    let scratch = testkit::scratch();
-    let out = scratch.path().join("out.mp4");
-    let output = crate::cutline([
-        "edit",
-        path_str(&clip.path),
-        "trim the pauses and translate it to French",
-        "-o",
-        path_str(&out),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("didn't understand \"translate it to french\"")
-            && stderr.contains("I can: trim pauses"),
-        "{stderr}"
-    );
-    assert!(!out.exists(), "nothing is written");
-}

@@ -11,6 +11,7 @@ mod scripted;
 mod serve;
 mod shapes;
 mod trim;
+mod trust;
 
 use std::path::Path;
 use std::process::{Command, Output};

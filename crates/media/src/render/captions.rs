@@ -138,14 +138,58 @@ struct Event {
     text: String,
 }
 
-/// A caption's own place, size and colour as ASS override tags, before its text: `\an8`
-/// top centre, `\an5` middle (the style's default is `\an2`, bottom centre).
-fn look_tags(segment: &Segment, width: u32, height: u32) -> String {
+/// The font size a caption is drawn at, and its text broken into lines for it: a caption
+/// asked bigger than its style is broken into more, shorter lines (at its spaces, so every
+/// word keeps its place in the text) rather than shrunk back; what still does not fit 90%
+/// of the width gets a smaller size.
+fn laid_out(segment: &Segment, width: u32, height: u32) -> (u32, String) {
     let style = segment.meta.style.unwrap_or_default();
     let text = segment.meta.text.as_deref().unwrap_or_default();
     let base = Look::of(style, width, height).font_size;
     let asked = (base as f64 * segment.meta.text_size.unwrap_or(1.0)).round() as u32;
-    let size = fitting_size(text, asked, width).or((asked != base).then_some(asked));
+    let text = if asked > base {
+        rewrap(text, 0.9 * width as f64 / asked as f64)
+    } else {
+        text.to_string()
+    };
+    let size = fitting_size(&text, asked, width).unwrap_or(asked);
+    (size, text)
+}
+
+/// Width of a character in ems, as the fitting rule counts it.
+fn em(c: char) -> f64 {
+    if crate::render::plan::is_wide(c) {
+        1.0
+    } else {
+        0.62
+    }
+}
+
+/// `text` with its line breaks moved so each line is at most `max_em` wide where its words
+/// allow. Only single spaces and line breaks change places, so byte offsets stay the same.
+fn rewrap(text: &str, max_em: f64) -> String {
+    let words: Vec<&str> = text.split([' ', '\n']).collect();
+    let mut out = String::with_capacity(text.len());
+    let mut line_em = 0.0;
+    for (i, word) in words.iter().enumerate() {
+        let word_em: f64 = word.chars().map(em).sum();
+        if i > 0 {
+            let fits = line_em + em(' ') + word_em <= max_em;
+            out.push(if fits { ' ' } else { '\n' });
+            line_em = if fits { line_em + em(' ') } else { 0.0 };
+        }
+        out.push_str(word);
+        line_em += word_em;
+    }
+    out
+}
+
+/// A caption's own place, size and colour as ASS override tags, before its text: `\an8`
+/// top centre, `\an5` middle (the style's default is `\an2`, bottom centre).
+fn look_tags(segment: &Segment, size: u32, width: u32, height: u32) -> String {
+    let style = segment.meta.style.unwrap_or_default();
+    let base = Look::of(style, width, height).font_size;
+    let size = (size != base).then_some(size);
     let mut tags = String::new();
     match segment.meta.position {
         Some(Position::Top) => tags.push_str("\\an8"),
@@ -175,8 +219,9 @@ fn text_colour(segment: &Segment) -> String {
 
 fn events(segment: &Segment, width: u32, height: u32) -> Vec<Event> {
     let style = segment.meta.style.unwrap_or_default();
-    let text = segment.meta.text.as_deref().unwrap_or_default();
-    let size_tag = look_tags(segment, width, height);
+    let (size, text) = laid_out(segment, width, height);
+    let text = text.as_str();
+    let size_tag = look_tags(segment, size, width, height);
     let cs = |ms: u64| (ms + 5) / 10;
     let plain = |start_ms, end_ms| Event {
         start_cs: cs(start_ms),
@@ -248,17 +293,7 @@ fn word_spans<'a>(
 fn fitting_size(text: &str, size: u32, width: u32) -> Option<u32> {
     let widest_em = text
         .lines()
-        .map(|line| {
-            line.chars()
-                .map(|c| {
-                    if crate::render::plan::is_wide(c) {
-                        1.0
-                    } else {
-                        0.62
-                    }
-                })
-                .sum::<f64>()
-        })
+        .map(|line| line.chars().map(em).sum::<f64>())
         .fold(0.0, f64::max);
     let fits = (0.9 * width as f64 / widest_em.max(1.0)).floor() as u32;
     (fits < size).then_some(fits.max(10))
@@ -294,6 +329,18 @@ fn ass_time(cs: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn big_captions_break_into_more_lines_with_every_byte_in_place() {
+        let text = "Pauses make a talk slow\nand nobody hears the difference";
+        let wrapped = super::rewrap(text, 12.0);
+        assert_eq!(wrapped.len(), text.len());
+        assert!(wrapped.lines().count() > 2, "{wrapped}");
+        assert_eq!(wrapped.replace('\n', " "), text.replace('\n', " "));
+        assert!(wrapped
+            .lines()
+            .all(|l| l.chars().map(super::em).sum::<f64>() <= 12.0));
+    }
+
     use super::*;
     use timeline::{DraftMeta, Position, SegmentMeta, TimedWord, Track};
 
