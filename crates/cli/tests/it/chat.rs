@@ -628,3 +628,63 @@ fn with_no_server_running_the_chat_offers_to_start_one() {
     assert!(data.join("cutline.db").is_file());
     let _ = Command::new("pkill").args(["-f", path_str(&data)]).status();
 }
+
+#[test]
+fn one_shot_export_after_words_not_done_exports_nothing_unless_asked() {
+    let Fresh {
+        scratch,
+        config,
+        serve,
+        ..
+    } = fresh(&[]);
+    let clip = talk(&specs::WIDE_TALK);
+    let out = scratch.path().join("out.mp4");
+    let run = |words: &str, extra: &[&str]| {
+        let mut args = vec![
+            "--upload",
+            path_str(&clip.path),
+            "--send",
+            words,
+            "--export",
+            path_str(&out),
+        ];
+        args.extend_from_slice(extra);
+        chat_run(&serve.base, &config, &args, None)
+    };
+    // Nothing understood: the unedited video is not exported.
+    let refused = run("make a sandwich", &[]);
+    let stdout = String::from_utf8_lossy(&refused.stdout);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("Not exporting: nothing of what you asked was done"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("“make a sandwich”"), "{stdout}");
+    assert!(!out.exists());
+
+    // Part of it not possible: the rest waits for a yes, and no export is made…
+    let partial = run("trim the pauses and add a zoom effect", &[]);
+    let stderr = String::from_utf8_lossy(&partial.stderr);
+    assert!(!partial.status.success());
+    assert!(stderr.contains("--apply-understood"), "{stderr}");
+    assert!(!out.exists());
+
+    // …unless asked: yes to the rest, then the export, shorter than the talk.
+    let applied = run(
+        "trim the pauses and add a zoom effect",
+        &["--apply-understood"],
+    );
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&applied.stdout);
+    assert!(
+        stdout.contains("Removed") && stdout.contains("Not done: “add a zoom effect”"),
+        "{stdout}"
+    );
+    let made = testkit::measure::streams(&out);
+    assert!(made.duration_s() < clip.truth.duration_ms as f64 / 1000.0 - 1.5);
+}

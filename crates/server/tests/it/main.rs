@@ -7,6 +7,7 @@ mod credits;
 mod export_rules;
 mod turns;
 mod uploads;
+mod words;
 
 use std::time::Duration;
 
