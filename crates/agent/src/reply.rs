@@ -1,8 +1,11 @@
 //! What the user reads after a turn, in the session's language, with numbers:
 //! "Removed 14 pauses (23.4 s). Added 32 captions. 2:14 → 1:51."
 
+use timeline::ops::Quantity;
 use timeline::time::format_seconds;
-use timeline::{format_clock, CaptionLook, Draft, Effect, Layer, Position, TrackKind};
+use timeline::{
+    format_clock, CaptionLook, CaptionStyle, Draft, EditError, Effect, Layer, Position, TrackKind,
+};
 
 use crate::plan::{Format, Language, NotDone, Removable, Sound, Step};
 
@@ -401,9 +404,30 @@ pub fn format_name(format: Format) -> &'static str {
         Format::Mp4 => "MP4",
         Format::Webm => "WebM",
         Format::Gif => "GIF",
-        Format::M4a => "M4A (sound only)",
-        Format::Mp3 => "MP3 (sound only)",
+        Format::M4a => "M4A",
+        Format::Mp3 => "MP3",
     }
+}
+
+/// A colour's name in Chinese (`#rrggbb` as it is).
+fn color_zh(color: &str) -> String {
+    let named = [
+        ("white", "白色"),
+        ("black", "黑色"),
+        ("red", "红色"),
+        ("green", "绿色"),
+        ("blue", "蓝色"),
+        ("yellow", "黄色"),
+        ("orange", "橙色"),
+        ("pink", "粉色"),
+        ("purple", "紫色"),
+        ("gray", "灰色"),
+        ("cyan", "青色"),
+    ];
+    named
+        .iter()
+        .find(|(en, _)| *en == color)
+        .map_or_else(|| color.to_string(), |(_, zh)| zh.to_string())
 }
 
 fn layer_words(layer: Layer) -> (&'static str, &'static str) {
@@ -453,11 +477,16 @@ fn look_words(look: &CaptionLook) -> (Vec<String>, Vec<String>) {
     }
     if let Some(color) = &look.color {
         en.push(format!("in {color}"));
-        zh.push(format!("颜色改为{color}"));
+        zh.push(format!("颜色改为{}", color_zh(color)));
     }
     if let Some(style) = look.style {
-        en.push(format!("{} style", style.name()));
-        zh.push(format!("{}样式", style.name()));
+        let (style_en, style_zh) = match style {
+            CaptionStyle::Clean => ("clean", "简洁"),
+            CaptionStyle::Bold => ("bold", "粗体"),
+            CaptionStyle::Karaoke => ("karaoke", "卡拉OK"),
+        };
+        en.push(format!("{style_en} style"));
+        zh.push(format!("{style_zh}样式"));
     }
     (en, zh)
 }
@@ -558,6 +587,78 @@ pub fn partial(plan: &crate::plan::Plan, language: Language) -> String {
     } else {
         " "
     })
+}
+
+/// Why an edit could not be made, in the session's language.
+pub fn edit_error(error: &EditError, language: Language) -> String {
+    if language == Language::English {
+        return error.to_string();
+    }
+    let seconds = |ms: &u64| seconds_zh(*ms);
+    match error {
+        EditError::NoMainTrack => "时间线上没有可以剪辑的视频".into(),
+        EditError::MissingAnalysis { .. } => "停顿还没有分析".into(),
+        EditError::OutOfRange {
+            what,
+            value,
+            low,
+            high,
+        } => {
+            let name = match what {
+                Quantity::Volume => "音量",
+                Quantity::Speed => "速度",
+                Quantity::Loudness => "响度（LUFS）",
+                Quantity::Brightness => "亮度",
+                Quantity::Contrast => "对比度",
+                Quantity::Saturation => "饱和度",
+                Quantity::CaptionSize => "字幕大小",
+            };
+            format!("{name}{value}超出了{low}到{high}的范围")
+        }
+        EditError::OutsideVideo {
+            what,
+            start_ms,
+            end_ms,
+            duration_ms,
+        } => format!(
+            "{}的时间（{}–{}）超出了视频长度（{}）",
+            if *what == "title" {
+                "标题"
+            } else {
+                "叠加图片"
+            },
+            seconds(start_ms),
+            seconds(end_ms),
+            seconds(duration_ms)
+        ),
+        EditError::EmptyTitle => "标题需要文字".into(),
+        EditError::NoTitle => "时间线上没有标题".into(),
+        EditError::NoMusic => "时间线上没有背景音乐".into(),
+        EditError::Silent { .. } => "这个音频文件没有声音".into(),
+        EditError::NoLength { .. } => "这个文件没有时长".into(),
+        EditError::AfterTheEnd {
+            start_ms,
+            duration_ms,
+        } => format!(
+            "旁白从{}开始，晚于视频结尾（{}）",
+            seconds(start_ms),
+            seconds(duration_ms)
+        ),
+        EditError::NoSuchClip { count } => format!("时间线上只有{count}段"),
+        EditError::OneClip => "转场需要两段视频，现在只有一段".into(),
+        EditError::NothingToSplit { at_ms } => format!("{}处没有可以分割的画面", seconds(at_ms)),
+        EditError::PauseTooShort { min_ms } => format!("能剪掉的最短停顿是{}", seconds(min_ms)),
+        EditError::FadesTooLong {
+            fades_ms,
+            duration_ms,
+        } => format!(
+            "淡入淡出共{}，比视频（{}）还长",
+            seconds(fades_ms),
+            seconds(duration_ms)
+        ),
+        EditError::NothingLeft => "这样会把时间线上的内容全部剪掉".into(),
+        EditError::Invalid(_) => "这个修改会产生无效的时间线".into(),
+    }
 }
 
 /// The command line's refusal of a partial Plan: nothing rendered, and how to go on.
@@ -821,5 +922,9 @@ pub fn timeline_summary(draft: &Draft, language: Language) -> String {
         };
         lines.push(line);
     }
-    lines.join(" ")
+    lines.join(if language == Language::Chinese {
+        ""
+    } else {
+        " "
+    })
 }

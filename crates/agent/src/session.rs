@@ -162,8 +162,21 @@ impl Session {
                     format, quality, ..
                 } => {
                     let draft = pending.clone().unwrap_or_else(|| working.present().clone());
-                    let (edited, effects) = self.edit(&draft, step, media)?;
-                    lines.extend(effects.iter().map(|e| describe(step, e, language)));
+                    let (edited, _) = self.edit(&draft, step, media)?;
+                    // Said once, whatever the Ops (canvas, frame rate); a bare "export" is
+                    // told by the export itself.
+                    let bare = matches!(
+                        step,
+                        Step::Export {
+                            format: None,
+                            resolution: None,
+                            fps: None,
+                            ..
+                        }
+                    );
+                    if !bare {
+                        lines.push(describe(step, &Effect::SettingsChanged, language));
+                    }
                     let largest = self.largest_source(&draft, media);
                     lines.extend(crate::reply::export_limits(
                         step, &edited, largest, language,
@@ -248,7 +261,8 @@ impl Session {
         let mut current = draft.clone();
         let mut effects = Vec::new();
         for op in &ops {
-            let applied = apply(&current, op, &context).map_err(|e| failed(e.to_string()))?;
+            let applied = apply(&current, op, &context)
+                .map_err(|e| failed(crate::reply::edit_error(&e, self.language)))?;
             effects.push(applied.effect);
             current = applied.draft;
         }
@@ -562,9 +576,10 @@ impl Session {
         needed: Needed,
     ) -> Result<(String, u64), String> {
         let src = self.given(asset, needed)?;
-        let source_ms = media
-            .duration_ms(&src)
-            .ok_or_else(|| format!("{src} is not a known audio file"))?;
+        let source_ms = media.duration_ms(&src).ok_or_else(|| match self.language {
+            Language::English => format!("{src} is not a known audio file"),
+            Language::Chinese => "这不是已知的音频文件".to_string(),
+        })?;
         Ok((src, source_ms))
     }
 }

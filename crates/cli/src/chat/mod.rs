@@ -75,7 +75,7 @@ impl Conversation {
         session: Option<&str>,
         output: Output,
     ) -> Result<Self, String> {
-        let token = tokens::token_for(server).map_err(|f| explain(&f))?;
+        let token = tokens::token_for(server).map_err(|f| explain(&f, Lang::of(language)))?;
         let client = Client::new(server, token);
         let mut conversation = Conversation {
             client,
@@ -122,13 +122,13 @@ impl Conversation {
         };
         match failure.code() {
             Some(1001) => {
-                let token = tokens::renew(&self.client.base).map_err(|f| explain(&f))?;
+                let token = tokens::renew(&self.client.base).map_err(|f| explain(&f, self.lang))?;
                 self.client.token = token;
                 if !self.session.is_empty() {
                     self.session = self
                         .client
                         .new_session(&self.language)
-                        .map_err(|f| explain(&f))?;
+                        .map_err(|f| explain(&f, self.lang))?;
                     self.say(&Said::SignInRenewed.in_(self.lang));
                 }
             }
@@ -136,7 +136,7 @@ impl Conversation {
                 self.session = self
                     .client
                     .new_session(&self.language)
-                    .map_err(|f| explain(&f))?;
+                    .map_err(|f| explain(&f, self.lang))?;
                 self.say(&Said::SessionReplaced.in_(self.lang));
             }
             Some(429) => {
@@ -150,7 +150,7 @@ impl Conversation {
 
     /// A failure in the user's terms (2001 with the balance).
     fn explained(&self, failure: &Failure) -> String {
-        let mut text = explain(failure);
+        let mut text = explain(failure, self.lang);
         if failure.code() == Some(2001) {
             if let Ok(balance) = self.client.balance() {
                 let available = balance["available"].to_string();
@@ -300,8 +300,11 @@ impl Conversation {
             pending: !after["state"]["pending_plan"].is_null(),
         });
         if !said && actions.is_empty() {
-            let changed =
-                reading::what_changed(&before["state"]["draft"], &after["state"]["draft"]);
+            let changed = reading::what_changed(
+                &before["state"]["draft"],
+                &after["state"]["draft"],
+                self.lang,
+            );
             self.say(&changed);
         }
         Ok(())
@@ -328,7 +331,7 @@ impl Conversation {
         let state = self.with_rules(|client, session| client.state(session))?;
         self.emit(&json!({"type": "state", "state": state["state"]}));
         if self.output != Output::Json {
-            self.say(&summary(&state["state"]["draft"]));
+            self.say(&summary(&state["state"]["draft"], self.lang));
         }
         Ok(())
     }
@@ -402,26 +405,42 @@ pub fn wait_to_retry(failure: &Failure, lang: Lang, say: &dyn Fn(&str)) -> Resul
         Failure::Network(_) => 30,
     };
     if wait > LONGEST_WAIT_S {
-        return Err(format!(
-            "The server is limiting requests ({failure}); try again in {} minutes.",
-            wait.div_ceil(60)
-        ));
+        let minutes = wait.div_ceil(60);
+        return Err(match lang {
+            Lang::English => format!(
+                "The server is limiting requests ({failure}); try again in {minutes} minutes."
+            ),
+            Lang::Chinese => format!("服务器限制了请求次数，请{minutes}分钟后再试。"),
+        });
     }
     say(&Said::Busy { seconds: wait }.in_(lang));
     std::thread::sleep(Duration::from_secs(wait));
     Ok(())
 }
 
-/// A failure in the user's terms, with what to do about it.
-pub fn explain(failure: &Failure) -> String {
+/// A failure in the user's terms (in `lang`), with what to do about it. In Chinese the
+/// server's own English message is not repeated; its numbers are.
+pub fn explain(failure: &Failure, lang: Lang) -> String {
+    const SHRINK: &str = "ffmpeg -i in.mp4 -vf scale=-2:720 -crf 28 smaller.mp4";
+    let zh = lang == Lang::Chinese;
     match failure {
         Failure::Protocol {
             code: 2001,
             message,
             ..
-        } => {
-            format!("Out of credits: {message}")
+        } if zh => {
+            let _ = message;
+            "积分不足：注册账号可以获得更多积分。".into()
         }
+        Failure::Protocol {
+            code: 2001,
+            message,
+            ..
+        } => format!("Out of credits: {message}"),
+        Failure::Protocol { code: 4001, .. } if zh => format!(
+            "不支持这种文件类型。支持的格式：{}。",
+            media::error::ACCEPTED_FORMATS
+        ),
         Failure::Protocol { code: 4001, .. } => format!(
             "That file type is not supported. Accepted: {}.",
             media::error::ACCEPTED_FORMATS
@@ -430,42 +449,68 @@ pub fn explain(failure: &Failure) -> String {
             code: 4002,
             message,
             ..
-        } => format!(
-            "{message}. Trim it or make it smaller first, e.g. \
-             ffmpeg -i in.mp4 -vf scale=-2:720 -crf 28 smaller.mp4"
-        ),
+        } if zh => {
+            let limit = message
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .windows(2)
+                .find(|w| w[1].trim_end_matches(['.', ')']) == "MB" && w[0].parse::<f64>().is_ok())
+                .map(|w| format!("（上限{} MB）", w[0]))
+                .unwrap_or_default();
+            format!("文件太大{limit}。请先剪短或压缩，例如：{SHRINK}")
+        }
+        Failure::Protocol {
+            code: 4002,
+            message,
+            ..
+        } => format!("{message}. Trim it or make it smaller first, e.g. {SHRINK}"),
+        Failure::Protocol { code, message, .. } if zh => {
+            format!("服务器拒绝了请求（代码{code}）：{message}")
+        }
         Failure::Protocol { message, .. } => message.clone(),
+        Failure::Network(_) if zh => format!("连不上服务器：{failure}"),
         Failure::Network(_) => failure.to_string(),
     }
 }
 
-/// A readable summary of a timeline in wire form: tracks, segments, lengths, titles, music.
-pub fn summary(draft: &Value) -> String {
+/// A readable summary of a timeline in wire form, in `lang`: tracks, segments, lengths,
+/// titles, music.
+pub fn summary(draft: &Value, lang: Lang) -> String {
+    let zh = lang == Lang::Chinese;
     let clock = |ms: &Value| timeline::format_clock(ms.as_u64().unwrap_or(0));
     let tracks = draft["t"].as_array().cloned().unwrap_or_default();
     if tracks.is_empty() {
-        return "The timeline is empty: upload a video to start.".into();
+        return if zh {
+            "时间线是空的：先上传一个视频。".into()
+        } else {
+            "The timeline is empty: upload a video to start.".into()
+        };
     }
-    let mut lines = vec![format!(
-        "Timeline {} at {}×{}:",
-        clock(&draft["d"]),
-        draft["m"]["w"],
-        draft["m"]["h"]
-    )];
+    let (length, w, h) = (clock(&draft["d"]), &draft["m"]["w"], &draft["m"]["h"]);
+    let mut lines = vec![if zh {
+        format!("时间线：{length}，{w}×{h}：")
+    } else {
+        format!("Timeline {length} at {w}×{h}:")
+    }];
     for track in &tracks {
         let segments = track["sg"].as_array().cloned().unwrap_or_default();
         let line = match track["tt"].as_u64() {
+            Some(0) if zh => format!("  视频：{}段", segments.len()),
             Some(0) => format!("  video: {} segment(s)", segments.len()),
             Some(1) => {
                 let volume = segments
                     .first()
                     .and_then(|s| s["m"]["volume"].as_f64())
                     .unwrap_or(1.0);
-                format!(
-                    "  audio: {} segment(s) at {:.0}%",
-                    segments.len(),
-                    volume * 100.0
-                )
+                if zh {
+                    format!("  音频：{}段，音量{:.0}%", segments.len(), volume * 100.0)
+                } else {
+                    format!(
+                        "  audio: {} segment(s) at {:.0}%",
+                        segments.len(),
+                        volume * 100.0
+                    )
+                }
             }
             Some(7) => {
                 let captions = segments
@@ -486,12 +531,18 @@ pub fn summary(draft: &Value) -> String {
                         )
                     })
                     .collect();
-                match (captions, titles.is_empty()) {
-                    (0, _) => format!("  text: {}", titles.join(", ")),
-                    (n, true) => format!("  captions: {n}"),
-                    (n, false) => format!("  captions: {n}; titles: {}", titles.join(", ")),
+                match (captions, titles.is_empty(), zh) {
+                    (0, _, false) => format!("  text: {}", titles.join(", ")),
+                    (0, _, true) => format!("  文字：{}", titles.join("，")),
+                    (n, true, false) => format!("  captions: {n}"),
+                    (n, true, true) => format!("  字幕：{n}条"),
+                    (n, false, false) => {
+                        format!("  captions: {n}; titles: {}", titles.join(", "))
+                    }
+                    (n, false, true) => format!("  字幕：{n}条；标题：{}", titles.join("，")),
                 }
             }
+            _ if zh => format!("  轨道{}：{}段", track["id"], segments.len()),
             _ => format!("  track {}: {} segment(s)", track["id"], segments.len()),
         };
         lines.push(line);
@@ -511,12 +562,17 @@ mod tests {
             {"id": "a1", "tt": 1, "sg": [{"s": 0, "d": 19000, "m": {"volume": 0.35}}]},
             {"id": "x1", "tt": 7, "sg": [{"s": 0, "d": 3000, "m": {"text": "Urban Dreams"}}]}
         ]});
-        let text = summary(&draft);
+        let text = summary(&draft, Lang::English);
         assert!(text.contains("0:19 at 1080×1920"), "{text}");
         assert!(text.contains("video: 2 segment(s)"), "{text}");
         assert!(text.contains("audio: 1 segment(s) at 35%"), "{text}");
         assert!(text.contains("“Urban Dreams” 0:00–0:03"), "{text}");
-        assert!(summary(&json!({"t": []})).contains("empty"));
+        assert!(summary(&json!({"t": []}), Lang::English).contains("empty"));
+        let chinese = summary(&draft, Lang::Chinese);
+        assert!(
+            chinese.contains("时间线：0:19，1080×1920") && chinese.contains("音量35%"),
+            "{chinese}"
+        );
     }
 
     #[test]
@@ -526,8 +582,14 @@ mod tests {
             message: "the file is larger than the limit of 500 MB".into(),
             retry_after: None,
         };
-        assert!(explain(&failure(4001)).contains("mp4, mov"));
-        assert!(explain(&failure(4002)).contains("ffmpeg -i"));
-        assert!(explain(&failure(2001)).starts_with("Out of credits"));
+        assert!(explain(&failure(4001), Lang::English).contains("mp4, mov"));
+        assert!(explain(&failure(4002), Lang::English).contains("ffmpeg -i"));
+        assert_eq!(
+            explain(&failure(4002), Lang::Chinese),
+            "文件太大（上限500 MB）。请先剪短或压缩，例如：ffmpeg -i in.mp4 -vf scale=-2:720 -crf 28 smaller.mp4"
+        );
+        assert!(explain(&failure(4001), Lang::Chinese).starts_with("不支持这种文件类型"));
+        assert!(explain(&failure(2001), Lang::Chinese).starts_with("积分不足"));
+        assert!(explain(&failure(2001), Lang::English).starts_with("Out of credits"));
     }
 }

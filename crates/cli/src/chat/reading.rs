@@ -10,6 +10,8 @@
 
 use serde_json::Value;
 
+use crate::chat::words::Lang;
+
 /// What a sentence about a GUI asks the client to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GuiAction {
@@ -72,38 +74,56 @@ fn count(draft: &Value, kind: u64, caption: Option<bool>) -> usize {
         .count()
 }
 
-/// What changed between two Drafts (wire form), in a sentence; "Nothing changed." if nothing.
-pub fn what_changed(before: &Value, after: &Value) -> String {
+/// What changed between two Drafts (wire form), in a sentence in `lang`; "Nothing changed."
+/// if nothing.
+pub fn what_changed(before: &Value, after: &Value, lang: Lang) -> String {
+    let zh = lang == Lang::Chinese;
     if before == after {
-        return "Nothing changed on the timeline.".into();
+        return if zh {
+            "时间线没有变化。".into()
+        } else {
+            "Nothing changed on the timeline.".into()
+        };
     }
     let clock = |d: &Value| timeline::format_clock(d["d"].as_u64().unwrap_or(0));
     let mut changes = Vec::new();
     if before["d"] != after["d"] {
-        changes.push(format!("length {} → {}", clock(before), clock(after)));
+        let (was, is) = (clock(before), clock(after));
+        changes.push(if zh {
+            format!("时长{was} → {is}")
+        } else {
+            format!("length {was} → {is}")
+        });
     }
     let size = |d: &Value| (d["m"]["w"].as_u64(), d["m"]["h"].as_u64());
     if size(before) != size(after) {
         if let (Some(w), Some(h)) = size(after) {
-            changes.push(format!("frame now {w}×{h}"));
+            changes.push(if zh {
+                format!("画面现在是{w}×{h}")
+            } else {
+                format!("frame now {w}×{h}")
+            });
         }
     }
     let segments = [
-        (0, None, "video segment"),
-        (1, None, "audio track segment"),
-        (7, Some(true), "caption"),
-        (7, Some(false), "title"),
+        (0, None, "video segments", "视频片段"),
+        (1, None, "audio track segments", "音轨片段"),
+        (7, Some(true), "captions", "字幕"),
+        (7, Some(false), "titles", "标题"),
     ];
-    for (kind, caption, name) in segments {
+    for (kind, caption, en, zh_name) in segments {
         let (was, is) = (count(before, kind, caption), count(after, kind, caption));
         if was != is {
-            changes.push(format!("{name}s {was} → {is}"));
+            let name = if zh { zh_name } else { en };
+            changes.push(format!("{name} {was} → {is}"));
         }
     }
-    if changes.is_empty() {
-        return "The timeline changed (settings of its clips).".into();
+    match (changes.is_empty(), zh) {
+        (true, false) => "The timeline changed (settings of its clips).".into(),
+        (true, true) => "时间线有变化（片段的设置）。".into(),
+        (false, false) => format!("Done: {}.", changes.join(", ")),
+        (false, true) => format!("完成：{}。", changes.join("，")),
     }
-    format!("Done: {}.", changes.join(", "))
 }
 
 #[cfg(test)]
@@ -146,13 +166,17 @@ mod tests {
         let after = json!({"d": 19000, "m": {"w": 1080, "h": 1920},
             "t": [{"tt": 0, "sg": [{"s": 0, "d": 9000}, {"s": 9000, "d": 10000}]},
                   {"tt": 7, "sg": [{"s": 0, "d": 2000, "m": {"role": "caption", "text": "Hi"}}]}]});
-        let said = what_changed(&before, &after);
+        let said = what_changed(&before, &after, Lang::English);
         assert_eq!(
             said,
             "Done: length 0:25 → 0:19, frame now 1080×1920, video segments 1 → 2, captions 0 → 1."
         );
         assert_eq!(
-            what_changed(&before, &before),
+            what_changed(&before, &after, Lang::Chinese),
+            "完成：时长0:25 → 0:19，画面现在是1080×1920，视频片段 1 → 2，字幕 0 → 1。"
+        );
+        assert_eq!(
+            what_changed(&before, &before, Lang::English),
             "Nothing changed on the timeline."
         );
     }

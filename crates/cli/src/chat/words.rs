@@ -147,4 +147,54 @@ mod tests {
         };
         assert!(credits.in_(Lang::Chinese).contains("可用积分 97"));
     }
+
+    /// Every line the client says, in Chinese, holds no English word of its own (file names,
+    /// numbers and command-line flags are names).
+    #[test]
+    fn every_chinese_line_is_chinese() {
+        let every = [
+            Said::SignInRenewed,
+            Said::SessionReplaced,
+            Said::WhichFile,
+            Said::Uploaded {
+                name: "talk.mp4",
+                kind: "video",
+                clock: "0:11".into(),
+            },
+            Said::Uploaded {
+                name: "song.mp3",
+                kind: "audio",
+                clock: "0:30".into(),
+            },
+            Said::Uploaded {
+                name: "logo.png",
+                kind: "image",
+                clock: "0:00".into(),
+            },
+            Said::Credits {
+                available: "97",
+                frozen: "3",
+            },
+            Said::Available { available: "0" },
+            Said::Saved {
+                path: "exports/talk.mp4".into(),
+                clock: "0:09".into(),
+                megabytes: 1.5,
+            },
+            Said::Busy { seconds: 5 },
+            Said::NotExporting { pending: true },
+            Said::NotExporting { pending: false },
+        ];
+        for said in every {
+            let line = said.in_(Lang::Chinese);
+            let latin: Vec<&str> = line
+                .split_whitespace()
+                .filter(|w| !w.contains("--") && !w.contains('.'))
+                .flat_map(|w| w.split(|c: char| !c.is_ascii_alphanumeric()))
+                .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()))
+                .filter(|w| !w.chars().any(|c| c.is_ascii_digit()) && *w != "MB")
+                .collect();
+            assert!(latin.is_empty(), "{latin:?} in {line}");
+        }
+    }
 }

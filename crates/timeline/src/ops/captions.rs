@@ -17,7 +17,7 @@ use crate::draft::{
     CaptionStyle, Draft, Position, Segment, SegmentMeta, TimedWord, Track, TrackKind,
 };
 use crate::ops::retime::IdAllocator;
-use crate::ops::{Applied, EditError, Effect};
+use crate::ops::{Applied, EditError, Effect, Quantity};
 
 /// One caption in the source time of asset `src`, with when each of its words is spoken.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -155,9 +155,12 @@ impl CaptionLook {
 pub(crate) fn restyle_captions(draft: &Draft, look: &CaptionLook) -> Result<Applied, EditError> {
     if let Some(size) = look.size {
         if !(0.25..=4.0).contains(&size) {
-            return Err(EditError::InvalidArgument(format!(
-                "a caption size of {size} is outside 0.25 to 4"
-            )));
+            return Err(EditError::OutOfRange {
+                what: Quantity::CaptionSize,
+                value: size,
+                low: 0.25,
+                high: 4.0,
+            });
         }
     }
     let mut edited = draft.clone();

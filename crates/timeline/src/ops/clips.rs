@@ -50,13 +50,7 @@ impl ClipIndex {
             ClipIndex::FromEnd(n) if n < count => Some(count - 1 - n),
             _ => None,
         };
-        index.ok_or_else(|| {
-            EditError::InvalidArgument(format!(
-                "there {} only {count} clip{} on the timeline",
-                if count == 1 { "is" } else { "are" },
-                if count == 1 { "" } else { "s" }
-            ))
-        })
+        index.ok_or(EditError::NoSuchClip { count })
     }
 }
 
@@ -120,10 +114,7 @@ pub(crate) fn split(draft: &Draft, at_ms: u64) -> Result<Applied, EditError> {
         .iter()
         .position(|s| s.start_ms < at_ms && at_ms < s.end_ms())
     else {
-        return Err(EditError::InvalidArgument(format!(
-            "nothing plays across {} ms to split",
-            at_ms
-        )));
+        return Err(EditError::NothingToSplit { at_ms });
     };
     let mut ids = IdAllocator::new(draft);
     let mut edited = draft.clone();
@@ -157,9 +148,7 @@ pub(crate) fn crossfade(draft: &Draft, ms: u64) -> Result<Applied, EditError> {
     let main_index = draft.main_track_index().ok_or(EditError::NoMainTrack)?;
     let groups = clips(draft);
     if groups.len() < 2 && ms > 0 {
-        return Err(EditError::InvalidArgument(
-            "a crossfade needs two clips; there is only one".into(),
-        ));
+        return Err(EditError::OneClip);
     }
     let mut edited = draft.clone();
     let segments = &mut edited.tracks[main_index].segments;
@@ -197,7 +186,9 @@ pub(crate) fn insert_clip(
 ) -> Result<Applied, EditError> {
     let main_index = draft.main_track_index().ok_or(EditError::NoMainTrack)?;
     if duration_ms == 0 {
-        return Err(EditError::InvalidArgument(format!("{src} has no length")));
+        return Err(EditError::NoLength {
+            src: src.to_string(),
+        });
     }
     let mut ids = IdAllocator::new(draft);
     let mut edited = draft.clone();

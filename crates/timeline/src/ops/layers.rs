@@ -14,21 +14,27 @@ use std::collections::BTreeMap;
 
 use crate::draft::{Corner, Draft, Position, Segment, SegmentMeta, Track, TrackKind};
 use crate::ops::retime::IdAllocator;
-use crate::ops::{Applied, EditError, Effect};
+use crate::ops::{Applied, EditError, Effect, Quantity};
 use crate::time::TimeRange;
 use crate::validate::MAX_VOLUME;
 
 pub(crate) const TITLE_ROLE: &str = "title";
 
 /// `range` cut to the timeline; an error naming `what` when nothing of it is left.
-fn on_timeline(draft: &Draft, range: TimeRange, what: &str) -> Result<TimeRange, EditError> {
+fn on_timeline(
+    draft: &Draft,
+    range: TimeRange,
+    what: &'static str,
+) -> Result<TimeRange, EditError> {
     let start_ms = range.start_ms.min(draft.duration_ms);
     let end_ms = range.end_ms.min(draft.duration_ms);
     if end_ms <= start_ms {
-        return Err(EditError::InvalidArgument(format!(
-            "the {what}'s time ({}–{} ms) is outside the video ({} ms)",
-            range.start_ms, range.end_ms, draft.duration_ms
-        )));
+        return Err(EditError::OutsideVideo {
+            what,
+            start_ms: range.start_ms,
+            end_ms: range.end_ms,
+            duration_ms: draft.duration_ms,
+        });
     }
     Ok(TimeRange::new(start_ms, end_ms))
 }
@@ -48,7 +54,7 @@ pub(crate) struct Title<'a> {
 pub(crate) fn add_text(draft: &Draft, title: &Title) -> Result<Applied, EditError> {
     let (text, range) = (title.text, title.range);
     if text.trim().is_empty() {
-        return Err(EditError::InvalidArgument("a title needs some text".into()));
+        return Err(EditError::EmptyTitle);
     }
     let TimeRange { start_ms, end_ms } = on_timeline(draft, range, "title")?;
     let mut edited = draft.clone();
@@ -135,9 +141,7 @@ pub(crate) fn change_title(draft: &Draft, change: &TitleChange) -> Result<Applie
         })
         .min();
     let Some((_, track, index)) = title else {
-        return Err(EditError::InvalidArgument(
-            "there is no title on the timeline".into(),
-        ));
+        return Err(EditError::NoTitle);
     };
     let segments = &mut edited.tracks[track].segments;
     if change.remove {
@@ -226,10 +230,9 @@ pub(crate) fn add_audio(draft: &Draft, music: &Music) -> Result<Applied, EditErr
         return Err(EditError::NoMainTrack);
     }
     if music.source_ms == 0 {
-        return Err(EditError::InvalidArgument(format!(
-            "{} has no sound to play",
-            music.src
-        )));
+        return Err(EditError::Silent {
+            src: music.src.to_string(),
+        });
     }
     let duration_ms = draft.duration_ms;
     let fade = |ms: Option<u64>| ms.map(|ms| ms.min(duration_ms / 2));
@@ -280,10 +283,10 @@ pub(crate) fn add_voice_over(
     check_volume(volume)?;
     let duration_ms = source_ms.min(draft.duration_ms.saturating_sub(start_ms));
     if duration_ms == 0 {
-        return Err(EditError::InvalidArgument(format!(
-            "the voice-over would start at {start_ms} ms, after the video ends ({} ms)",
-            draft.duration_ms
-        )));
+        return Err(EditError::AfterTheEnd {
+            start_ms,
+            duration_ms: draft.duration_ms,
+        });
     }
     let mut edited = draft.clone();
     let mut ids = IdAllocator::new(&edited);
@@ -331,9 +334,7 @@ pub(crate) fn set_music_volume(draft: &Draft, volume: f64) -> Result<Applied, Ed
         }
     }
     if !found {
-        return Err(EditError::InvalidArgument(
-            "there is no music on the timeline".into(),
-        ));
+        return Err(EditError::NoMusic);
     }
     Ok(Applied {
         draft: edited,
@@ -459,9 +460,7 @@ pub(crate) fn change_music(
         }
     }
     if !found {
-        return Err(EditError::InvalidArgument(
-            "there is no music on the timeline".into(),
-        ));
+        return Err(EditError::NoMusic);
     }
     Ok(Applied {
         draft: edited,
@@ -473,9 +472,12 @@ fn check_volume(volume: f64) -> Result<(), EditError> {
     if volume.is_finite() && (0.0..=MAX_VOLUME).contains(&volume) {
         Ok(())
     } else {
-        Err(EditError::InvalidArgument(format!(
-            "a volume of {volume} is outside 0–{MAX_VOLUME}"
-        )))
+        Err(EditError::OutOfRange {
+            what: Quantity::Volume,
+            value: volume,
+            low: 0.0,
+            high: MAX_VOLUME,
+        })
     }
 }
 

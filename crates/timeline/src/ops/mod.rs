@@ -213,14 +213,78 @@ pub enum Effect {
     SettingsChanged,
 }
 
+/// A number an edit takes, named in its errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantity {
+    Volume,
+    Speed,
+    Loudness,
+    Brightness,
+    Contrast,
+    Saturation,
+    CaptionSize,
+}
+
+impl Quantity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Quantity::Volume => "volume",
+            Quantity::Speed => "speed",
+            Quantity::Loudness => "loudness (LUFS)",
+            Quantity::Brightness => "brightness",
+            Quantity::Contrast => "contrast",
+            Quantity::Saturation => "saturation",
+            Quantity::CaptionSize => "caption size",
+        }
+    }
+}
+
+/// Why an edit cannot be made, in the user's terms; each variant carries its numbers, so a
+/// reply can say it in any language (the `agent` crate's replies do).
 #[derive(Debug, Error, PartialEq)]
 pub enum EditError {
     #[error("there is no video on the timeline to edit")]
     NoMainTrack,
     #[error("the pauses of {asset} have not been analysed")]
     MissingAnalysis { asset: String },
-    #[error("{0}")]
-    InvalidArgument(String),
+    #[error("a {} of {value} is outside {low} to {high}", what.name())]
+    OutOfRange {
+        what: Quantity,
+        value: f64,
+        low: f64,
+        high: f64,
+    },
+    #[error("the {what}'s time ({start_ms}–{end_ms} ms) is outside the video ({duration_ms} ms)")]
+    OutsideVideo {
+        what: &'static str,
+        start_ms: u64,
+        end_ms: u64,
+        duration_ms: u64,
+    },
+    #[error("a title needs some text")]
+    EmptyTitle,
+    #[error("there is no title on the timeline")]
+    NoTitle,
+    #[error("there is no music on the timeline")]
+    NoMusic,
+    #[error("{src} has no sound to play")]
+    Silent { src: String },
+    #[error("{src} has no length")]
+    NoLength { src: String },
+    #[error(
+        "the voice-over would start at {start_ms} ms, after the video ends ({duration_ms} ms)"
+    )]
+    AfterTheEnd { start_ms: u64, duration_ms: u64 },
+    #[error("there {} only {count} clip{} on the timeline", if *count == 1 { "is" } else { "are" }, if *count == 1 { "" } else { "s" })]
+    NoSuchClip { count: usize },
+    #[error("a crossfade needs two clips; there is only one")]
+    OneClip,
+    #[error("nothing plays across {at_ms} ms to split")]
+    NothingToSplit { at_ms: u64 },
+    #[error("the shortest pause that can be trimmed is {min_ms} ms")]
+    PauseTooShort { min_ms: u64 },
+    #[error("fades of {fades_ms} ms are longer than the video ({duration_ms} ms)")]
+    FadesTooLong { fades_ms: u64, duration_ms: u64 },
     #[error("that would remove everything on the timeline")]
     NothingLeft,
     #[error("the edit gave an invalid timeline: {0}")]

@@ -3,15 +3,18 @@
 
 use crate::canvas::Fit;
 use crate::draft::Draft;
-use crate::ops::{Applied, EditError, Effect};
+use crate::ops::{Applied, EditError, Effect, Quantity};
 use crate::validate::MAX_VOLUME;
 
 /// Sets the gain of every main-track clip's own audio (0 mutes it; music is untouched).
 pub(crate) fn set_original_volume(draft: &Draft, volume: f64) -> Result<Applied, EditError> {
     if !(volume.is_finite() && (0.0..=MAX_VOLUME).contains(&volume)) {
-        return Err(EditError::InvalidArgument(format!(
-            "a volume of {volume} is outside 0–{MAX_VOLUME}"
-        )));
+        return Err(EditError::OutOfRange {
+            what: Quantity::Volume,
+            value: volume,
+            low: 0.0,
+            high: MAX_VOLUME,
+        });
     }
     let main = draft.main_track_index().ok_or(EditError::NoMainTrack)?;
     let mut edited = draft.clone();
@@ -35,11 +38,10 @@ pub(crate) fn fade(
         edited.meta.fade_out_ms = ms;
     }
     if edited.meta.fade_in_ms + edited.meta.fade_out_ms > edited.duration_ms {
-        return Err(EditError::InvalidArgument(format!(
-            "fades of {} ms are longer than the video ({} ms)",
-            edited.meta.fade_in_ms + edited.meta.fade_out_ms,
-            edited.duration_ms
-        )));
+        return Err(EditError::FadesTooLong {
+            fades_ms: edited.meta.fade_in_ms + edited.meta.fade_out_ms,
+            duration_ms: edited.duration_ms,
+        });
     }
     Ok(changed(edited))
 }
@@ -63,9 +65,12 @@ pub(crate) fn canvas(
 /// Normalises the output's loudness (EBU R128 integrated loudness, −70 to −5 LUFS).
 pub(crate) fn loudness(draft: &Draft, lufs: f64) -> Result<Applied, EditError> {
     if !(lufs.is_finite() && (-70.0..=-5.0).contains(&lufs)) {
-        return Err(EditError::InvalidArgument(format!(
-            "a loudness of {lufs} LUFS is outside −70 to −5"
-        )));
+        return Err(EditError::OutOfRange {
+            what: Quantity::Loudness,
+            value: lufs,
+            low: -70.0,
+            high: -5.0,
+        });
     }
     let mut edited = draft.clone();
     edited.meta.loudness_lufs = Some(lufs);
@@ -79,15 +84,20 @@ pub(crate) fn color(
     contrast: Option<f64>,
     saturation: Option<f64>,
 ) -> Result<Applied, EditError> {
-    let in_range = |value: Option<f64>, low: f64, high: f64, what: &str| match value {
-        Some(v) if !(v.is_finite() && (low..=high).contains(&v)) => Err(
-            EditError::InvalidArgument(format!("a {what} of {v} is outside {low} to {high}")),
-        ),
+    let in_range = |value: Option<f64>, low: f64, high: f64, what| match value {
+        Some(value) if !(value.is_finite() && (low..=high).contains(&value)) => {
+            Err(EditError::OutOfRange {
+                what,
+                value,
+                low,
+                high,
+            })
+        }
         _ => Ok(()),
     };
-    in_range(brightness, -1.0, 1.0, "brightness")?;
-    in_range(contrast, 0.0, 3.0, "contrast")?;
-    in_range(saturation, 0.0, 3.0, "saturation")?;
+    in_range(brightness, -1.0, 1.0, Quantity::Brightness)?;
+    in_range(contrast, 0.0, 3.0, Quantity::Contrast)?;
+    in_range(saturation, 0.0, 3.0, Quantity::Saturation)?;
     let mut edited = draft.clone();
     let mut adjust = edited.meta.color.unwrap_or_default();
     adjust.brightness = brightness.or(adjust.brightness);
@@ -141,7 +151,7 @@ mod tests {
         };
         assert!(matches!(
             apply(&clip(), &fade, &EditContext::default()),
-            Err(EditError::InvalidArgument(_))
+            Err(EditError::FadesTooLong { .. })
         ));
     }
 

@@ -10,16 +10,19 @@
 
 use crate::draft::Draft;
 use crate::ops::retime::{move_segments, Retime};
-use crate::ops::{Applied, EditError, Effect};
+use crate::ops::{Applied, EditError, Effect, Quantity};
 use crate::time::TimeRange;
 use crate::validate::SPEED_RANGE;
 
 pub(crate) fn set_speed(draft: &Draft, factor: f64) -> Result<Applied, EditError> {
     let main = draft.main_track_index().ok_or(EditError::NoMainTrack)?;
     if !(factor.is_finite() && factor > 0.0) {
-        return Err(EditError::InvalidArgument(format!(
-            "a speed of {factor} is not possible"
-        )));
+        return Err(EditError::OutOfRange {
+            what: Quantity::Speed,
+            value: factor,
+            low: SPEED_RANGE.0,
+            high: SPEED_RANGE.1,
+        });
     }
     let retime = Retime::keeping(&[TimeRange::new(0, draft.duration_ms)], factor);
     let mut edited = draft.clone();
@@ -31,10 +34,12 @@ pub(crate) fn set_speed(draft: &Draft, factor: f64) -> Result<Applied, EditError
         for segment in &mut track.segments {
             let speed = segment.speed() * factor;
             if !(SPEED_RANGE.0..=SPEED_RANGE.1).contains(&speed) {
-                return Err(EditError::InvalidArgument(format!(
-                    "{} would play at {speed:.2}× (cutline plays {}× to {}×)",
-                    segment.id, SPEED_RANGE.0, SPEED_RANGE.1
-                )));
+                return Err(EditError::OutOfRange {
+                    what: Quantity::Speed,
+                    value: (speed * 100.0).round() / 100.0,
+                    low: SPEED_RANGE.0,
+                    high: SPEED_RANGE.1,
+                });
             }
             let start_ms = retime.map(segment.start_ms);
             segment.duration_ms = retime.map(segment.end_ms()) - start_ms;
@@ -98,7 +103,7 @@ mod tests {
         let draft = Draft::single_clip("clip", 10_000, DraftMeta::default());
         let err = apply(&draft, &Op::Speed { factor: 8.0 }, &EditContext::default()).unwrap_err();
         assert!(
-            matches!(err, EditError::InvalidArgument(ref m) if m.contains("8.00×")),
+            matches!(err, EditError::OutOfRange { value, .. } if value == 8.0),
             "{err}"
         );
     }

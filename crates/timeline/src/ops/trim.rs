@@ -29,10 +29,9 @@ pub(crate) fn trim_pauses(
 ) -> Result<Applied, EditError> {
     let main = draft.main_track_index().ok_or(EditError::NoMainTrack)?;
     if min_pause_ms < SilenceMap::MIN_QUIET_MS {
-        return Err(EditError::InvalidArgument(format!(
-            "the shortest pause that can be trimmed is {} ms",
-            SilenceMap::MIN_QUIET_MS
-        )));
+        return Err(EditError::PauseTooShort {
+            min_ms: SilenceMap::MIN_QUIET_MS,
+        });
     }
     let mut removed = Vec::new();
     for segment in &draft.tracks[main].segments {
