@@ -140,8 +140,10 @@ impl crate::Media for LibraryMedia<'_> {
         &self,
         draft: &Draft,
         language: Option<&str>,
+        to_english: bool,
     ) -> Result<Vec<SourceCaption>, String> {
         let mut speech = self.speech.clone();
+        speech.translate |= to_english;
         if let Some(language) = language {
             speech.language = language.to_string();
         }

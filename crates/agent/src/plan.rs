@@ -66,6 +66,9 @@ pub enum Step {
         style: CaptionStyle,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         language: Option<String>,
+        /// In English, translated from the language spoken (offline, by the speech model).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        translate: bool,
         /// Where they sit; the bottom when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         position: Option<Position>,

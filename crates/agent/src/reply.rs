@@ -134,6 +134,19 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
                 format!("背景音乐：{}。", zh.join("，")),
             )
         }
+        (
+            Step::AddCaptions {
+                translate: true, ..
+            },
+            Effect::CaptionsAdded { captions },
+        ) => say(
+            l,
+            format!(
+                "Added {captions} caption{} in English, translated from what is said.",
+                plural(*captions)
+            ),
+            format!("加了{captions}条英文字幕（由所说的话翻译而来）。"),
+        ),
         (_, Effect::CaptionsAdded { captions }) => say(
             l,
             format!("Added {captions} caption{}.", plural(*captions)),

@@ -20,9 +20,14 @@ use crate::reply::{describe, duration_line, not_done_lines, nothing_to, timeline
 pub trait Media {
     /// The quiet runs of an asset (for trimming pauses); empty for a clip without sound.
     fn silence(&self, asset: &str) -> Result<SilenceMap, String>;
-    /// Captions of the draft's spoken clips, in their source time, inside what it keeps.
-    fn captions(&self, draft: &Draft, language: Option<&str>)
-        -> Result<Vec<SourceCaption>, String>;
+    /// Captions of the draft's spoken clips, in their source time, inside what it keeps;
+    /// in English, whatever is spoken, when `to_english`.
+    fn captions(
+        &self,
+        draft: &Draft,
+        language: Option<&str>,
+        to_english: bool,
+    ) -> Result<Vec<SourceCaption>, String>;
     /// Filler words to cut, per asset, in source time, `padding_ms` kept next to words.
     fn filler_cuts(
         &self,
@@ -288,12 +293,13 @@ impl Session {
             Step::AddCaptions {
                 style,
                 language,
+                translate,
                 position,
                 size,
                 color,
             } => {
                 let mut ops = vec![Op::AddCaptions {
-                    captions: media.captions(draft, language.as_deref())?,
+                    captions: media.captions(draft, language.as_deref(), *translate)?,
                     style: Some(*style),
                 }];
                 let look = CaptionLook {

@@ -22,6 +22,8 @@ pub struct SpeechOptions {
     pub language: String,
     /// The Whisper model's name (see `speech::models`).
     pub model: String,
+    /// Captions in English, translated from the spoken language.
+    pub translate: bool,
 }
 
 impl Default for SpeechOptions {
@@ -29,6 +31,7 @@ impl Default for SpeechOptions {
         Self {
             language: "auto".into(),
             model: "base".into(),
+            translate: false,
         }
     }
 }
@@ -58,9 +61,10 @@ pub fn transcript_of(
     find(&speech.model).map_err(|e| e.to_string())?;
     let language = speech.language();
     let name = format!(
-        "transcript-{}-v2-{}.json",
+        "transcript-{}-v2-{}{}.json",
         speech.model,
-        language.as_deref().unwrap_or("auto")
+        language.as_deref().unwrap_or("auto"),
+        if speech.translate { "-to-en" } else { "" }
     );
     library.cached(asset, &name, || {
         let engine = WhisperEngine::load(&speech.model).map_err(|e| e.to_string())?;
@@ -71,6 +75,7 @@ pub fn transcript_of(
         report.done(Stage::Decoding);
         let options = TranscribeOptions {
             language: language.clone(),
+            translate: speech.translate,
             threads: Some(free_cores()),
         };
         report.progress(Stage::Transcribing, 0.0);

@@ -57,6 +57,7 @@ fn every_step() -> Vec<Step> {
         Step::AddCaptions {
             style: CaptionStyle::Bold,
             language: None,
+            translate: false,
             position: Some(Position::Center),
             size: Some(0.75),
             color: Some("red".into()),

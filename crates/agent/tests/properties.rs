@@ -45,6 +45,7 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(style, position, size)| Step::AddCaptions {
                 style,
                 language: None,
+                translate: false,
                 position,
                 size,
                 color: None,
@@ -482,6 +483,7 @@ fn replies_give_the_numbers_in_the_sessions_language() {
         Step::AddCaptions {
             style: CaptionStyle::Clean,
             language: None,
+            translate: false,
             position: None,
             size: None,
             color: None,

@@ -18,6 +18,9 @@ pub struct SpeechArgs {
     /// Speech model (see `cutline models list`).
     #[arg(long, env = "CUTLINE_MODEL", default_value = "base")]
     pub model: String,
+    /// Write what is said in English, whatever it is said in (offline, by the speech model).
+    #[arg(long)]
+    pub translate: bool,
 }
 
 impl SpeechArgs {
@@ -25,6 +28,7 @@ impl SpeechArgs {
         SpeechOptions {
             language: self.language.clone(),
             model: self.model.clone(),
+            translate: self.translate,
         }
     }
 }

@@ -43,6 +43,9 @@ pub enum SpeechError {
 pub struct TranscribeOptions {
     /// A language code ("en", "zh"), or `None` to detect it.
     pub language: Option<String>,
+    /// Write what is said in English, whatever language it is said in (whisper's translate
+    /// task); the words keep their times.
+    pub translate: bool,
     /// Threads to use; `None` takes the cores that are free ([`free_cores`]).
     pub threads: Option<usize>,
 }
@@ -196,6 +199,7 @@ impl SpeechToText for WhisperEngine {
         });
         params.set_abort_callback_safe(abort);
         params.set_language(Some(options.language.as_deref().unwrap_or("auto")));
+        params.set_translate(options.translate);
         params.set_token_timestamps(true);
         params.set_print_progress(false);
         params.set_print_realtime(false);

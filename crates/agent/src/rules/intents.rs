@@ -87,6 +87,7 @@ pub fn meaning(clause: &str, refs: &Referents) -> Meaning {
         about_cutline,
         history,
         show_timeline,
+        translation,
         not_yet,
         removal,
         crossfade,
@@ -190,13 +191,6 @@ const NOT_YET: &[(&[&str], Said)] = &[
         ),
     ),
     (
-        &["translate", "翻译"],
-        (
-            "I can't translate speech or captions yet; captions stay in the language spoken",
-            "暂时还不能翻译语音或字幕，字幕保持说话的语言",
-        ),
-    ),
-    (
         &["zoom", "ken burns", "放大镜头", "推镜头", "缩放"],
         ("I can't add a zoom effect yet", "暂时还不能加缩放效果"),
     ),
@@ -250,6 +244,31 @@ fn not_yet(clause: &str, _: &Referents) -> Option<Meaning> {
             })
         })
         .map(|(_, why)| Meaning::NotYet(*why))
+}
+
+/// "translate the captions to English", "翻译成英文字幕": English captions of whatever is
+/// said, offline (the speech model's translate task). Other languages need a language model,
+/// so they are a part not done, and the captions there stay as they are.
+fn translation(clause: &str, _: &Referents) -> Option<Meaning> {
+    if !(has_word(clause, &["translate", "translated", "translation"])
+        || has(clause, &["翻译", "译成"]))
+    {
+        return None;
+    }
+    if has(clause, &["english", "英文", "英语"]) {
+        return one(Step::AddCaptions {
+            style: CaptionStyle::Clean,
+            language: None,
+            translate: true,
+            position: None,
+            size: None,
+            color: None,
+        });
+    }
+    Some(Meaning::NotYet((
+        "offline I can only translate into English (\"translate the captions to English\"); other languages need a language model (start cutline with --llm-url), and the captions stay as they are",
+        "离线只能翻译成英文（“把字幕翻译成英文”）；翻译成其他语言需要语言模型（用 --llm-url 启动 cutline），字幕保持原样",
+    )))
 }
 
 /// "what can you do?", "help", "你能做什么": answered with what cutline can do.
@@ -1074,6 +1093,7 @@ fn captions(clause: &str, _: &Referents) -> Option<Meaning> {
     one(Step::AddCaptions {
         style: style.unwrap_or(CaptionStyle::Clean),
         language,
+        translate: false,
         position,
         size,
         color,

@@ -21,7 +21,12 @@ impl Media for Table {
         })
     }
 
-    fn captions(&self, draft: &Draft, _: Option<&str>) -> Result<Vec<SourceCaption>, String> {
+    fn captions(
+        &self,
+        draft: &Draft,
+        _: Option<&str>,
+        _: bool,
+    ) -> Result<Vec<SourceCaption>, String> {
         let kept: Vec<TimeRange> = draft
             .main_segments()
             .iter()

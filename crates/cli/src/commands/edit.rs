@@ -198,7 +198,7 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
     }
     if args.captions {
         let op = Op::AddCaptions {
-            captions: agent::Media::captions(&media, &draft, None)?,
+            captions: agent::Media::captions(&media, &draft, None, false)?,
             style: Some(args.caption_style),
         };
         let applied = apply(&draft, &op, &context).map_err(|e| e.to_string())?;

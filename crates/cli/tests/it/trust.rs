@@ -354,3 +354,75 @@ fn export_4k_from_a_1080p_clip_keeps_1080p_and_says_so() {
         (Some(1920), Some(1080))
     );
 }
+
+#[test]
+fn translated_captions_are_in_english_letters_whatever_is_spoken() {
+    // Mandarin from espeak-ng (too synthetic for the small model to understand, but plainly
+    // not English): captions of it are in Chinese characters, translated ones in English
+    // letters only.
+    let scratch = testkit::scratch();
+    let speech = scratch.path().join("zh.wav");
+    testkit::tools::run(
+        "espeak-ng",
+        [
+            "-v",
+            "cmn",
+            "-w",
+            path_str(&speech),
+            "大家好，欢迎来到我们的节目。今天我们要讲怎么剪视频。",
+        ],
+    );
+    let clip = scratch.path().join("zh.mp4");
+    ffmpeg([
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=black:s=320x240:r=30",
+        "-i",
+        path_str(&speech),
+        "-shortest",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        path_str(&clip),
+    ]);
+    let captions_of = |words: &str, name: &str| {
+        let out = scratch.path().join(name);
+        let summary = cutline_ok([
+            "edit",
+            path_str(&clip),
+            words,
+            "--language",
+            "zh",
+            "--quality",
+            "draft",
+            "-o",
+            path_str(&out),
+        ]);
+        let srt = std::fs::read_to_string(out.with_extension("srt")).expect("captions");
+        let text: String = srt
+            .lines()
+            .filter(|l| !l.contains("-->") && l.parse::<u32>().is_err())
+            .collect();
+        (summary, text)
+    };
+    let (_, spoken) = captions_of("add captions", "spoken.mp4");
+    assert!(
+        spoken
+            .chars()
+            .any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)),
+        "{spoken}"
+    );
+    let (summary, translated) = captions_of("translate the captions to English", "english.mp4");
+    assert!(
+        summary.contains("in English, translated from what is said"),
+        "{summary}"
+    );
+    assert!(
+        !translated.is_empty() && translated.is_ascii(),
+        "not English letters: {translated}"
+    );
+}

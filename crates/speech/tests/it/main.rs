@@ -108,6 +108,7 @@ fn two_minutes_of_english_speech_are_transcribed_with_word_times() {
     );
     let samples = audio_mono(&clip.path, speech::engine::SAMPLE_RATE);
     let options = TranscribeOptions {
+        translate: false,
         language: Some("en".into()),
         threads: None,
     };
