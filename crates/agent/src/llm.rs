@@ -1,17 +1,22 @@
-//! An optional planner behind the same [`Understand`] trait: any OpenAI-compatible
-//! chat-completions endpoint with tool calling (a local Ollama or llama.cpp server, or a
-//! hosted one).
+//! An optional planner for the parts of an instruction the rules cannot place, on any
+//! OpenAI-compatible chat-completions endpoint with tool calling (a local llama.cpp or Ollama
+//! server, or a hosted one).
 //!
-//! The model is offered one tool, `plan_edits`, whose `steps` are cutline's Steps in their
-//! JSON form. Its call is read into the same typed Steps and checked like any other input
-//! ([`Step::check`]); a call that does not fit is refused with the reason. Whenever the
-//! endpoint is unset, unreachable, or answers with something unusable, the deterministic
-//! [`RulePlanner`] answers instead, so an instruction is never lost to a flaky model.
+//! The deterministic [`RulePlanner`] understands the instruction first: what it places is
+//! never second-guessed. Each part it could not place is then put to the model, which is
+//! offered one tool, `plan_edits`, whose `steps` are cutline's Steps in their JSON form (the
+//! schema comes from the [`registry`](crate::registry), so a server that constrains its
+//! output to the schema can only write Steps of real shapes). The call is read into the same
+//! typed Steps and checked like any other input ([`Step::check`]); a part the model places is
+//! done, one it cannot (refused, unreachable, too slow, a question back) stays a part not
+//! done, with the reason.
 //!
 //! ```text
-//! instruction ─► POST {url}/chat/completions {messages, tools:[plan_edits]}
-//!             ◄─ tool_calls[0].function.arguments = {"steps":[{"do":"speed","factor":1.5}]}
-//!             ─► Vec<Step> (serde) ─► Step::check each ─► Plan        (else: RulePlanner)
+//! "trim the pauses and give it a retro look"
+//!   rules   TrimPauses · not done: "give it a retro look"
+//!   model   POST {url}/chat/completions {messages, tools:[plan_edits]} for that part
+//!           ◄─ tool_calls[0].function.arguments = {"steps":[{"do":"color","saturation":0.6}]}
+//!           ─► Vec<Step> (serde) ─► Step::check each ─► the part is done
 //! ```
 
 use std::time::Duration;
@@ -74,12 +79,41 @@ impl LlmPlanner {
 
 impl Understand for LlmPlanner {
     fn understand(&self, instruction: &str, context: &Context) -> Understanding {
-        match self.ask(instruction, context) {
-            Ok(understanding) => understanding,
-            Err(error) => {
-                eprintln!("note: {error}; the built-in planner answered instead");
-                RulePlanner.understand(instruction, context)
+        let (mut plan, text) = match RulePlanner.understand(instruction, context) {
+            Understanding::Plan(plan) if plan.not_done.is_empty() => {
+                return Understanding::Plan(plan)
             }
+            Understanding::Plan(plan) => (plan, None),
+            Understanding::NotUnderstood { text, not_done } => (
+                Plan {
+                    not_done,
+                    ..Plan::default()
+                },
+                Some(text),
+            ),
+            answered => return answered,
+        };
+        let parts = std::mem::take(&mut plan.not_done);
+        for part in parts {
+            match self.ask(&part.text, context) {
+                Ok(Understanding::Plan(placed)) if placed.not_done.is_empty() => {
+                    plan.steps.extend(placed.steps)
+                }
+                Ok(_) => plan.not_done.push(part),
+                Err(error) => {
+                    eprintln!("note: the model could not place \"{}\": {error}", part.text);
+                    plan.not_done.push(part);
+                }
+            }
+        }
+        crate::rules::merge_exports(&mut plan.steps);
+        match text {
+            // Nothing placed by either: the rules' refusal stands, word for word.
+            Some(text) if plan.steps.is_empty() => Understanding::NotUnderstood {
+                text,
+                not_done: plan.not_done,
+            },
+            _ => Understanding::Plan(plan),
         }
     }
 }
@@ -104,23 +138,12 @@ fn request_body(model: &str, instruction: &str, context: &Context, language: Lan
     let system = format!(
         "You are cutline's video editing planner. Turn the user's instruction into cutline edit \
          steps by calling plan_edits once, with the steps in the order asked. Each step is a JSON \
-         object with \"do\" set to one of: trim_pauses {{min_pause_ms, padding_ms}}, \
-         remove_fillers, add_captions {{style: clean|bold|karaoke, language?}}, cut or keep \
-         with a span, speed {{factor 0.25-4}}, volume {{sound: original|music, volume 0-10}}, \
-         normalize_loudness {{lufs}}, add_music {{asset?, volume, fade_in_ms?, fade_out_ms?, \
-         duck?}}, add_voice_over {{asset?, start_ms, volume}}, add_title {{text, span, position: \
-         top|center|bottom, color?, size?}}, change_title {{remove?, position?, color?, size?, \
-         time?}}, aspect {{aspect: 16:9|9:16|1:1|4:5, fit: crop|pad|blur}}, fade {{fade_in_ms?, \
-         fade_out_ms?}}, crossfade {{ms}}, color {{brightness?, contrast?, saturation?}}, export \
-         {{resolution?: 1080p|720p|480p, fps?, quality?: high|medium|draft}}, delete_clip \
-         {{clip}}, move_clip {{clip, to}}, split {{at_ms}}, add_still {{asset?, at_start, ms}}, \
-         add_overlay {{asset?, corner: top_left|top_right|bottom_left|bottom_right|center, \
-         width (share of the frame, e.g. 0.15), span}}, undo, redo, reset, show_timeline. A span \
-         is written into the step as \"span\": \"whole\", or \"first\"/\"last\" with \"ms\", \
-         or \"between\" with \"start_ms\" and \"end_ms\", or \"from\" with \"start_ms\". A \
-         clip is {{\"from_start\": n}} or {{\"from_end\": n}}, counted from 0. Times are integer \
-         milliseconds. If the instruction is unclear, do not call the tool: ask one short \
-         question in {reply_language}.{music}{image}"
+         object with \"do\" set to one of: {}. A span is written into the step as \"span\": \
+         \"whole\", or \"first\"/\"last\" with \"ms\", or \"between\" with \"start_ms\" \
+         and \"end_ms\", or \"from\" with \"start_ms\". A clip is {{\"from_start\": n}} or \
+         {{\"from_end\": n}}, counted from 0. Times are integer milliseconds. If the words ask for \
+         nothing these steps can do, call it with no steps. Answer in {reply_language}.{music}{image}",
+        crate::registry::prompt_lines()
     );
     json!({
         "model": model,
@@ -134,16 +157,12 @@ fn request_body(model: &str, instruction: &str, context: &Context, language: Lan
             "function": {
                 "name": "plan_edits",
                 "description": "The edits to make to the video, in order.",
-                "parameters": {
-                    "type": "object",
-                    "properties": {
-                        "steps": {"type": "array", "items": {"type": "object"}}
-                    },
-                    "required": ["steps"]
-                }
+                "parameters": crate::registry::tool_parameters()
             }
         }],
-        "tool_choice": "auto"
+        // The call is required: a server that constrains output to the schema then writes
+        // only Steps of real shapes (or none).
+        "tool_choice": {"type": "function", "function": {"name": "plan_edits"}}
     })
 }
 

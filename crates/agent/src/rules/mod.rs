@@ -21,6 +21,7 @@ pub mod intents;
 pub mod numbers;
 
 use crate::plan::{Language, NotDone, Plan, Step, Understanding};
+use crate::registry::can_do;
 use crate::understand::{language_of, Context, Understand};
 use clauses::Joint;
 use intents::{meaning, Meaning, Referents, Said};
@@ -85,7 +86,7 @@ impl Understand for RulePlanner {
                     }
                     Meaning::AboutCutline => {
                         return Understanding::Answer {
-                            text: pick((CAN_DO_EN, CAN_DO_ZH)),
+                            text: crate::registry::can_do(language),
                         }
                     }
                     Meaning::NotYet(why) => plan.not_done.push(not_done(pick(why))),
@@ -107,8 +108,8 @@ impl Understand for RulePlanner {
         if plan.steps.is_empty() && plan.assumptions.is_empty() {
             return Understanding::Question {
                 text: match language {
-                    Language::English => format!("What would you like to do? {CAN_DO_EN}"),
-                    Language::Chinese => format!("想做什么修改？{CAN_DO_ZH}"),
+                    Language::English => format!("What would you like to do? {}", can_do(language)),
+                    Language::Chinese => format!("想做什么修改？{}", can_do(language)),
                 },
             };
         }
@@ -404,7 +405,7 @@ fn fold_width(text: &str) -> String {
 }
 
 /// "export 1080p" and "as a GIF" said apart are one export, made after the edits.
-fn merge_exports(steps: &mut Vec<Step>) {
+pub(crate) fn merge_exports(steps: &mut Vec<Step>) {
     let mut merged: Option<Step> = None;
     steps.retain(|step| {
         let Step::Export {
@@ -435,9 +436,6 @@ fn merge_exports(steps: &mut Vec<Step>) {
     steps.extend(merged);
 }
 
-pub const CAN_DO_EN: &str = "I can: trim pauses, remove filler words, add captions (clean, bold or karaoke; at the top, middle or bottom; bigger or smaller; in a colour), cut or keep a range (\"cut 0:10 to 0:25\", \"keep the first 30 seconds\"), delete, move or split clips, change the speed, change or mute the volume, normalise loudness, add music (its level, fades, lowered when you talk), a voice-over, a title, a logo in a corner, an image as intro or outro, crossfades, change the shape (9:16, 1:1, 4:5, 16:9; TikTok, Reels, YouTube), fade in and out, adjust brightness, contrast and saturation or make it black and white, take any of these off again (\"remove the captions\", \"no music\"), export as MP4, WebM, GIF, M4A or MP3 at 480p to 4K, at a frame rate and quality, undo, redo, start over, and show what is on the timeline.";
-pub const CAN_DO_ZH: &str = "我可以：剪掉停顿、去掉语气词、加字幕（简洁、粗体或卡拉OK；放在上面、中间或下面；大一点或小一点；换颜色）、剪掉或保留一段（“剪掉0:10到0:25”、“只保留前30秒”）、删除、移动或分割片段、变速、调整或关闭音量、响度标准化、加背景音乐（音量、淡入淡出、说话时自动变小）、旁白、标题、角落水印、图片片头或片尾、转场、改画面比例（9:16、1:1、4:5、16:9；抖音、小红书、B站）、淡入淡出、调亮度、对比度、饱和度或黑白、把这些再去掉（“去掉字幕”、“不要音乐”）、导出为MP4、WebM、GIF、M4A或MP3（480p到4K，可设帧率和画质）、撤销、重做、重新开始，以及查看时间线。";
-
 /// The reply when no part of an instruction can be done: each part and why, then what
 /// cutline can do.
 fn nothing_done(parts: &[NotDone], language: Language) -> String {
@@ -449,8 +447,12 @@ fn nothing_done(parts: &[NotDone], language: Language) -> String {
         })
         .collect();
     match language {
-        Language::English => format!("I changed nothing. {} {CAN_DO_EN}", listed.join(" ")),
-        Language::Chinese => format!("没有做任何修改。{}{CAN_DO_ZH}", listed.join("")),
+        Language::English => format!(
+            "I changed nothing. {} {}",
+            listed.join(" "),
+            can_do(language)
+        ),
+        Language::Chinese => format!("没有做任何修改。{}{}", listed.join(""), can_do(language)),
     }
 }
 
