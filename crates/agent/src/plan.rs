@@ -195,8 +195,11 @@ pub enum Step {
     Crossfade {
         ms: u64,
     },
-    /// Change the title already there: "make the title red", "move the title to the top".
+    /// Change the title already there: "make the title red", "change the title to 'Hello'".
     ChangeTitle {
+        /// New words for it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         position: Option<Position>,
         #[serde(default, skip_serializing_if = "Option::is_none")]

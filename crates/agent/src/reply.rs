@@ -37,10 +37,14 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
             ),
             format!("剪掉了{pauses}处停顿（{}）。", seconds_zh(*removed_ms)),
         ),
-        (Step::RemoveFillers, Effect::RangesRemoved { removed_ms }) => say(
+        (Step::RemoveFillers, Effect::SourceRangesCut { ranges, removed_ms }) => say(
             l,
-            format!("Removed filler words ({}).", format_seconds(*removed_ms)),
-            format!("去掉了语气词（{}）。", seconds_zh(*removed_ms)),
+            format!(
+                "Removed {ranges} filler word{} ({}).",
+                plural(*ranges),
+                format_seconds(*removed_ms)
+            ),
+            format!("去掉了{ranges}处语气词（{}）。", seconds_zh(*removed_ms)),
         ),
         (_, Effect::LayerRemoved { layer, removed }) => {
             let (en, zh) = layer_words(*layer);
@@ -331,6 +335,16 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
             l,
             format!("Removed the title “{text}”."),
             format!("已删除标题“{text}”。"),
+        ),
+        (
+            Step::ChangeTitle {
+                text: Some(text), ..
+            },
+            _,
+        ) => say(
+            l,
+            format!("Changed the title to “{text}”."),
+            format!("标题已改为“{text}”。"),
         ),
         (Step::ChangeTitle { .. }, _) => say(l, "Changed the title.".into(), "已修改标题。".into()),
         (Step::AddVoiceOver { start_ms, .. }, _) => say(
@@ -703,28 +717,15 @@ pub fn not_done_lines(parts: &[NotDone], language: Language) -> Vec<String> {
         .collect()
 }
 
-/// What an export resolution did not get, and why: cutline never upscales.
-pub fn export_limits(
-    step: &Step,
+/// An export resolution not given, and why: cutline does not upscale past its source.
+pub fn not_upscaled(
+    asked: timeline::Resolution,
+    (w, h): (u32, u32),
     after: &Draft,
-    largest_source: Option<(u32, u32)>,
     language: Language,
-) -> Vec<String> {
-    let Step::Export {
-        resolution: Some(asked),
-        ..
-    } = step
-    else {
-        return Vec::new();
-    };
-    let Some((w, h)) = largest_source else {
-        return Vec::new();
-    };
-    if asked.short_side() <= w.min(h) {
-        return Vec::new();
-    }
+) -> String {
     let (kept_w, kept_h) = (after.meta.width, after.meta.height);
-    vec![say(
+    say(
         language,
         format!(
             "Kept {kept_w}×{kept_h} instead of {asked}: the source is {w}×{h}, and cutline does not upscale (it adds pixels, not detail)."
@@ -732,7 +733,7 @@ pub fn export_limits(
         format!(
             "保持{kept_w}×{kept_h}，没有改成{asked}：原片只有{w}×{h}，cutline 不做放大（放大只会增加像素，不会增加细节）。"
         ),
-    )]
+    )
 }
 
 fn plural(n: usize) -> &'static str {

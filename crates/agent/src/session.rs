@@ -9,8 +9,8 @@
 use thiserror::Error;
 use timeline::canvas::choose_canvas;
 use timeline::{
-    apply, CaptionLook, Draft, EditContext, Effect, History, Layer, Op, SilenceMap, SourceCaption,
-    TimeRange,
+    apply, CaptionLook, Draft, EditContext, Effect, History, Layer, Op, Resolution, SilenceMap,
+    SourceCaption, TimeRange,
 };
 
 use crate::plan::{Format, Language, Plan, Quality, Removable, Sound, Span, Step};
@@ -182,10 +182,17 @@ impl Session {
                     if !bare {
                         lines.push(describe(step, &Effect::SettingsChanged, language));
                     }
-                    let largest = self.largest_source(&draft, media);
-                    lines.extend(crate::reply::export_limits(
-                        step, &edited, largest, language,
-                    ));
+                    if let Step::Export {
+                        resolution: Some(asked),
+                        ..
+                    } = step
+                    {
+                        if let Some(source) = self.upscale_refused(*asked, &draft, media) {
+                            lines.push(crate::reply::not_upscaled(
+                                *asked, source, &edited, language,
+                            ));
+                        }
+                    }
                     pending = Some(edited);
                     export = Some(ExportAsk {
                         format: *format,
@@ -411,10 +418,8 @@ impl Session {
                 resolution, fps, ..
             } => {
                 let mut ops = Vec::new();
-                // Never above the largest source: upscaling adds pixels, not detail.
-                let largest = self.largest_source(draft, media);
                 let resolution =
-                    resolution.filter(|r| largest.is_none_or(|(w, h)| r.short_side() <= w.min(h)));
+                    resolution.filter(|r| self.upscale_refused(*r, draft, media).is_none());
                 if let Some(resolution) = resolution {
                     let (width, height) = choose_canvas(None, Some(resolution), (width, height));
                     ops.push(Op::Canvas {
@@ -436,6 +441,7 @@ impl Session {
             Step::Split { at_ms } => vec![Op::Split { at_ms: *at_ms }],
             Step::Crossfade { ms } => vec![Op::Crossfade { ms: *ms }],
             Step::ChangeTitle {
+                text,
                 position,
                 color,
                 size,
@@ -443,6 +449,7 @@ impl Session {
             } => vec![Op::ChangeTitle {
                 change: timeline::TitleChange {
                     remove: false,
+                    text: text.clone(),
                     position: *position,
                     color: color.clone(),
                     size: *size,
@@ -543,14 +550,23 @@ enum Needed {
 }
 
 impl Session {
-    /// The largest picture among the main track's sources, when the media knows it.
-    fn largest_source(&self, draft: &Draft, media: &dyn Media) -> Option<(u32, u32)> {
-        draft
+    /// The largest source's size when an export `resolution` asks for more than both it and
+    /// the frame already have: cutline does not upscale (it adds pixels, not detail). A
+    /// smaller frame than the source (a 4K clip exported at 1080p) may go up to the source.
+    fn upscale_refused(
+        &self,
+        resolution: Resolution,
+        draft: &Draft,
+        media: &dyn Media,
+    ) -> Option<(u32, u32)> {
+        let (w, h) = draft
             .main_segments()
             .iter()
             .filter_map(|s| s.src.as_deref())
             .filter_map(|src| media.video_size(src))
-            .max_by_key(|&(w, h)| w.min(h))
+            .max_by_key(|&(w, h)| w.min(h))?;
+        let frame = draft.meta.width.min(draft.meta.height);
+        (resolution.short_side() > w.min(h).max(frame)).then_some((w, h))
     }
 
     /// The asset a Step names, or what to give when there is none.

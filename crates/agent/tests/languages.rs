@@ -108,6 +108,7 @@ fn every_step() -> Vec<Step> {
             size: Some(1.5),
         },
         Step::ChangeTitle {
+            text: None,
             position: Some(Position::Bottom),
             color: Some("red".into()),
             size: None,
@@ -210,6 +211,7 @@ fn failing_steps() -> Vec<Step> {
             span: Span::Whole,
         },
         Step::ChangeTitle {
+            text: None,
             position: Some(Position::Top),
             color: None,
             size: None,

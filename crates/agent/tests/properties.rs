@@ -142,6 +142,7 @@ fn step() -> impl Strategy<Value = Step> {
             volume: 1.0
         }),
         prop::option::of(span()).prop_map(|time| Step::ChangeTitle {
+            text: None,
             position: Some(Position::Bottom),
             color: Some("red".into()),
             size: None,

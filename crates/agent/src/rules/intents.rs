@@ -545,6 +545,7 @@ fn title_change(clause: &str) -> Option<Step> {
         None
     };
     let step = Step::ChangeTitle {
+        text: None,
         position,
         color: color_of(clause),
         size: size_of(clause),
@@ -807,6 +808,24 @@ fn title(clause: &str, refs: &Referents) -> Option<Meaning> {
     if !asks || has(clause, &["captions", "subtitles", "字幕"]) {
         return None;
     }
+    // "change the title to 'Hello'", "把标题改成“你好”": the title there gets new words.
+    let renames = has_word(clause, &["change", "rename", "replace", "make", "edit"])
+        || has(clause, &["改成", "改为", "换成", "改一下"]);
+    if renames && has(clause, &["the title", "标题"]) {
+        if let Some(text) = title_text(clause, refs) {
+            let mut change = title_change(clause).unwrap_or(Step::ChangeTitle {
+                text: None,
+                position: None,
+                color: None,
+                size: None,
+                time: None,
+            });
+            if let Step::ChangeTitle { text: words, .. } = &mut change {
+                *words = Some(text);
+            }
+            return one(change);
+        }
+    }
     let Some(text) = title_text(clause, refs) else {
         if let Some(change) = title_change(clause) {
             return one(change);
@@ -974,7 +993,7 @@ fn title_span(clause: &str) -> Span {
 }
 
 /// Where text sits, as words say it.
-fn position_of(clause: &str) -> Option<Position> {
+pub fn position_of(clause: &str) -> Option<Position> {
     if has_word(clause, &["top", "upper"]) || has(clause, &["顶部", "上方", "上面", "上边", "顶端"])
     {
         Some(Position::Top)

@@ -351,6 +351,7 @@ fn continuation(piece: &str, joint: Joint, previous: &mut Step, refs: &Referents
             },
         ) => {
             if let [Step::ChangeTitle {
+                text: None,
                 position: p,
                 color: c,
                 size: z,
@@ -361,6 +362,13 @@ fn continuation(piece: &str, joint: Joint, previous: &mut Step, refs: &Referents
                 *color = c.clone().or(color.take());
                 *size = z.or(*size);
                 *span = t.clone().unwrap_or(span.clone());
+                return Meaning::Nothing;
+            }
+        }
+        // "rename the title to 'Part 2' and move it to the top".
+        (Meaning::Unknown, Step::ChangeTitle { position, .. }) if refers_back => {
+            if let Some(named) = intents::position_of(piece) {
+                *position = Some(named);
                 return Meaning::Nothing;
             }
         }

@@ -4,11 +4,11 @@
 //! An instruction with parts that cannot be done renders nothing: it prints those parts and
 //! fails, unless `--apply-understood` says to do the rest.
 //!
-//! The flags become typed edits (`timeline::Op`) applied in a fixed order: trim pauses,
-//! speed, volume, fades, canvas; then the instruction's Plan (the `agent` crate: the first
-//! video is the main clip, an audio file is the music); then fillers and captions (laid out
-//! inside what the edits kept). Each edit reports what it did, and those reports make the
-//! one-line summary ("removed 14 pauses (23.4 s): 2:14 → 1:51").
+//! The flags become Steps, the same as words give, in a fixed order: trim pauses, speed,
+//! volume, fades, shape; then the instruction's Steps (the `agent` crate: the first video is
+//! the main clip, an audio file is the music); then fillers and captions (laid out inside
+//! what the edits kept). One `agent::Session` applies them all or none, and its reply, in
+//! the instruction's language, is the summary ("Removed 14 pauses (23.4 s). 2:14 → 1:51.").
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,12 +18,8 @@ use media::library::{write_atomically, Asset, Library};
 use media::process::CancelToken;
 use media::render::{render, Format, Quality, RateControl, RenderSettings};
 use media::{Limits, MediaKind};
-use timeline::canvas::choose_canvas;
 use timeline::subtitles::{caption_cues, to_srt, to_vtt};
-use timeline::time::format_seconds;
-use timeline::{
-    apply, Aspect, CaptionStyle, Draft, EditContext, Effect, Fit, Op, Resolution, TrackKind,
-};
+use timeline::{apply, Aspect, CaptionStyle, Draft, EditContext, Fit, Op, Resolution, TrackKind};
 
 use crate::commands::probe::megabytes;
 use crate::draft_file;
@@ -65,7 +61,7 @@ pub struct EditArgs {
     #[arg(long)]
     aspect: Option<Aspect>,
     /// How a clip of another shape fills the frame: crop, pad or blur.
-    #[arg(long)]
+    #[arg(long, requires = "aspect")]
     fit: Option<Fit>,
     /// Output size by its short side: 1080p, 720p or 480p.
     #[arg(long)]
@@ -126,7 +122,7 @@ pub struct EditArgs {
 pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
     let library = Library::at_default_location(Limits::default()).with_cancel(cancel);
     let (files, instruction) = files_and_instruction(&args.inputs)?;
-    let (mut draft, assets, given) = starting_draft(args, &files, &library)?;
+    let (draft, assets, given) = starting_draft(args, &files, &library)?;
     // The first audio file given is "the music", the first image "the image".
     let first_given = |kind: MediaKind| {
         given
@@ -148,63 +144,51 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         report: &bars,
     };
     let path_format = output_format(&args.output)?;
-    let context = analyse(args, &draft, &media)?;
-    let mut notes = Vec::new();
-    for op in requested_ops(args, &draft, &assets)? {
-        let applied = apply(&draft, &op, &context).map_err(|e| e.to_string())?;
-        notes.extend(describe(&op, &applied.effect));
-        draft = applied.draft;
-    }
-    let mut quality = args.quality;
-    let mut asked_format = None;
-    let mut reply = None;
+    // Flags and words become one Plan of Steps, applied by the same Session and told by the
+    // same replies: the flags' edits first, then the words', then fillers and captions (laid
+    // out inside what the edits kept).
+    let language = instruction
+        .as_deref()
+        .map(agent::understand::language_of)
+        .unwrap_or_default();
+    let mut plan = agent::Plan {
+        steps: flag_steps(args)?,
+        ..agent::Plan::default()
+    };
     if let Some(instruction) = &instruction {
-        let planner = args.planner.planner();
         let context = agent::Context {
-            language: Some(agent::understand::language_of(instruction)),
+            language: Some(language),
             music: music.clone(),
             image: image.clone(),
         };
-        let (edited, outcome) = follow(
-            planner.as_ref(),
+        let words = understood(
+            args.planner.planner().as_ref(),
             instruction,
             &context,
-            draft,
-            &media,
             args.apply_understood,
         )?;
-        draft = edited;
-        reply = Some(outcome.reply);
-        if let Some(asked) = outcome.export {
-            quality = quality.or(asked.quality);
-            asked_format = asked.format;
-        }
+        plan.steps.extend(words.steps);
+        plan.assumptions = words.assumptions;
+        plan.not_done = words.not_done;
     }
     if args.remove_fillers {
-        let padding_ms = seconds_to_ms("--padding", args.padding)?;
-        for (src, ranges) in media.fillers_of(&draft, padding_ms)? {
-            let fillers = ranges.len();
-            let op = Op::CutSource { src, ranges };
-            let applied = apply(&draft, &op, &context).map_err(|e| e.to_string())?;
-            if let Effect::RangesRemoved { removed_ms } = applied.effect {
-                notes.push(format!(
-                    "removed {fillers} filler{} ({})",
-                    if fillers == 1 { "" } else { "s" },
-                    format_seconds(removed_ms)
-                ));
-            }
-            draft = applied.draft;
-        }
+        plan.steps.push(agent::Step::RemoveFillers);
     }
     if args.captions {
-        let op = Op::AddCaptions {
-            captions: agent::Media::captions(&media, &draft, None, false)?,
-            style: Some(args.caption_style),
-        };
-        let applied = apply(&draft, &op, &context).map_err(|e| e.to_string())?;
-        notes.extend(describe(&op, &applied.effect));
-        draft = applied.draft;
+        plan.steps.push(agent::Step::AddCaptions {
+            style: args.caption_style,
+            language: None,
+            translate: false,
+            position: None,
+            size: None,
+            color: None,
+        });
     }
+    let mut session = agent::Session::new(draft, language);
+    let applied = session.apply(&plan, &media).map_err(|e| e.reply)?;
+    let draft = session.draft().clone();
+    let asked = applied.export.unwrap_or_default();
+    let mut notes = Vec::new();
     if let Some(path) = &args.save_draft {
         draft_file::save(path, &draft, &assets)?;
     }
@@ -213,7 +197,7 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         .segments_of(TrackKind::Text)
         .filter_map(|s| s.meta.text.as_deref());
     // The words' format wins over the output's extension, and the file is named for it.
-    let (format, output) = match asked_format {
+    let (format, output) = match asked.format {
         Some(format) if Some(format) != path_format => {
             let renamed = args.output.with_extension(format.extension());
             notes.push(format!(
@@ -226,7 +210,7 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         }
         _ => (path_format.unwrap_or_default(), args.output.clone()),
     };
-    let quality = quality.unwrap_or(Quality::High);
+    let quality = args.quality.or(asked.quality).unwrap_or(Quality::High);
     let settings = RenderSettings {
         format,
         quality,
@@ -251,17 +235,16 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         megabytes(outcome.size_bytes),
         settings.describe(),
     );
-    let clock = format!(
-        "{} → {}",
-        timeline::format_clock(original_ms),
-        timeline::format_clock(draft.duration_ms)
-    );
-    match reply {
-        // The reply already gives the numbers, in the instruction's language.
-        Some(reply) if notes.is_empty() => println!("{reply} · {wrote}"),
-        Some(reply) => println!("{}; {reply} · {clock} · {wrote}", notes.join(", ")),
-        None if notes.is_empty() => println!("rendered: {clock} · {wrote}"),
-        None => println!("{}: {clock} · {wrote}", notes.join(", ")),
+    let reply = notes
+        .into_iter()
+        .chain((!applied.reply.is_empty()).then_some(applied.reply))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if reply.is_empty() {
+        let length = timeline::format_clock(original_ms);
+        println!("rendered as it was ({length}) · {wrote}");
+    } else {
+        println!("{reply} · {wrote}");
     }
     Ok(())
 }
@@ -300,27 +283,21 @@ fn files_and_instruction(inputs: &[String]) -> Result<(Vec<PathBuf>, Option<Stri
     Ok((files, instruction))
 }
 
-/// Understands `instruction` and applies its Plan to `draft`, all or nothing. A Plan with
-/// parts that cannot be done is refused (the parts listed) unless `apply_understood`.
-fn follow(
+/// What `instruction` asks for: a Plan, refused (with its parts listed) when some part cannot
+/// be done, unless `apply_understood`; a question or a refusal is the error.
+fn understood(
     planner: &dyn agent::Understand,
     instruction: &str,
     context: &agent::Context,
-    draft: Draft,
-    media: &LibraryMedia,
     apply_understood: bool,
-) -> Result<(Draft, agent::Outcome), String> {
+) -> Result<agent::Plan, String> {
     use agent::Understanding;
     let language = context.language.unwrap_or_default();
     match planner.understand(instruction, context) {
         Understanding::Plan(plan) if plan.is_partial() && !apply_understood => {
             Err(agent::reply::partial_refused(&plan, language))
         }
-        Understanding::Plan(plan) => {
-            let mut session = agent::Session::new(draft, language);
-            let outcome = session.apply(&plan, media).map_err(|e| e.reply)?;
-            Ok((session.draft().clone(), outcome))
-        }
+        Understanding::Plan(plan) => Ok(plan),
         Understanding::Question { text }
         | Understanding::NotUnderstood { text, .. }
         | Understanding::Answer { text } => Err(text),
@@ -388,26 +365,6 @@ fn starting_draft(
     Ok((draft, assets, given))
 }
 
-/// The silence maps `--trim-pauses` needs: one per main-track clip (empty for stills and
-/// silent clips: they have no pauses to cut).
-fn analyse(args: &EditArgs, draft: &Draft, media: &LibraryMedia) -> Result<EditContext, String> {
-    let mut context = EditContext::default();
-    if !args.trim_pauses {
-        return Ok(context);
-    }
-    for src in draft
-        .main_segments()
-        .iter()
-        .filter_map(|s| s.src.as_deref())
-    {
-        if !context.silence.contains_key(src) {
-            let map = agent::Media::silence(media, src)?;
-            context.silence.insert(src.to_string(), map);
-        }
-    }
-    Ok(context)
-}
-
 /// `OUT.srt` and `OUT.vtt` beside the video when it has captions: the same cues as burnt in.
 fn write_subtitles(draft: &Draft, output: &Path) -> Result<(), String> {
     let cues = caption_cues(draft);
@@ -422,86 +379,51 @@ fn write_subtitles(draft: &Draft, output: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The edits the flags ask for, in the order they apply.
-fn requested_ops(
-    args: &EditArgs,
-    draft: &Draft,
-    assets: &BTreeMap<String, Asset>,
-) -> Result<Vec<Op>, String> {
-    let mut ops = Vec::new();
+/// The edits the flags ask for, as Steps, in the order they apply.
+fn flag_steps(args: &EditArgs) -> Result<Vec<agent::Step>, String> {
+    use agent::Step;
+    let mut steps = Vec::new();
     if args.trim_pauses {
-        ops.push(Op::TrimPauses {
+        steps.push(Step::TrimPauses {
             min_pause_ms: seconds_to_ms("--min-pause", args.min_pause)?,
             padding_ms: seconds_to_ms("--padding", args.padding)?,
         });
     }
     if let Some(factor) = args.speed {
-        ops.push(Op::Speed { factor });
+        steps.push(Step::Speed { factor });
     }
-    if args.mute {
-        ops.push(Op::Volume { volume: 0.0 });
-    } else if let Some(volume) = args.volume {
-        ops.push(Op::Volume { volume });
+    let volume = if args.mute { Some(0.0) } else { args.volume };
+    if let Some(volume) = volume {
+        steps.push(Step::Volume {
+            sound: agent::Sound::Original,
+            volume,
+        });
     }
     if args.fade_in.is_some() || args.fade_out.is_some() {
-        ops.push(Op::Fade {
-            fade_in_ms: args
-                .fade_in
-                .map(|s| seconds_to_ms("--fade-in", s))
-                .transpose()?,
-            fade_out_ms: args
-                .fade_out
-                .map(|s| seconds_to_ms("--fade-out", s))
-                .transpose()?,
+        let ms = |flag, seconds: Option<f64>| seconds.map(|s| seconds_to_ms(flag, s)).transpose();
+        steps.push(Step::Fade {
+            fade_in_ms: ms("--fade-in", args.fade_in)?,
+            fade_out_ms: ms("--fade-out", args.fade_out)?,
         });
     }
-    if args.aspect.is_some() || args.resolution.is_some() || args.fit.is_some() {
-        let shape = main_clip_shape(draft, assets);
-        let (width, height) = if args.aspect.is_some() || args.resolution.is_some() {
-            choose_canvas(args.aspect, args.resolution, shape)
-        } else {
-            (draft.meta.width, draft.meta.height)
-        };
-        ops.push(Op::Canvas {
-            width,
-            height,
-            fit: args.fit,
+    if let Some(aspect) = args.aspect {
+        steps.push(Step::Aspect {
+            aspect,
+            fit: args.fit.unwrap_or_default(),
         });
     }
-    Ok(ops)
-}
-
-/// The display size of the first clip on the main track (the draft's canvas for a draft file
-/// whose main track is empty).
-fn main_clip_shape(draft: &Draft, assets: &BTreeMap<String, Asset>) -> (u32, u32) {
-    draft
-        .main_track_index()
-        .and_then(|i| draft.tracks[i].segments.first())
-        .and_then(|s| assets.get(s.src.as_deref()?))
-        .and_then(|a| a.probe.video.as_ref())
-        .map(|v| v.display_size())
-        .unwrap_or((draft.meta.width, draft.meta.height))
-}
-
-fn describe(op: &Op, effect: &Effect) -> Option<String> {
-    Some(match (op, effect) {
-        (_, Effect::PausesTrimmed { pauses: 0, .. }) => "found no pauses to remove".into(),
-        (_, Effect::PausesTrimmed { pauses, removed_ms }) => format!(
-            "removed {pauses} pause{} ({})",
-            if *pauses == 1 { "" } else { "s" },
-            format_seconds(*removed_ms)
-        ),
-        (Op::Speed { factor }, _) => format!("played at {factor}×"),
-        (Op::Volume { volume }, _) if *volume == 0.0 => "muted".into(),
-        (Op::Volume { volume }, _) => format!("volume {:.0}%", volume * 100.0),
-        (Op::Fade { .. }, _) => "faded".into(),
-        (_, Effect::CaptionsAdded { captions }) => format!("added {captions} captions"),
-        (Op::Canvas { width, height, fit }, _) => match fit {
-            Some(fit) => format!("framed {width}×{height} ({fit:?})").to_lowercase(),
-            None => format!("framed {width}×{height}"),
-        },
-        _ => return None,
-    })
+    if args.resolution.is_some() {
+        steps.push(Step::Export {
+            format: None,
+            resolution: args.resolution,
+            fps: None,
+            quality: None,
+        });
+    }
+    for step in &steps {
+        step.check()?;
+    }
+    Ok(steps)
 }
 
 fn encoding(args: &EditArgs, quality: Quality) -> media::render::VideoEncoding {

@@ -300,11 +300,14 @@ fn filler_words_are_cut_and_the_other_words_stay() {
     ]);
     // Three fillers are spoken; the recogniser hears at least two of them.
     let removed: usize = summary
-        .strip_prefix("removed ")
+        .strip_prefix("Removed ")
         .and_then(|rest| rest.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    assert!(removed >= 2 && summary.contains(" fillers ("), "{summary}");
+    assert!(
+        removed >= 2 && summary.contains(" filler words ("),
+        "{summary}"
+    );
     let heard = cutline_ok([
         "transcribe",
         path_str(&out),

@@ -72,9 +72,10 @@ fn smaller_resolutions_and_the_clips_own_shape() {
         rendered_size(landscape, &["--aspect", "16:9", "--resolution", "480p"]),
         (854, 480)
     );
+    // Not above the source's own size: a 320×180 clip asked for 720p stays 320×180.
     assert_eq!(
         rendered_size(landscape, &["--resolution", "720p"]),
-        (1280, 720)
+        (320, 180)
     );
     assert_eq!(
         rendered_size(&specs::SHORT_PHONE, &[]),

@@ -75,7 +75,7 @@ fn a_saved_draft_renders_the_same_video_again() {
         .filter(|(s, e)| e - s > 500)
         .count();
     assert!(
-        line.starts_with(&format!("removed {pauses} pauses (")),
+        line.starts_with(&format!("Removed {pauses} pauses (")),
         "{line}"
     );
     let before = timeline::format_clock(clip.truth.duration_ms);
@@ -99,7 +99,7 @@ fn a_saved_draft_renders_the_same_video_again() {
     );
     let after = timeline::format_clock(draft_ms);
     assert!(
-        line.contains(&format!("{before} → {after} · wrote")),
+        line.contains(&format!("{before} → {after}. · wrote")),
         "{line}"
     );
     assert!((a.duration_s() - b.duration_s()).abs() < 1e-3);

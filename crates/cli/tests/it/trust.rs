@@ -194,7 +194,9 @@ fn a_part_that_cannot_be_done_is_named_and_nothing_is_rendered_unless_asked() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("I can trim the pauses.")
-            && stderr.contains("Not done: “translate it to French” (I can't translate")
+            && stderr.contains(
+                "Not done: “translate it to French” (offline I can only translate into English"
+            )
             && stderr.contains("--apply-understood"),
         "{stderr}"
     );

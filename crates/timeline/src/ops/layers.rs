@@ -113,6 +113,9 @@ pub(crate) fn add_text(draft: &Draft, title: &Title) -> Result<Applied, EditErro
 pub struct TitleChange {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub remove: bool,
+    /// New words for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<Position>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,6 +157,12 @@ pub(crate) fn change_title(draft: &Draft, change: &TitleChange) -> Result<Applie
         });
     }
     let segment = &mut segments[index];
+    if let Some(text) = &change.text {
+        if text.trim().is_empty() {
+            return Err(EditError::EmptyTitle);
+        }
+        segment.meta.text = Some(text.clone());
+    }
     if let Some(position) = change.position {
         segment.meta.position = Some(position);
     }

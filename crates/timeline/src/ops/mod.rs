@@ -182,6 +182,11 @@ pub enum Effect {
     RangesRemoved {
         removed_ms: u64,
     },
+    /// `ranges` stretches of a source (filler words) cut wherever the timeline played them.
+    SourceRangesCut {
+        ranges: usize,
+        removed_ms: u64,
+    },
     Retimed {
         from_ms: u64,
         to_ms: u64,

@@ -96,7 +96,10 @@ pub(crate) fn cut_source(
     };
     Ok(Applied {
         draft,
-        effect: Effect::RangesRemoved { removed_ms },
+        effect: Effect::SourceRangesCut {
+            ranges: removed.len(),
+            removed_ms,
+        },
     })
 }
 
@@ -246,7 +249,13 @@ mod tests {
             kept_source_ranges(&applied.draft),
             [r(0, 2_000), r(3_000, 10_000)]
         );
-        assert_eq!(applied.effect, Effect::RangesRemoved { removed_ms: 1_000 });
+        assert_eq!(
+            applied.effect,
+            Effect::SourceRangesCut {
+                ranges: 1,
+                removed_ms: 1_000
+            }
+        );
     }
 
     #[test]
