@@ -273,6 +273,18 @@ pub enum Language {
     Chinese,
 }
 
+impl Language {
+    /// The language a code names: `zh`, `zh-CN`, `zh-Hans`… are Chinese, anything else
+    /// English.
+    pub fn of_code(code: &str) -> Language {
+        if code.trim().to_ascii_lowercase().starts_with("zh") {
+            Language::Chinese
+        } else {
+            Language::English
+        }
+    }
+}
+
 /// What an instruction meant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -95,6 +95,24 @@ pub enum MediaKind {
     Image,
 }
 
+impl MediaKind {
+    /// As the protocol writes it: "video", "audio", "image".
+    pub fn name(self) -> &'static str {
+        match self {
+            MediaKind::Video => "video",
+            MediaKind::Audio => "audio",
+            MediaKind::Image => "image",
+        }
+    }
+
+    /// The kind a stored name means.
+    pub fn of_name(name: &str) -> Option<MediaKind> {
+        [MediaKind::Video, MediaKind::Audio, MediaKind::Image]
+            .into_iter()
+            .find(|k| k.name() == name)
+    }
+}
+
 /// A frame rate as the exact fraction ffprobe reports (30000/1001 for 29.97).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FrameRate {

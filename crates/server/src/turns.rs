@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use agent::media_facts::{filler_words, LibraryMedia};
 use agent::{Language, Plan, Report, Stage, Step, StepEvent, Understanding};
 use media::process::CancelToken;
+use media::MediaKind;
 use serde_json::{json, Value};
 use timeline::Draft;
 
@@ -86,11 +87,7 @@ impl Pending {
 
 /// The language replies are in, from the session's (`en`, `zh-CN`, …).
 pub fn language_of(session_language: &str) -> Language {
-    if session_language.to_ascii_lowercase().starts_with("zh") {
-        Language::Chinese
-    } else {
-        Language::English
-    }
+    Language::of_code(session_language)
 }
 
 /// A turn that may start: what was understood, what it holds, and what it starts from.
@@ -160,7 +157,7 @@ async fn accept(
 ) -> Result<Accepted, ApiError> {
     let records = state.store.session_assets(&session.id).await?;
     let draft = timeline::wire::from_json(&session.draft_json).map_err(ApiError::internal)?;
-    let last_of = |kind: &str| {
+    let last_of = |kind: MediaKind| {
         records
             .iter()
             .rev()
@@ -169,8 +166,8 @@ async fn accept(
     };
     let context = agent::Context {
         language: Some(language_of(&session.language)),
-        music: last_of("audio"),
-        image: last_of("image"),
+        music: last_of(MediaKind::Audio),
+        image: last_of(MediaKind::Image),
     };
     // A Plan waiting for a yes is applied by "yes", dropped by anything else.
     let pending = state.pending.take(&session.id);
@@ -266,7 +263,10 @@ fn price(
             .iter()
             .filter_map(|s| s.src.as_deref())
         {
-            if let Some(asset) = records.iter().find(|a| a.id == src && a.kind == "video") {
+            if let Some(asset) = records
+                .iter()
+                .find(|a| a.id == src && a.kind == MediaKind::Video)
+            {
                 if !seen.contains(&src) {
                     seen.push(src);
                     minutes += asset.duration_ms.div_ceil(60_000) as i64;

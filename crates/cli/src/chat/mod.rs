@@ -23,8 +23,9 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::progress::Progress;
+use agent::Language;
 use client::{Client, Failure};
-use words::{Lang, Said};
+use words::Said;
 
 /// How the conversation is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +40,7 @@ pub struct Conversation {
     client: Client,
     session: String,
     language: String,
-    lang: Lang,
+    lang: Language,
     output: Output,
     /// Where exports are saved when no path is given.
     pub exports_dir: PathBuf,
@@ -75,13 +76,14 @@ impl Conversation {
         session: Option<&str>,
         output: Output,
     ) -> Result<Self, String> {
-        let token = tokens::token_for(server).map_err(|f| explain(&f, Lang::of(language)))?;
+        let token =
+            tokens::token_for(server).map_err(|f| explain(&f, Language::of_code(language)))?;
         let client = Client::new(server, token);
         let mut conversation = Conversation {
             client,
             session: String::new(),
             language: language.to_string(),
-            lang: Lang::of(language),
+            lang: Language::of_code(language),
             output,
             exports_dir: PathBuf::from("exports"),
             last_turn: None,
@@ -399,7 +401,7 @@ const LONGEST_WAIT_S: u64 = 120;
 
 /// For a 429: waits what the server asks (30 s when it does not say), saying so, unless that
 /// is longer than [`LONGEST_WAIT_S`]; then the error says when to try again.
-pub fn wait_to_retry(failure: &Failure, lang: Lang, say: &dyn Fn(&str)) -> Result<(), String> {
+pub fn wait_to_retry(failure: &Failure, lang: Language, say: &dyn Fn(&str)) -> Result<(), String> {
     let wait = match failure {
         Failure::Protocol { retry_after, .. } => retry_after.unwrap_or(30),
         Failure::Network(_) => 30,
@@ -407,10 +409,10 @@ pub fn wait_to_retry(failure: &Failure, lang: Lang, say: &dyn Fn(&str)) -> Resul
     if wait > LONGEST_WAIT_S {
         let minutes = wait.div_ceil(60);
         return Err(match lang {
-            Lang::English => format!(
+            Language::English => format!(
                 "The server is limiting requests ({failure}); try again in {minutes} minutes."
             ),
-            Lang::Chinese => format!("服务器限制了请求次数，请{minutes}分钟后再试。"),
+            Language::Chinese => format!("服务器限制了请求次数，请{minutes}分钟后再试。"),
         });
     }
     say(&Said::Busy { seconds: wait }.in_(lang));
@@ -420,9 +422,9 @@ pub fn wait_to_retry(failure: &Failure, lang: Lang, say: &dyn Fn(&str)) -> Resul
 
 /// A failure in the user's terms (in `lang`), with what to do about it. In Chinese the
 /// server's own English message is not repeated; its numbers are.
-pub fn explain(failure: &Failure, lang: Lang) -> String {
+pub fn explain(failure: &Failure, lang: Language) -> String {
     const SHRINK: &str = "ffmpeg -i in.mp4 -vf scale=-2:720 -crf 28 smaller.mp4";
-    let zh = lang == Lang::Chinese;
+    let zh = lang == Language::Chinese;
     match failure {
         Failure::Protocol {
             code: 2001,
@@ -475,8 +477,8 @@ pub fn explain(failure: &Failure, lang: Lang) -> String {
 
 /// A readable summary of a timeline in wire form, in `lang`: tracks, segments, lengths,
 /// titles, music.
-pub fn summary(draft: &Value, lang: Lang) -> String {
-    let zh = lang == Lang::Chinese;
+pub fn summary(draft: &Value, lang: Language) -> String {
+    let zh = lang == Language::Chinese;
     let clock = |ms: &Value| timeline::format_clock(ms.as_u64().unwrap_or(0));
     let tracks = draft["t"].as_array().cloned().unwrap_or_default();
     if tracks.is_empty() {
@@ -562,13 +564,13 @@ mod tests {
             {"id": "a1", "tt": 1, "sg": [{"s": 0, "d": 19000, "m": {"volume": 0.35}}]},
             {"id": "x1", "tt": 7, "sg": [{"s": 0, "d": 3000, "m": {"text": "Urban Dreams"}}]}
         ]});
-        let text = summary(&draft, Lang::English);
+        let text = summary(&draft, Language::English);
         assert!(text.contains("0:19 at 1080×1920"), "{text}");
         assert!(text.contains("video: 2 segment(s)"), "{text}");
         assert!(text.contains("audio: 1 segment(s) at 35%"), "{text}");
         assert!(text.contains("“Urban Dreams” 0:00–0:03"), "{text}");
-        assert!(summary(&json!({"t": []}), Lang::English).contains("empty"));
-        let chinese = summary(&draft, Lang::Chinese);
+        assert!(summary(&json!({"t": []}), Language::English).contains("empty"));
+        let chinese = summary(&draft, Language::Chinese);
         assert!(
             chinese.contains("时间线：0:19，1080×1920") && chinese.contains("音量35%"),
             "{chinese}"
@@ -582,14 +584,14 @@ mod tests {
             message: "the file is larger than the limit of 500 MB".into(),
             retry_after: None,
         };
-        assert!(explain(&failure(4001), Lang::English).contains("mp4, mov"));
-        assert!(explain(&failure(4002), Lang::English).contains("ffmpeg -i"));
+        assert!(explain(&failure(4001), Language::English).contains("mp4, mov"));
+        assert!(explain(&failure(4002), Language::English).contains("ffmpeg -i"));
         assert_eq!(
-            explain(&failure(4002), Lang::Chinese),
+            explain(&failure(4002), Language::Chinese),
             "文件太大（上限500 MB）。请先剪短或压缩，例如：ffmpeg -i in.mp4 -vf scale=-2:720 -crf 28 smaller.mp4"
         );
-        assert!(explain(&failure(4001), Lang::Chinese).starts_with("不支持这种文件类型"));
-        assert!(explain(&failure(2001), Lang::Chinese).starts_with("积分不足"));
-        assert!(explain(&failure(2001), Lang::English).starts_with("Out of credits"));
+        assert!(explain(&failure(4001), Language::Chinese).starts_with("不支持这种文件类型"));
+        assert!(explain(&failure(2001), Language::Chinese).starts_with("积分不足"));
+        assert!(explain(&failure(2001), Language::English).starts_with("Out of credits"));
     }
 }

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use crate::chat::words::Lang;
+use agent::Language;
 
 /// What a sentence about a GUI asks the client to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,8 +76,8 @@ fn count(draft: &Value, kind: u64, caption: Option<bool>) -> usize {
 
 /// What changed between two Drafts (wire form), in a sentence in `lang`; "Nothing changed."
 /// if nothing.
-pub fn what_changed(before: &Value, after: &Value, lang: Lang) -> String {
-    let zh = lang == Lang::Chinese;
+pub fn what_changed(before: &Value, after: &Value, lang: Language) -> String {
+    let zh = lang == Language::Chinese;
     if before == after {
         return if zh {
             "时间线没有变化。".into()
@@ -166,17 +166,17 @@ mod tests {
         let after = json!({"d": 19000, "m": {"w": 1080, "h": 1920},
             "t": [{"tt": 0, "sg": [{"s": 0, "d": 9000}, {"s": 9000, "d": 10000}]},
                   {"tt": 7, "sg": [{"s": 0, "d": 2000, "m": {"role": "caption", "text": "Hi"}}]}]});
-        let said = what_changed(&before, &after, Lang::English);
+        let said = what_changed(&before, &after, Language::English);
         assert_eq!(
             said,
             "Done: length 0:25 → 0:19, frame now 1080×1920, video segments 1 → 2, captions 0 → 1."
         );
         assert_eq!(
-            what_changed(&before, &after, Lang::Chinese),
+            what_changed(&before, &after, Language::Chinese),
             "完成：时长0:25 → 0:19，画面现在是1080×1920，视频片段 1 → 2，字幕 0 → 1。"
         );
         assert_eq!(
-            what_changed(&before, &before, Lang::English),
+            what_changed(&before, &before, Language::English),
             "Nothing changed on the timeline."
         );
     }

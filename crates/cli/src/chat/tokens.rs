@@ -57,7 +57,7 @@ pub fn token_for(server: &str) -> Result<String, Failure> {
 pub fn renew(server: &str) -> Result<String, Failure> {
     let token = match Client::anonymous_token(server) {
         Err(failure) if failure.code() == Some(429) => {
-            super::wait_to_retry(&failure, super::words::Lang::English, &|line| {
+            super::wait_to_retry(&failure, agent::Language::English, &|line| {
                 eprintln!("{line}")
             })
             .map_err(|message| Failure::Protocol {

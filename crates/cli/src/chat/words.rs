@@ -2,22 +2,7 @@
 //! `--language zh…`). The server's replies come in the session's language already; these are
 //! the client's own lines around them.
 
-/// The conversation's language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    English,
-    Chinese,
-}
-
-impl Lang {
-    pub fn of(language: &str) -> Lang {
-        if language.trim().to_ascii_lowercase().starts_with("zh") {
-            Lang::Chinese
-        } else {
-            Lang::English
-        }
-    }
-}
+use agent::Language;
 
 /// One thing the client says.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,22 +39,22 @@ pub enum Said<'a> {
 }
 
 impl Said<'_> {
-    pub fn in_(&self, lang: Lang) -> String {
+    pub fn in_(&self, lang: Language) -> String {
         match (self, lang) {
-            (Said::SignInRenewed, Lang::English) => {
+            (Said::SignInRenewed, Language::English) => {
                 "The sign-in had expired: connected again with a new session.".into()
             }
-            (Said::SignInRenewed, Lang::Chinese) => "登录已过期：已重新连接并新建会话。".into(),
-            (Said::SessionReplaced, Lang::English) => {
+            (Said::SignInRenewed, Language::Chinese) => "登录已过期：已重新连接并新建会话。".into(),
+            (Said::SessionReplaced, Language::English) => {
                 "That session was gone, so I started a new one.".into()
             }
-            (Said::SessionReplaced, Lang::Chinese) => "原会话已不存在，已新建一个会话。".into(),
-            (Said::WhichFile, Lang::English) => "Which file? Type or drop its path.".into(),
-            (Said::WhichFile, Lang::Chinese) => "哪个文件？请输入或拖入它的路径。".into(),
-            (Said::Uploaded { name, kind, clock }, Lang::English) => {
+            (Said::SessionReplaced, Language::Chinese) => "原会话已不存在，已新建一个会话。".into(),
+            (Said::WhichFile, Language::English) => "Which file? Type or drop its path.".into(),
+            (Said::WhichFile, Language::Chinese) => "哪个文件？请输入或拖入它的路径。".into(),
+            (Said::Uploaded { name, kind, clock }, Language::English) => {
                 format!("Uploaded {name} ({kind}, {clock}).")
             }
-            (Said::Uploaded { name, kind, clock }, Lang::Chinese) => {
+            (Said::Uploaded { name, kind, clock }, Language::Chinese) => {
                 let kind = match *kind {
                     "video" => "视频",
                     "audio" => "音频",
@@ -78,16 +63,16 @@ impl Said<'_> {
                 };
                 format!("已上传 {name}（{kind}，{clock}）。")
             }
-            (Said::Credits { available, frozen }, Lang::English) => {
+            (Said::Credits { available, frozen }, Language::English) => {
                 format!("{available} credits available ({frozen} held for work under way).")
             }
-            (Said::Credits { available, frozen }, Lang::Chinese) => {
+            (Said::Credits { available, frozen }, Language::Chinese) => {
                 format!("可用积分 {available}（进行中的任务冻结 {frozen}）。")
             }
-            (Said::Available { available }, Lang::English) => {
+            (Said::Available { available }, Language::English) => {
                 format!(" You have {available} credits available.")
             }
-            (Said::Available { available }, Lang::Chinese) => {
+            (Said::Available { available }, Language::Chinese) => {
                 format!(" 当前可用积分 {available}。")
             }
             (
@@ -96,7 +81,7 @@ impl Said<'_> {
                     clock,
                     megabytes,
                 },
-                Lang::English,
+                Language::English,
             ) => format!("Saved {path} ({clock}, {megabytes:.1} MB)."),
             (
                 Said::Saved {
@@ -104,16 +89,16 @@ impl Said<'_> {
                     clock,
                     megabytes,
                 },
-                Lang::Chinese,
+                Language::Chinese,
             ) => format!("已保存 {path}（{clock}，{megabytes:.1} MB）。"),
-            (Said::NotExporting { pending: true }, Lang::English) => "Not exporting: part of what you asked cannot be done, and the rest waits for a yes. Add --apply-understood to do the rest and export it.".into(),
-            (Said::NotExporting { pending: true }, Lang::Chinese) => "没有导出：有部分要求做不到，其余部分在等你确认。加上 --apply-understood 可以只做能做的部分并导出。".into(),
-            (Said::NotExporting { pending: false }, Lang::English) => "Not exporting: nothing of what you asked was done, so the export would be the video as it was.".into(),
-            (Said::NotExporting { pending: false }, Lang::Chinese) => "没有导出：你要求的修改一项都没有完成，导出的会是原来的视频。".into(),
-            (Said::Busy { seconds }, Lang::English) => {
+            (Said::NotExporting { pending: true }, Language::English) => "Not exporting: part of what you asked cannot be done, and the rest waits for a yes. Add --apply-understood to do the rest and export it.".into(),
+            (Said::NotExporting { pending: true }, Language::Chinese) => "没有导出：有部分要求做不到，其余部分在等你确认。加上 --apply-understood 可以只做能做的部分并导出。".into(),
+            (Said::NotExporting { pending: false }, Language::English) => "Not exporting: nothing of what you asked was done, so the export would be the video as it was.".into(),
+            (Said::NotExporting { pending: false }, Language::Chinese) => "没有导出：你要求的修改一项都没有完成，导出的会是原来的视频。".into(),
+            (Said::Busy { seconds }, Language::English) => {
                 format!("The server is busy; trying again in {seconds} s.")
             }
-            (Said::Busy { seconds }, Lang::Chinese) => {
+            (Said::Busy { seconds }, Language::Chinese) => {
                 format!("服务器正忙，{seconds} 秒后重试。")
             }
         }
@@ -126,26 +111,26 @@ mod tests {
 
     #[test]
     fn the_client_speaks_the_conversations_language() {
-        assert_eq!(Lang::of("zh-CN"), Lang::Chinese);
-        assert_eq!(Lang::of("en"), Lang::English);
+        assert_eq!(Language::of_code("zh-CN"), Language::Chinese);
+        assert_eq!(Language::of_code("en"), Language::English);
         let uploaded = Said::Uploaded {
             name: "talk.mp4",
             kind: "video",
             clock: "0:11".into(),
         };
         assert_eq!(
-            uploaded.in_(Lang::English),
+            uploaded.in_(Language::English),
             "Uploaded talk.mp4 (video, 0:11)."
         );
         assert_eq!(
-            uploaded.in_(Lang::Chinese),
+            uploaded.in_(Language::Chinese),
             "已上传 talk.mp4（视频，0:11）。"
         );
         let credits = Said::Credits {
             available: "97",
             frozen: "0",
         };
-        assert!(credits.in_(Lang::Chinese).contains("可用积分 97"));
+        assert!(credits.in_(Language::Chinese).contains("可用积分 97"));
     }
 
     /// Every line the client says, in Chinese, holds no English word of its own (file names,
@@ -186,7 +171,7 @@ mod tests {
             Said::NotExporting { pending: false },
         ];
         for said in every {
-            let line = said.in_(Lang::Chinese);
+            let line = said.in_(Language::Chinese);
             let latin: Vec<&str> = line
                 .split_whitespace()
                 .filter(|w| !w.contains("--") && !w.contains('.'))

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use crate::chat::words::{Lang, Said};
+use crate::chat::words::Said;
 use crate::chat::{Conversation, Output};
+use agent::Language;
 
 #[derive(Args)]
 pub struct ChatArgs {
@@ -104,7 +105,7 @@ pub fn run(args: &ChatArgs) -> Result<(), String> {
                     let said = Said::NotExporting {
                         pending: turn.pending,
                     };
-                    return Err(said.in_(Lang::of(&args.language)));
+                    return Err(said.in_(Language::of_code(&args.language)));
                 }
             }
             conversation.export(Some(path))?;

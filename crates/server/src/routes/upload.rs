@@ -95,11 +95,6 @@ impl Incoming {
                 .await
                 .map_err(ApiError::internal)?
                 .map_err(refusal)?;
-        let kind = match probed.kind {
-            MediaKind::Video => "video",
-            MediaKind::Audio => "audio",
-            MediaKind::Image => "image",
-        };
         tokio::fs::rename(&self.partial.path, media_dir.join(&self.asset_id))
             .await
             .map_err(ApiError::internal)?;
@@ -109,7 +104,7 @@ impl Incoming {
             id: self.asset_id.clone(),
             session_id: session_id.to_string(),
             filename: display_name(filename),
-            kind: kind.to_string(),
+            kind: probed.kind,
             duration_ms: probed.duration_ms,
             width: video.map(|v| v.display_size().0),
             height: video.map(|v| v.display_size().1),
@@ -283,7 +278,7 @@ async fn place_videos(
     stored: &[AssetRecord],
 ) -> Result<bool, ApiError> {
     let draft = timeline::wire::from_json(&session.draft_json).map_err(ApiError::internal)?;
-    let mut videos = stored.iter().filter(|a| a.kind == "video");
+    let mut videos = stored.iter().filter(|a| a.kind == MediaKind::Video);
     let Some(first) = videos.next() else {
         return Ok(false);
     };
@@ -319,7 +314,7 @@ pub fn describe(asset: &AssetRecord) -> Value {
     json!({
         "asset_id": asset.id,
         "filename": asset.filename,
-        "file_type": asset.kind,
+        "file_type": asset.kind.name(),
         "url": url,
         "cdn_url": url,
         "duration": asset.duration_ms as f64 / 1000.0,

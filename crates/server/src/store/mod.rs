@@ -12,6 +12,7 @@ pub mod renders;
 use std::collections::HashMap;
 use std::path::Path;
 
+use media::MediaKind;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Row, SqlitePool};
 
@@ -38,8 +39,7 @@ pub struct AssetRecord {
     pub id: String,
     pub session_id: String,
     pub filename: String,
-    /// "video", "audio" or "image".
-    pub kind: String,
+    pub kind: MediaKind,
     pub duration_ms: u64,
     pub width: Option<u32>,
     pub height: Option<u32>,
@@ -296,7 +296,7 @@ impl Store {
         .bind(user_id)
         .bind(&asset.session_id)
         .bind(&asset.filename)
-        .bind(&asset.kind)
+        .bind(asset.kind.name())
         .bind(asset.duration_ms as i64)
         .bind(asset.width.map(i64::from))
         .bind(asset.height.map(i64::from))
@@ -324,7 +324,8 @@ impl Store {
                 id: row.get("id"),
                 session_id: row.get("session_id"),
                 filename: row.get("filename"),
-                kind: row.get("kind"),
+                // Written by `add_asset` from the same type; an unknown name is a video.
+                kind: MediaKind::of_name(row.get("kind")).unwrap_or(MediaKind::Video),
                 duration_ms: row.get::<i64, _>("duration_ms") as u64,
                 width: row.get::<Option<i64>, _>("width").map(|w| w as u32),
                 height: row.get::<Option<i64>, _>("height").map(|h| h as u32),
