@@ -7,7 +7,8 @@
 
 use timeline::{Aspect, CaptionLook, CaptionStyle, ClipIndex, Corner, Fit, Position, Resolution};
 
-use super::numbers::{duration_ms, durations_ms, factor, first_number, numbers, percentage};
+use super::lexicon;
+use super::numbers::{duration_ms, durations_ms, factor, first_number, percentage};
 use crate::plan::{Format, Quality, Removable, Sound, Span, Step};
 
 /// The defaults a plain "trim the pauses" uses (the same as the command line's).
@@ -37,8 +38,9 @@ pub enum Meaning {
         steps: Vec<Step>,
         assumption: Said,
     },
-    /// Asks for nothing to change, and that is said back ("keep the pauses").
-    Kept(Said),
+    /// Asks for an edit not to be made ("keep the pauses", "don't make it vertical"): nothing
+    /// changes, and that is said back with the user's words.
+    Declined,
     /// Too vague to guess: the question to ask.
     Question(Said),
     /// Understood but not possible yet: why.
@@ -88,8 +90,8 @@ pub fn meaning(clause: &str, refs: &Referents) -> Meaning {
         history,
         show_timeline,
         translation,
-        not_yet,
         removal,
+        not_yet,
         crossfade,
         clip_edits,
         overlay,
@@ -304,224 +306,110 @@ fn has_phrase(clause: &str, phrase: &str) -> bool {
     })
 }
 
-/// The things "remove" / "no" / "without" / "去掉" / "不要" can take off, by their words.
-const REMOVABLE: &[(Removable, &[&str])] = &[
-    (
-        Removable::Captions,
-        &[
-            "captions",
-            "caption",
-            "subtitles",
-            "subtitle",
-            "subs",
-            "字幕",
-        ],
-    ),
-    (
-        Removable::Title,
-        &["title", "titles", "heading", "the text", "标题", "文字"],
-    ),
-    (
-        Removable::Logo,
-        &[
-            "logo",
-            "logos",
-            "watermark",
-            "watermarks",
-            "overlay",
-            "overlays",
-            "水印",
-            "角标",
-            "台标",
-            "贴图",
-        ],
-    ),
-    (
-        Removable::VoiceOver,
-        &[
-            "voice-over",
-            "voiceover",
-            "voice over",
-            "narration",
-            "旁白",
-            "配音",
-            "解说",
-        ],
-    ),
-    (
-        Removable::Music,
-        &[
-            "music",
-            "song",
-            "bgm",
-            "soundtrack",
-            "backing track",
-            "背景音乐",
-            "音乐",
-            "配乐",
-        ],
-    ),
-    (
-        Removable::Crossfades,
-        &[
-            "crossfade",
-            "crossfades",
-            "cross-fade",
-            "transition",
-            "transitions",
-            "dissolve",
-            "转场",
-            "过渡",
-        ],
-    ),
-    (
-        Removable::Fades,
-        &[
-            "fade",
-            "fades",
-            "fade-in",
-            "fade-out",
-            "淡入淡出",
-            "淡入",
-            "淡出",
-            "渐入",
-            "渐出",
-        ],
-    ),
-    (
-        Removable::Speed,
-        &[
-            "speed change",
-            "speed-up",
-            "speedup",
-            "slow motion",
-            "slow-mo",
-            "the speed",
-            "变速",
-            "加速",
-            "倍速",
-            "慢动作",
-        ],
-    ),
-    (
-        Removable::Color,
-        &[
-            "black-and-white",
-            "filter",
-            "filters",
-            "colour change",
-            "color change",
-            "grayscale",
-            "greyscale",
-            "黑白",
-            "滤镜",
-        ],
-    ),
-];
-
-/// Words that take something away, as whole English words or Chinese phrases.
-const TAKE_AWAY_EN: &[&str] = &[
-    "remove",
-    "delete",
-    "drop",
-    "cut",
-    "without",
-    "no",
-    "lose",
-    "kill",
-    "strip",
-    "disable",
-    "ditch",
-    "get rid of",
-    "take off",
-    "take out",
-    "take away",
-    "turn off",
-    "switch off",
-    "don't want",
-    "do not want",
-    "don't need",
-    "not want",
-    "don't add",
-    "do not add",
-    "don't put",
-];
-const TAKE_AWAY_ZH: &[&str] = &[
-    "去掉", "删掉", "删除", "不要", "关掉", "关闭", "取消", "拿掉", "去除", "移除", "清除", "撤掉",
-    "不用", "无需", "别加", "不加",
+/// The things "remove" / "no" / "without" / "去掉" / "不要" can take off: each a concept of
+/// the lexicon.
+const REMOVABLE: &[(Removable, &str)] = &[
+    (Removable::Captions, "captions"),
+    (Removable::Title, "title"),
+    (Removable::Logo, "logo"),
+    (Removable::VoiceOver, "voice_over"),
+    (Removable::Music, "music"),
+    (Removable::Crossfades, "crossfades"),
+    (Removable::Fades, "fades"),
+    (Removable::Speed, "speed_change"),
+    (Removable::Color, "color_change"),
 ];
 
 fn takes_away(clause: &str) -> bool {
-    TAKE_AWAY_EN.iter().any(|w| has_phrase(clause, w))
-        || TAKE_AWAY_ZH.iter().any(|w| clause.contains(w))
-        // "turn the music off"
-        || (has_word(clause, &["off"]) && has_word(clause, &["turn", "switch", "take"]))
+    lexicon::says(clause, "take_away")
+        // "turn the music off", "captions off"
+        || has_word(clause, &["off", "skip"])
+}
+
+/// Words that make an edit: a negation before one of them asks for the edit not to be made
+/// ("don't make it vertical", "不要变成竖屏"); before a thing, it takes the thing away
+/// ("不要字幕").
+const EDIT_VERBS_ZH: &[&str] = &[
+    "剪", "删", "去掉", "加", "变", "改", "做成", "调", "换", "放", "移", "拿掉", "关",
+];
+
+/// A clause that asks for an edit not to be made: "don't change the speed", "never mind the
+/// title", "不要变成竖屏", "别加音乐".
+fn declines(clause: &str) -> bool {
+    if lexicon::says(clause, "not_this") {
+        return true;
+    }
+    ["不要", "别", "不用", "不必"].iter().any(|no| {
+        clause.match_indices(no).any(|(at, _)| {
+            let after = clause[at + no.len()..].trim_start_matches(['再', '把', '给']);
+            EDIT_VERBS_ZH.iter().any(|verb| after.starts_with(verb))
+        })
+    })
 }
 
 /// Removal and negation, once for every kind of thing: "remove the captions", "no music",
-/// "export without music", "去掉水印", "不要字幕"; and "keep the pauses", "不要剪停顿", which ask
-/// for nothing and are said back. A clause naming a stretch of time or a clip is a cut, not
-/// this ("remove the last 10 s", "delete the second clip").
+/// "export without music", "去掉水印", "不要字幕" take things off (every one named); "keep the
+/// pauses", "remove the music but keep the captions", "don't make it vertical", "不要剪停顿"
+/// ask for nothing and are said back. A clause naming a stretch of time or a clip with no
+/// thing to take off is a cut ("remove the last 10 s", "delete the second clip"); with one,
+/// it is a part not done ("remove the captions from the first 5 seconds").
 fn removal(clause: &str, _: &Referents) -> Option<Meaning> {
-    let keeps = has_word(clause, &["keep", "leave"]) || has(clause, &["保留", "留着"]);
-    // "don't cut the pauses", "不要剪停顿"; but "no pauses" and "不要停顿" ask to cut them.
-    let negated = ["don't", "do not", "never"]
+    let named: Vec<Removable> = REMOVABLE
         .iter()
-        .any(|w| has_phrase(clause, w))
-        || has(
-            clause,
-            &[
-                "别剪",
-                "别删",
-                "不要剪",
-                "不要删",
-                "不要去掉",
-                "不用剪",
-                "不用删",
-                "不剪",
-                "不删",
-            ],
-        );
-    let about_pauses = has(clause, &["pause", "silence", "停顿", "气口"]);
-    let about_fillers = has(clause, &["filler", "ums", "语气词", "口头禅"]);
-    if (about_pauses || about_fillers) && (keeps || negated) && durations_ms(clause).is_empty() {
-        return Some(Meaning::Kept(if about_pauses {
-            ("left the pauses in", "保留了停顿")
-        } else {
-            ("left the filler words in", "保留了语气词")
-        }));
+        .filter(|(_, concept)| lexicon::says(clause, concept))
+        .map(|(what, _)| *what)
+        .collect();
+    let about_pauses = lexicon::says(clause, "pauses");
+    let about_fillers = lexicon::says(clause, "fillers");
+    let keeps = lexicon::says(clause, "keep");
+    let numbered = !durations_ms(clause).is_empty();
+    if keeps && !numbered && (about_pauses || about_fillers || !named.is_empty()) {
+        return Some(Meaning::Declined);
     }
-    if !takes_away(clause) || span_of(clause).is_some() || clip_named(clause).is_some() {
+    let unwanted = lexicon::says(clause, "not_wanted");
+    if declines(clause) && !(unwanted && !named.is_empty()) {
+        // "don't remove the music", "don't cut the pauses", "don't make it vertical".
+        return Some(Meaning::Declined);
+    }
+    if !(takes_away(clause) || unwanted) || named.is_empty() {
         return None;
     }
-    // "remove the music's fades", "去掉音乐的淡出": the music stays, its fades go.
-    let names = |words: &[&str]| {
-        words.iter().any(|w| {
-            if w.is_ascii() {
-                has_phrase(clause, w)
-            } else {
-                clause.contains(w)
-            }
-        })
+    // "no music when I talk": lower it under the speech, do not take it off.
+    if ducks(clause) {
+        return None;
+    }
+    if span_of(clause).is_some() || clip_named(clause).is_some() {
+        return Some(Meaning::NotYet((
+            "I can take that off the whole video only, not from a part of it",
+            "只能从整个视频去掉，不能只去掉其中一段",
+        )));
+    }
+    let says_in = has_word(clause, &["in"]) || has(clause, &["淡入", "渐入", "fade-in"]);
+    let says_out = has_word(clause, &["out"]) || has(clause, &["淡出", "渐出", "fade-out"]);
+    // Which fades: "the fade-in", "the fade out", or both when neither is said.
+    let (fade_in_ms, fade_out_ms, both) = match (says_in, says_out) {
+        (true, false) => (Some(0), None, false),
+        (false, true) => (None, Some(0), false),
+        _ => (Some(0), Some(0), true),
     };
-    if names(&["music", "bgm", "song", "音乐", "配乐"]) && names(&["fade", "fades", "淡入", "淡出"])
-    {
+    // "remove the music's fades", "去掉音乐的淡出": the music stays, its fades go.
+    if named.contains(&Removable::Music) && named.contains(&Removable::Fades) {
         return one(Step::ChangeMusic {
-            fade_in_ms: Some(0),
-            fade_out_ms: Some(0),
+            fade_in_ms,
+            fade_out_ms,
             duck: None,
         });
     }
-    let what = REMOVABLE.iter().find(|(_, words)| {
-        words.iter().any(|w| {
-            if w.is_ascii() {
-                has_phrase(clause, w)
-            } else {
-                clause.contains(w)
-            }
+    let mut steps: Vec<Step> = named
+        .into_iter()
+        .map(|what| match what {
+            Removable::Fades if !both => Step::Fade {
+                fade_in_ms,
+                fade_out_ms,
+            },
+            what => Step::Remove { what },
         })
-    })?;
-    let mut steps = vec![Step::Remove { what: what.0 }];
+        .collect();
     // "导出时不要背景音乐": the export said in the same breath.
     if let Some(Meaning::Steps(export)) = export(clause, &Referents::default()) {
         steps.extend(export);
@@ -878,14 +766,35 @@ const COLORS: &[(&str, &str)] = &[
     ("灰色", "gray"),
 ];
 
-fn color_of(clause: &str) -> Option<String> {
+/// The frame rate a clause names: the number right before "fps", "frames per second" or "帧"
+/// ("60fps", "at 30 fps", "60帧"), never another number of the clause ("4k 60fps").
+fn fps_of(clause: &str) -> Option<f64> {
+    ["fps", "frames per second", "frames a second", "帧"]
+        .iter()
+        .find_map(|unit| {
+            let at = clause.find(unit)?;
+            let before = clause[..at].trim_end();
+            let digits: String = before
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            digits.parse::<f64>().ok()
+        })
+        .filter(|n| (1.0..=120.0).contains(n))
+}
+
+pub fn color_of(clause: &str) -> Option<String> {
     COLORS
         .iter()
         .find(|(word, _)| has_word(clause, &[word]) || (!word.is_ascii() && clause.contains(word)))
         .map(|(_, name)| name.to_string())
 }
 
-fn size_of(clause: &str) -> Option<f64> {
+pub fn size_of(clause: &str) -> Option<f64> {
     if has_word(clause, &["big", "large", "huge", "bigger", "larger"])
         || has(clause, &["大号", "大字", "大一点", "大标题"])
     {
@@ -1194,22 +1103,7 @@ fn pauses(clause: &str, _: &Referents) -> Option<Meaning> {
 
 /// "quietly", "in the background", "轻一点": music under the speech at a stated low level.
 pub fn quiet(clause: &str) -> bool {
-    has_word(
-        clause,
-        &[
-            "quietly", "quiet", "softly", "soft", "subtle", "subtly", "low",
-        ],
-    ) || has(
-        clause,
-        &[
-            "in the background",
-            "轻一点",
-            "轻轻",
-            "轻柔",
-            "小声",
-            "低一点",
-        ],
-    )
+    lexicon::says(clause, "quietly")
 }
 
 fn music(clause: &str, refs: &Referents) -> Option<Meaning> {
@@ -1375,37 +1269,7 @@ fn voice_over(clause: &str, refs: &Referents) -> Option<Meaning> {
 
 /// "duck it under the speech", "lower the music when I talk", "说话时压低音乐".
 pub fn ducks(clause: &str) -> bool {
-    has(
-        clause,
-        &[
-            "duck",
-            "under the speech",
-            "under the voice",
-            "under my voice",
-            "under the talking",
-            "when i talk",
-            "when i speak",
-            "when i'm talking",
-            "when i am talking",
-            "while i talk",
-            "while i speak",
-            "while i'm talking",
-            "when someone speaks",
-            "when someone talks",
-            "when people talk",
-            "while talking",
-            "during speech",
-            "during the talking",
-            "说话时",
-            "说话的时候",
-            "讲话的时候",
-            "讲话时",
-            "有人声",
-            "人声出现时",
-            "避让人声",
-            "压低",
-        ],
-    )
+    lexicon::says(clause, "ducking")
 }
 
 fn fade_length(clause: &str) -> u64 {
@@ -1581,51 +1445,14 @@ fn speed(clause: &str, _: &Referents) -> Option<Meaning> {
 }
 
 fn aspect(clause: &str, _: &Referents) -> Option<Meaning> {
-    let aspect = if has_ratio(clause, "9:16")
-        || has(
-            clause,
-            &[
-                "vertical",
-                "portrait",
-                "tiktok",
-                "reels",
-                "shorts",
-                "stories",
-                "story",
-                "竖屏",
-                "竖版",
-                "抖音",
-                "快手",
-                "视频号",
-            ],
-        ) {
+    let says = |concept| lexicon::says(clause, concept);
+    let aspect = if has_ratio(clause, "9:16") || says("portrait") {
         Aspect::Portrait9x16
-    } else if has_ratio(clause, "4:5")
-        || has(clause, &["小红书", "instagram feed", "instagram portrait"])
-    {
+    } else if has_ratio(clause, "4:5") || says("portrait_4_5") {
         Aspect::Portrait4x5
-    } else if has_ratio(clause, "1:1")
-        || has(
-            clause,
-            &["square", "instagram post", "instagram", "方形", "正方形"],
-        )
-    {
+    } else if has_ratio(clause, "1:1") || says("square") {
         Aspect::Square1x1
-    } else if has_ratio(clause, "16:9")
-        || has(
-            clause,
-            &[
-                "landscape",
-                "horizontal",
-                "widescreen",
-                "youtube",
-                "横屏",
-                "横版",
-                "b站",
-                "宽屏",
-            ],
-        )
-    {
+    } else if has_ratio(clause, "16:9") || says("landscape") {
         Aspect::Landscape16x9
     } else {
         return None;
@@ -1645,9 +1472,16 @@ pub fn fit_of(clause: &str) -> Option<Fit> {
             "pad",
             "letterbox",
             "fit inside",
+            "without cropping",
+            "without crop",
+            "no cropping",
+            "not cropped",
+            "don't crop",
+            "uncropped",
             "黑边",
             "留边",
             "不裁剪",
+            "不要裁剪",
         ],
     ) {
         Some(Fit::Pad)
@@ -1820,13 +1654,7 @@ fn export(clause: &str, _: &Referents) -> Option<Meaning> {
     } else {
         None
     };
-    let fps = if has(clause, &["fps", "frames per second", "帧"]) {
-        numbers(clause)
-            .into_iter()
-            .find(|n| (1.0..=120.0).contains(n))
-    } else {
-        None
-    };
+    let fps = fps_of(clause);
     let quality = if has(
         clause,
         &["high quality", "best quality", "高画质", "高清", "高质量"],

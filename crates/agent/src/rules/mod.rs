@@ -18,6 +18,7 @@
 
 mod clauses;
 pub mod intents;
+pub mod lexicon;
 pub mod numbers;
 
 use crate::plan::{Language, NotDone, Plan, Step, Understanding};
@@ -45,6 +46,7 @@ impl Understand for RulePlanner {
             image: context.image.clone(),
         };
         let mut plan = Plan::default();
+        let mut questions = Vec::new();
         for clause in clauses::split(&text) {
             let pieces = clauses::pieces(&clause);
             let several = pieces.len() > 1;
@@ -78,11 +80,20 @@ impl Understand for RulePlanner {
                         plan.steps.extend(steps);
                         plan.assumptions.push(pick(assumption));
                     }
-                    Meaning::Kept(said) => plan.assumptions.push(pick(said)),
+                    Meaning::Declined => {
+                        let words = words_of(instruction, &piece, &refs.quotes);
+                        plan.assumptions.push(match language {
+                            Language::English => {
+                                format!("left things as they are for “{words}”, as asked")
+                            }
+                            Language::Chinese => format!("按“{words}”的意思，保持原样"),
+                        });
+                    }
+                    // Asked back; the rest of the words still count (and the question is
+                    // asked as the reason this part waits).
                     Meaning::Question(question) => {
-                        return Understanding::Question {
-                            text: pick(question),
-                        }
+                        questions.push(pick(question));
+                        plan.not_done.push(not_done(pick(question)));
                     }
                     Meaning::AboutCutline => {
                         return Understanding::Answer {
@@ -99,6 +110,13 @@ impl Understand for RulePlanner {
             }
         }
         merge_exports(&mut plan.steps);
+        // Only questions: ask them.
+        if plan.steps.is_empty() && !questions.is_empty() && plan.not_done.len() == questions.len()
+        {
+            return Understanding::Question {
+                text: questions.join(" "),
+            };
+        }
         if plan.steps.is_empty() && !plan.not_done.is_empty() {
             return Understanding::NotUnderstood {
                 text: nothing_done(&plan.not_done, language),
@@ -134,55 +152,6 @@ const GENERIC_VERBS: &[&str] = &[
     "optimise it",
 ];
 
-/// Words that say "go ahead" to a question cutline asked ("…shall I do the rest?").
-const CONFIRM: &[&str] = &[
-    "yes",
-    "y",
-    "yeah",
-    "yep",
-    "sure",
-    "ok",
-    "okay",
-    "go ahead",
-    "do it",
-    "please do",
-    "yes please",
-    "apply it",
-    "do the rest",
-    "go on",
-    "好",
-    "好的",
-    "是",
-    "是的",
-    "可以",
-    "行",
-    "确定",
-    "继续",
-    "执行",
-    "执行吧",
-    "就这样",
-    "做吧",
-    "好的做吧",
-];
-/// Words that say "no" to it.
-const DECLINE: &[&str] = &[
-    "no",
-    "n",
-    "nope",
-    "cancel",
-    "never mind",
-    "nevermind",
-    "don't",
-    "stop",
-    "不",
-    "不要",
-    "不用",
-    "不用了",
-    "算了",
-    "取消",
-    "别",
-];
-
 fn answer_words(text: &str) -> String {
     fold_width(text)
         .to_lowercase()
@@ -194,14 +163,14 @@ fn answer_words(text: &str) -> String {
         .join(" ")
 }
 
-/// Whether `text` answers yes to a pending question.
+/// Whether `text`, all of it, answers yes to a pending question.
 pub fn confirms(text: &str) -> bool {
-    CONFIRM.contains(&answer_words(text).as_str())
+    lexicon::is(&answer_words(text), "yes")
 }
 
-/// Whether `text` answers no to a pending question.
+/// Whether `text`, all of it, answers no to a pending question.
 pub fn declines(text: &str) -> bool {
-    DECLINE.contains(&answer_words(text).as_str())
+    lexicon::is(&answer_words(text), "no")
 }
 
 /// The user's own words for a piece: found in the instruction (any case, same letters), or
@@ -372,9 +341,42 @@ fn continuation(piece: &str, joint: Joint, previous: &mut Step, refs: &Referents
                 return Meaning::Nothing;
             }
         }
-        (Meaning::Unknown, Step::AddTitle { span, .. }) => {
-            if let Some(named) = intents::span_of(piece) {
-                *span = named;
+        // "add the title 'Intro', from 0:02 to 0:06", "… with a red colour, at the top".
+        (
+            Meaning::Unknown,
+            Step::AddTitle {
+                span,
+                position,
+                color,
+                size,
+                ..
+            },
+        ) => {
+            let (named_span, named_position) =
+                (intents::span_of(piece), intents::position_of(piece));
+            let (named_color, named_size) = (intents::color_of(piece), intents::size_of(piece));
+            let said = named_span.is_some()
+                || named_position.is_some()
+                || named_color.is_some()
+                || named_size.is_some();
+            if said {
+                *span = named_span.unwrap_or(span.clone());
+                *position = named_position.unwrap_or(*position);
+                *color = named_color.or(color.take());
+                *size = named_size.or(*size);
+                return Meaning::Nothing;
+            }
+        }
+        // "make the subtitles larger and yellow", "字幕放大，改成黄色，放到顶部".
+        (Meaning::Unknown | Meaning::Steps(_), Step::ChangeCaptions { look }) => {
+            let more = intents::caption_look(piece);
+            let own_captions = matches!(&own, Meaning::Steps(s)
+                if matches!(s.as_slice(), [Step::ChangeCaptions { .. }]));
+            if (matches!(own, Meaning::Unknown) || own_captions) && !more.is_empty() {
+                look.style = more.style.or(look.style);
+                look.position = more.position.or(look.position);
+                look.size = more.size.or(look.size);
+                look.color = more.color.or(look.color.take());
                 return Meaning::Nothing;
             }
         }
