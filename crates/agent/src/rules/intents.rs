@@ -367,7 +367,8 @@ fn removal(clause: &str, _: &Referents) -> Option<Meaning> {
         return Some(Meaning::Declined);
     }
     let unwanted = lexicon::says(clause, "not_wanted");
-    if declines(clause) && !(unwanted && !named.is_empty()) {
+    let removes_unwanted = unwanted && !named.is_empty();
+    if declines(clause) && !removes_unwanted {
         // "don't remove the music", "don't cut the pauses", "don't make it vertical".
         return Some(Meaning::Declined);
     }
