@@ -48,7 +48,7 @@ pub enum LlmError {
     Refused(String),
 }
 
-/// Asks the model; falls back to the rules when it cannot give a usable Plan.
+/// The rules first; the model for the parts they could not place.
 #[derive(Clone, Debug)]
 pub struct LlmPlanner {
     pub config: LlmConfig,

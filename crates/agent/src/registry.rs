@@ -143,14 +143,14 @@ pub const INTENTS: &[Intent] = &[
         name: "change_title",
         help: ("change the title", "修改标题"),
         example: ("make the title red", "把标题改成红色"),
-        args: r#"{"position": {"enum": ["top", "center", "bottom"]}, "color": {"type": "string"}, "size": {"type": "number"}}"#,
+        args: r#"{"text": {"type": "string"}, "position": {"enum": ["top", "center", "bottom"]}, "color": {"type": "string"}, "size": {"type": "number"}, "time": {"type": "object", "properties": {"span": {"enum": ["whole", "first", "last", "between", "from"]}, "ms": {"type": "integer"}, "start_ms": {"type": "integer"}, "end_ms": {"type": "integer"}}}}"#,
         required: &[],
     },
     Intent {
         name: "add_overlay",
         help: ("put a logo in a corner", "在角落加水印"),
         example: ("put the logo in the top right corner", "在右上角加水印"),
-        args: r#"{"asset": {"type": "string"}, "corner": {"enum": ["top_left", "top_right", "bottom_left", "bottom_right", "center"]}, "width": {"type": "number"}, "span": {"enum": ["whole"]}}"#,
+        args: r#"{"asset": {"type": "string"}, "corner": {"enum": ["top_left", "top_right", "bottom_left", "bottom_right", "center"]}, "width": {"type": "number"}, "span": {"enum": ["whole", "first", "last", "between", "from"]}, "ms": {"type": "integer"}, "start_ms": {"type": "integer"}, "end_ms": {"type": "integer"}}"#,
         required: &["corner", "width", "span"],
     },
     Intent {

@@ -401,6 +401,8 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
             },
             _,
         ) => {
+            use media::render::format::{GIF_FPS, GIF_MAX_SIDE};
+            let gif = *format == Some(Format::Gif);
             let mut what = Vec::new();
             if let Some(format) = format {
                 what.push(format_name(*format).to_string());
@@ -408,8 +410,21 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
             if let Some(r) = resolution {
                 what.push(r.to_string());
             }
+            // A GIF plays at most 15 fps: say what it will be, not what was asked.
+            let fps = if gif {
+                Some(fps.unwrap_or(f64::from(GIF_FPS)).min(f64::from(GIF_FPS)))
+            } else {
+                *fps
+            };
             if let Some(f) = fps {
                 what.push(format!("{f} fps"));
+            }
+            if gif {
+                what.push(say(
+                    l,
+                    format!("at most {GIF_MAX_SIDE} pixels on the long side, no sound"),
+                    format!("长边最多{GIF_MAX_SIDE}像素，没有声音"),
+                ));
             }
             if what.is_empty() {
                 say(l, "Ready to export.".into(), "准备导出。".into())

@@ -179,19 +179,25 @@ impl Session {
                             ..
                         }
                     );
-                    if !bare {
-                        lines.push(describe(step, &Effect::SettingsChanged, language));
+                    // Said as it will be: a resolution not given is not claimed.
+                    let refused = match step {
+                        Step::Export {
+                            resolution: Some(asked),
+                            ..
+                        } => self
+                            .upscale_refused(*asked, &draft, media)
+                            .map(|source| (*asked, source)),
+                        _ => None,
+                    };
+                    let mut told = step.clone();
+                    if let (Step::Export { resolution, .. }, Some(_)) = (&mut told, refused) {
+                        *resolution = None;
                     }
-                    if let Step::Export {
-                        resolution: Some(asked),
-                        ..
-                    } = step
-                    {
-                        if let Some(source) = self.upscale_refused(*asked, &draft, media) {
-                            lines.push(crate::reply::not_upscaled(
-                                *asked, source, &edited, language,
-                            ));
-                        }
+                    if !bare {
+                        lines.push(describe(&told, &Effect::SettingsChanged, language));
+                    }
+                    if let Some((asked, source)) = refused {
+                        lines.push(crate::reply::not_upscaled(asked, source, &edited, language));
                     }
                     pending = Some(edited);
                     export = Some(ExportAsk {
@@ -415,8 +421,24 @@ impl Session {
                 saturation: *saturation,
             }],
             Step::Export {
-                resolution, fps, ..
+                format,
+                resolution,
+                fps,
+                ..
             } => {
+                use media::render::format::GIF_MAX_MS;
+                if *format == Some(Format::Gif) && draft.duration_ms > GIF_MAX_MS {
+                    let (limit, length) =
+                        (GIF_MAX_MS / 1000, timeline::format_clock(draft.duration_ms));
+                    return Err(match self.language {
+                        Language::English => format!(
+                            "a GIF is for clips up to {limit} s and this one is {length}; cut it shorter first, or export MP4"
+                        ),
+                        Language::Chinese => format!(
+                            "GIF只适合{limit}秒以内的片段，这段有{length}；请先剪短，或者导出MP4"
+                        ),
+                    });
+                }
                 let mut ops = Vec::new();
                 let resolution =
                     resolution.filter(|r| self.upscale_refused(*r, draft, media).is_none());

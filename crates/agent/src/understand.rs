@@ -1,6 +1,7 @@
 //! The one door to understanding: [`Understand`], implemented by the deterministic
-//! [`RulePlanner`](crate::rules::RulePlanner) (offline, English and Chinese) and, later, by an
-//! LLM planner whose answers are checked into the same typed Steps.
+//! [`RulePlanner`](crate::rules::RulePlanner) (offline, English and Chinese) and by the
+//! [`LlmPlanner`](crate::llm::LlmPlanner), which asks a model about what the rules leave and
+//! checks its answers into the same typed Steps.
 
 use crate::plan::{Language, Understanding};
 

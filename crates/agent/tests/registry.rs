@@ -55,6 +55,20 @@ fn every_example_plans_to_its_step_in_both_languages() {
                 panic!("{}: {example:?} gives {understood:?}", intent.name)
             };
             let names: Vec<String> = plan.steps.iter().map(name).collect();
+            // What the Step writes is what the schema offers a model.
+            for step in &plan.steps {
+                let written = serde_json::to_value(step).unwrap();
+                let kind = agent::registry::intent(written["do"].as_str().unwrap()).unwrap();
+                let offered: serde_json::Value = serde_json::from_str(kind.args).unwrap();
+                for key in written.as_object().unwrap().keys().filter(|k| *k != "do") {
+                    assert!(
+                        offered.get(key).is_some(),
+                        "{}: the schema of {} lacks {key}",
+                        example,
+                        kind.name
+                    );
+                }
+            }
             assert!(
                 names.iter().any(|n| n == intent.name) && plan.not_done.is_empty(),
                 "{}: {example:?} gives {names:?}, not done {:?}",

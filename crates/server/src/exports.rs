@@ -66,7 +66,7 @@ fn short_side(resolution: &str) -> Result<u32, ApiError> {
         .or(number.filter(|n| (144..=4320).contains(n)))
         .ok_or_else(|| {
             ApiError::BadRequest(format!(
-                "unknown resolution \"{resolution}\" (use 1080p, 720p or 480p)"
+                "unknown resolution \"{resolution}\" (use 2160p, 1440p, 1080p, 720p or 480p)"
             ))
         })
 }
@@ -114,6 +114,13 @@ pub async fn queue(
     if let Some(src) = foreign {
         return Err(ApiError::BadRequest(format!(
             "the draft uses \"{src}\", which is not a file of this session"
+        )));
+    }
+    if request.format == Format::Gif && draft.duration_ms > media::render::format::GIF_MAX_MS {
+        return Err(ApiError::BadRequest(format!(
+            "a GIF is for clips up to {} s and this one is {}; cut it shorter or ask for mp4",
+            media::render::format::GIF_MAX_MS / 1000,
+            timeline::format_clock(draft.duration_ms)
         )));
     }
     let max = state.config.max_export_long_side;

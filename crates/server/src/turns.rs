@@ -26,64 +26,64 @@ use crate::files;
 use crate::store::{self, AssetRecord, HoldEnd, RenderStatus, Session};
 use crate::AppState;
 
-/// Each session's undo history, kept while the server runs (a restart keeps the Draft, not
-/// its past), for the most recent sessions only.
-#[derive(Debug, Default)]
-pub struct Histories(Mutex<HashMap<String, agent::Session>>);
+/// Something kept for each session while the server runs (a restart keeps the Draft, not
+/// these), for the most recent sessions only: past [`SESSIONS_KEPT`], one is forgotten for
+/// each new one.
+#[derive(Debug)]
+pub struct PerSession<T>(Mutex<HashMap<String, T>>);
 
-/// Sessions whose undo history is kept; past that, one is forgotten for each new one.
-const HISTORIES_KEPT: usize = 2_000;
+/// Sessions whose undo history (and waiting Plan) is kept.
+const SESSIONS_KEPT: usize = 2_000;
+
+impl<T> Default for PerSession<T> {
+    fn default() -> Self {
+        Self(Mutex::new(HashMap::new()))
+    }
+}
+
+impl<T: Clone> PerSession<T> {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, T>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn take(&self, session_id: &str) -> Option<T> {
+        self.map().remove(session_id)
+    }
+
+    fn put(&self, session_id: &str, value: T) {
+        let mut map = self.map();
+        if map.len() >= SESSIONS_KEPT && !map.contains_key(session_id) {
+            if let Some(forgotten) = map.keys().next().cloned() {
+                map.remove(&forgotten);
+            }
+        }
+        map.insert(session_id.to_string(), value);
+    }
+
+    /// The value of `session_id`, left in place.
+    pub fn of(&self, session_id: &str) -> Option<T> {
+        self.map().get(session_id).cloned()
+    }
+}
+
+/// Each session's undo history.
+pub type Histories = PerSession<agent::Session>;
 
 impl Histories {
-    fn take(&self, session_id: &str, draft: Draft, language: Language) -> agent::Session {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let mut session = map
-            .remove(session_id)
+    /// The session's history, brought up to `draft` (changed elsewhere, e.g. by an upload).
+    fn resume(&self, session_id: &str, draft: Draft, language: Language) -> agent::Session {
+        let mut session = self
+            .take(session_id)
             .unwrap_or_else(|| agent::Session::new(draft.clone(), language));
         session.adopt(draft);
         session.language = language;
         session
     }
-
-    fn put(&self, session_id: &str, session: agent::Session) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= HISTORIES_KEPT && !map.contains_key(session_id) {
-            if let Some(forgotten) = map.keys().next().cloned() {
-                map.remove(&forgotten);
-            }
-        }
-        map.insert(session_id.to_string(), session);
-    }
 }
 
 /// Plans a session was asked to confirm ("I can do X; Y is not done. Go ahead?"), kept until
-/// the session's next message: "yes" applies it, anything else drops it. While the server
-/// runs only (like the undo histories).
-#[derive(Debug, Default)]
-pub struct Pending(Mutex<HashMap<String, Plan>>);
-
-impl Pending {
-    fn take(&self, session_id: &str) -> Option<Plan> {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(session_id)
-    }
-
-    fn put(&self, session_id: &str, plan: Plan) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= HISTORIES_KEPT && !map.contains_key(session_id) {
-            if let Some(forgotten) = map.keys().next().cloned() {
-                map.remove(&forgotten);
-            }
-        }
-        map.insert(session_id.to_string(), plan);
-    }
-
-    /// The Plan waiting for a yes in `session_id`, as the state shows it.
-    pub fn of(&self, session_id: &str) -> Option<Plan> {
-        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(session_id).cloned()
-    }
-}
+/// the session's next accepted message: "yes" applies it, anything else drops it.
+pub type Pending = PerSession<Plan>;
 
 /// The language replies are in, from the session's (`en`, `zh-CN`, …).
 pub fn language_of(session_language: &str) -> Language {
@@ -170,7 +170,8 @@ async fn accept(
         image: last_of(MediaKind::Image),
     };
     // A Plan waiting for a yes is applied by "yes", dropped by anything else.
-    let pending = state.pending.take(&session.id);
+    // Read, not taken: a "yes" refused below (credits, attribution) leaves it waiting.
+    let pending = state.pending.of(&session.id);
     let language = language_of(&session.language);
     let confirmed = pending.is_some() && agent::rules::confirms(text);
     let understanding = match pending {
@@ -216,6 +217,8 @@ async fn accept(
         }
         held
     };
+    // Accepted: a waiting Plan is applied now (a yes) or dropped (anything else).
+    state.pending.take(&session.id);
     Ok(Accepted {
         understanding,
         confirmed,
@@ -386,7 +389,7 @@ async fn follow(
         }
     };
 
-    let agent_session = state.histories.take(&session.id, draft.clone(), language);
+    let agent_session = state.histories.resume(&session.id, draft.clone(), language);
     let applied = apply_plan(state, &plan, records, agent_session, log, cancel).await?;
     let Applied {
         outcome,
@@ -600,9 +603,15 @@ async fn export(
             RenderStatus::Failed | RenderStatus::Cancelled => {
                 // The edits stay (they were committed); only the export did not happen.
                 let why = now.error.unwrap_or_else(|| "it was cancelled".into());
+                let message = match language_of(&session.language) {
+                    Language::English => {
+                        format!("the edits were made, but the export failed: {why}")
+                    }
+                    Language::Chinese => format!("修改已完成，但导出失败（{why}）"),
+                };
                 log.push(Event::Error {
                     code: 5000,
-                    message: format!("the edits were made, but the export failed: {why}"),
+                    message,
                 });
                 return Ok(());
             }

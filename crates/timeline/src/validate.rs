@@ -215,40 +215,49 @@ fn validate_segment(
     Ok(())
 }
 
-/// Colour names text may use, and `#rrggbb`.
-pub const COLOR_NAMES: &[&str] = &[
-    "white", "black", "red", "green", "blue", "yellow", "orange", "pink", "purple", "gray", "cyan",
+/// Colour names text may use (besides `#rrggbb`), with the red, green and blue ffmpeg draws
+/// them in.
+pub const COLORS: &[(&str, [u8; 3])] = &[
+    ("white", [255, 255, 255]),
+    ("black", [0, 0, 0]),
+    ("red", [255, 0, 0]),
+    ("green", [0, 128, 0]),
+    ("blue", [0, 0, 255]),
+    ("yellow", [255, 255, 0]),
+    ("orange", [255, 165, 0]),
+    ("pink", [255, 192, 203]),
+    ("purple", [128, 0, 128]),
+    ("gray", [128, 128, 128]),
+    ("cyan", [0, 255, 255]),
 ];
 
 fn is_color(text: &str) -> bool {
     color_rgb(text).is_some()
 }
 
-/// The red, green and blue of a colour name (as ffmpeg draws it) or of `#rrggbb`.
+/// The red, green and blue of a colour name or of `#rrggbb`.
 pub fn color_rgb(text: &str) -> Option<[u8; 3]> {
-    const RGB: [[u8; 3]; 11] = [
-        [255, 255, 255],
-        [0, 0, 0],
-        [255, 0, 0],
-        [0, 128, 0],
-        [0, 0, 255],
-        [255, 255, 0],
-        [255, 165, 0],
-        [255, 192, 203],
-        [128, 0, 128],
-        [128, 128, 128],
-        [0, 255, 255],
-    ];
-    if let Some(at) = COLOR_NAMES.iter().position(|name| *name == text) {
-        return Some(RGB[at]);
+    if let Some((_, rgb)) = COLORS.iter().find(|(name, _)| *name == text) {
+        return Some(*rgb);
     }
-    let hex = text.strip_prefix('#').filter(|h| h.len() == 6)?;
-    let byte = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
+    let hex = text
+        .strip_prefix('#')
+        .filter(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()))?;
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
     Some([byte(0)?, byte(2)?, byte(4)?])
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn colours_are_names_or_six_hex_digits() {
+        assert_eq!(super::color_rgb("yellow"), Some([255, 255, 0]));
+        assert_eq!(super::color_rgb("#FF8000"), Some([255, 128, 0]));
+        for not_a_colour in ["#+f+f+f", "#ff80", "#gg0000", "ff8000", "mauve"] {
+            assert_eq!(super::color_rgb(not_a_colour), None, "{not_a_colour}");
+        }
+    }
+
     use super::*;
     use crate::draft::{DraftMeta, Segment, SegmentMeta, Track};
 

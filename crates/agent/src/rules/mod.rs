@@ -415,7 +415,7 @@ fn fold_width(text: &str) -> String {
 }
 
 /// "export 1080p" and "as a GIF" said apart are one export, made after the edits.
-pub(crate) fn merge_exports(steps: &mut Vec<Step>) {
+pub fn merge_exports(steps: &mut Vec<Step>) {
     let mut merged: Option<Step> = None;
     steps.retain(|step| {
         let Step::Export {

@@ -63,7 +63,8 @@ pub struct EditArgs {
     /// How a clip of another shape fills the frame: crop, pad or blur.
     #[arg(long, requires = "aspect")]
     fit: Option<Fit>,
-    /// Output size by its short side: 1080p, 720p or 480p.
+    /// Output size by its short side: 2160p, 1440p, 1080p, 720p or 480p (never above the
+    /// source's own size).
     #[arg(long)]
     resolution: Option<Resolution>,
     /// Encoder effort: high (the default), medium or draft.
@@ -184,6 +185,16 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
             color: None,
         });
     }
+    // The output size last, whatever the words did to the frame; one export of flags and words.
+    if args.resolution.is_some() {
+        plan.steps.push(agent::Step::Export {
+            format: None,
+            resolution: args.resolution,
+            fps: None,
+            quality: None,
+        });
+    }
+    agent::rules::merge_exports(&mut plan.steps);
     let mut session = agent::Session::new(draft, language);
     let applied = session.apply(&plan, &media).map_err(|e| e.reply)?;
     let draft = session.draft().clone();
@@ -410,14 +421,6 @@ fn flag_steps(args: &EditArgs) -> Result<Vec<agent::Step>, String> {
         steps.push(Step::Aspect {
             aspect,
             fit: args.fit.unwrap_or_default(),
-        });
-    }
-    if args.resolution.is_some() {
-        steps.push(Step::Export {
-            format: None,
-            resolution: args.resolution,
-            fps: None,
-            quality: None,
         });
     }
     for step in &steps {

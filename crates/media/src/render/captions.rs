@@ -139,9 +139,8 @@ struct Event {
 }
 
 /// The font size a caption is drawn at, and its text broken into lines for it: a caption
-/// asked bigger than its style is broken into more, shorter lines (at its spaces, so every
-/// word keeps its place in the text) rather than shrunk back; what still does not fit 90%
-/// of the width gets a smaller size.
+/// asked bigger than its style is broken into more, shorter lines rather than shrunk back;
+/// what still does not fit 90% of the width gets a smaller size.
 fn laid_out(segment: &Segment, width: u32, height: u32) -> (u32, String) {
     let style = segment.meta.style.unwrap_or_default();
     let text = segment.meta.text.as_deref().unwrap_or_default();
@@ -165,21 +164,50 @@ fn em(c: char) -> f64 {
     }
 }
 
-/// `text` with its line breaks moved so each line is at most `max_em` wide where its words
-/// allow. Only single spaces and line breaks change places, so byte offsets stay the same.
+/// `text` with its line breaks moved so each line is at most `max_em` wide where it can
+/// break: at spaces, and between characters of Chinese (or other wide) text, which has no
+/// spaces. The karaoke words are found in the text as laid out, so they keep their places.
 fn rewrap(text: &str, max_em: f64) -> String {
-    let words: Vec<&str> = text.split([' ', '\n']).collect();
-    let mut out = String::with_capacity(text.len());
-    let mut line_em = 0.0;
-    for (i, word) in words.iter().enumerate() {
-        let word_em: f64 = word.chars().map(em).sum();
-        if i > 0 {
-            let fits = line_em + em(' ') + word_em <= max_em;
-            out.push(if fits { ' ' } else { '\n' });
-            line_em = if fits { line_em + em(' ') } else { 0.0 };
+    // The pieces no line breaks inside, each with whether a space stood before it.
+    let mut pieces: Vec<(String, bool)> = Vec::new();
+    let mut word = String::new();
+    let mut spaced = false;
+    for c in text.chars() {
+        let wide = crate::render::plan::is_wide(c);
+        if c == ' ' || c == '\n' || wide {
+            if !word.is_empty() {
+                pieces.push((std::mem::take(&mut word), spaced));
+                spaced = false;
+            }
+            if wide {
+                pieces.push((c.to_string(), spaced));
+                spaced = false;
+            } else {
+                spaced = true;
+            }
+        } else {
+            word.push(c);
         }
-        out.push_str(word);
-        line_em += word_em;
+    }
+    if !word.is_empty() {
+        pieces.push((word, spaced));
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut line_em = 0.0;
+    for (piece, spaced) in pieces {
+        let piece_em: f64 = piece.chars().map(em).sum();
+        let gap = if spaced { em(' ') } else { 0.0 };
+        if !out.is_empty() {
+            if line_em + gap + piece_em > max_em {
+                out.push('\n');
+                line_em = 0.0;
+            } else if spaced {
+                out.push(' ');
+                line_em += gap;
+            }
+        }
+        out.push_str(&piece);
+        line_em += piece_em;
     }
     out
 }
@@ -330,15 +358,18 @@ fn ass_time(cs: u64) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn big_captions_break_into_more_lines_with_every_byte_in_place() {
+    fn big_captions_break_into_more_lines_at_spaces_and_between_chinese_characters() {
+        let width = |line: &str| line.chars().map(super::em).sum::<f64>();
         let text = "Pauses make a talk slow\nand nobody hears the difference";
         let wrapped = super::rewrap(text, 12.0);
-        assert_eq!(wrapped.len(), text.len());
         assert!(wrapped.lines().count() > 2, "{wrapped}");
         assert_eq!(wrapped.replace('\n', " "), text.replace('\n', " "));
-        assert!(wrapped
-            .lines()
-            .all(|l| l.chars().map(super::em).sum::<f64>() <= 12.0));
+        assert!(wrapped.lines().all(|l| width(l) <= 12.0), "{wrapped}");
+        let chinese = "大家好欢迎来到我们的节目今天我们要讲怎么剪视频";
+        let wrapped = super::rewrap(chinese, 8.0);
+        assert_eq!(wrapped.replace('\n', ""), chinese);
+        assert!(wrapped.lines().count() == 3, "{wrapped}");
+        assert!(wrapped.lines().all(|l| width(l) <= 8.0), "{wrapped}");
     }
 
     use super::*;
