@@ -970,6 +970,12 @@ fn captions(clause: &str, _: &Referents) -> Option<Meaning> {
     if !has(clause, &["caption", "subtitle", "subs", "字幕"]) {
         return None;
     }
+    if span_of(clause).is_some() {
+        return Some(Meaning::NotYet((
+            "captions go on the whole video; to caption a part, cut or keep that part first",
+            "字幕只能加在整个视频上；只要一段的话，请先剪掉或保留那一段",
+        )));
+    }
     let CaptionLook {
         style,
         position,
@@ -1445,6 +1451,39 @@ fn speed(clause: &str, _: &Referents) -> Option<Meaning> {
     one(Step::Speed { factor })
 }
 
+/// The frame a clause names, as its own edit.
+pub fn aspect_of(clause: &str, refs: &Referents) -> Option<Meaning> {
+    aspect(clause, refs)
+}
+
+/// An export size said in passing ("in 4k", "at 720p", "60fps"), as an Export Step.
+pub fn export_size(clause: &str) -> Option<Step> {
+    let resolution = resolution_of(clause);
+    let fps = fps_of(clause);
+    (resolution.is_some() || fps.is_some()).then_some(Step::Export {
+        format: None,
+        resolution,
+        fps,
+        quality: None,
+    })
+}
+
+fn resolution_of(clause: &str) -> Option<Resolution> {
+    if has(clause, &["2160", "4k", "uhd", "ultra hd"]) {
+        Some(Resolution::P2160)
+    } else if has(clause, &["1440", "2k", "qhd"]) {
+        Some(Resolution::P1440)
+    } else if has(clause, &["1080", "full hd", "fhd"]) {
+        Some(Resolution::P1080)
+    } else if has(clause, &["720"]) {
+        Some(Resolution::P720)
+    } else if has(clause, &["480"]) {
+        Some(Resolution::P480)
+    } else {
+        None
+    }
+}
+
 fn aspect(clause: &str, _: &Referents) -> Option<Meaning> {
     let says = |concept| lexicon::says(clause, concept);
     let aspect = if has_ratio(clause, "9:16") || says("portrait") {
@@ -1642,19 +1681,7 @@ fn cut_or_keep(clause: &str, _: &Referents) -> Option<Meaning> {
 }
 
 fn export(clause: &str, _: &Referents) -> Option<Meaning> {
-    let resolution = if has(clause, &["2160", "4k", "uhd", "ultra hd"]) {
-        Some(Resolution::P2160)
-    } else if has(clause, &["1440", "2k", "qhd"]) {
-        Some(Resolution::P1440)
-    } else if has(clause, &["1080", "full hd", "fhd"]) {
-        Some(Resolution::P1080)
-    } else if has(clause, &["720"]) {
-        Some(Resolution::P720)
-    } else if has(clause, &["480"]) {
-        Some(Resolution::P480)
-    } else {
-        None
-    };
+    let resolution = resolution_of(clause);
     let fps = fps_of(clause);
     let quality = if has(
         clause,

@@ -47,6 +47,8 @@ impl Understand for RulePlanner {
         };
         let mut plan = Plan::default();
         let mut questions = Vec::new();
+        // The verb of the last clause that had one: "add captions and music" adds the music.
+        let mut last_verb: Option<&str> = None;
         for clause in clauses::split(&text) {
             let pieces = clauses::pieces(&clause);
             let several = pieces.len() > 1;
@@ -55,13 +57,28 @@ impl Understand for RulePlanner {
                     Some(previous) => continuation(&piece, joint, previous, &refs),
                     None => meaning(&piece, &refs),
                 };
-                // "format it for reels", "make one for tiktok": the verb alone asks nothing.
                 let meaning = match meaning {
+                    // "format it for reels", "make one for tiktok": the verb alone asks nothing.
                     Meaning::Unknown if several && GENERIC_VERBS.contains(&piece.as_str()) => {
                         Meaning::Nothing
                     }
+                    // "… and music", "… and the title": a bare thing takes the verb said
+                    // before it.
+                    unplaced @ (Meaning::Unknown | Meaning::Question(_)) => match last_verb {
+                        Some(verb) => match intents::meaning(&format!("{verb} {piece}"), &refs) {
+                            Meaning::Steps(steps) => Meaning::Steps(steps),
+                            _ => unplaced,
+                        },
+                        None => unplaced,
+                    },
                     other => other,
                 };
+                if let Some(verb) = lexicon::which(&piece, "carried_verb") {
+                    last_verb = Some(verb);
+                }
+                // A frame or an output size said inside another edit ("make it 9:16 in 4k",
+                // "加字幕，做成抖音竖屏"): its own Step too, never dropped.
+                let meaning = with_asides(meaning, &piece, &refs);
                 let not_done = |why: String| NotDone {
                     text: words_of(instruction, &piece, &refs.quotes),
                     why,
@@ -133,6 +150,38 @@ impl Understand for RulePlanner {
         }
         Understanding::Plan(plan)
     }
+}
+
+/// What a piece says besides its main edit: a platform's frame ("… for YouTube") and an
+/// export size ("… in 4k"), each its own Step unless the main edit is already that.
+fn with_asides(meaning: Meaning, piece: &str, refs: &Referents) -> Meaning {
+    let Meaning::Steps(mut steps) = meaning else {
+        return meaning;
+    };
+    let framed = steps.iter().any(|s| matches!(s, Step::Aspect { .. }));
+    let exported = steps.iter().any(|s| matches!(s, Step::Export { .. }));
+    if lexicon::says(piece, "platform") && !framed {
+        if let Some(Meaning::Steps(aspect)) = intents::aspect_of(piece, refs) {
+            steps.extend(aspect);
+        }
+    }
+    if !exported {
+        steps.extend(intents::export_size(piece));
+    }
+    // "加字幕和音乐", "add captions with music": both things added.
+    let adds_captions = steps.iter().any(|s| matches!(s, Step::AddCaptions { .. }));
+    let adds_music = steps.iter().any(|s| matches!(s, Step::AddMusic { .. }));
+    if adds_captions && !adds_music && lexicon::says(piece, "music") {
+        if let Meaning::Steps(music) = intents::meaning("add music", refs) {
+            steps.extend(music);
+        }
+    }
+    if adds_music && !adds_captions && lexicon::says(piece, "captions") {
+        if let Meaning::Steps(captions) = intents::meaning("add captions", refs) {
+            steps.extend(captions);
+        }
+    }
+    Meaning::Steps(steps)
 }
 
 /// Verbs that say nothing of their own before a modifier that does ("format it for reels").
