@@ -54,26 +54,81 @@ pub struct LlmPlanner {
     pub config: LlmConfig,
 }
 
-impl LlmPlanner {
-    /// The model's own understanding, or why there is none.
-    pub fn ask(&self, instruction: &str, context: &Context) -> Result<Understanding, LlmError> {
-        let language = context.language.unwrap_or_else(|| language_of(instruction));
-        let body = request_body(&self.config.model, instruction, context, language);
-        let agent = ureq::AgentBuilder::new()
-            .timeout(self.config.timeout)
-            .build();
-        let url = format!("{}/chat/completions", self.config.url.trim_end_matches('/'));
+impl LlmConfig {
+    /// Posts a chat completion request; the answer as JSON.
+    fn complete(&self, body: &Value) -> Result<Value, LlmError> {
+        let agent = ureq::AgentBuilder::new().timeout(self.timeout).build();
+        let url = format!("{}/chat/completions", self.url.trim_end_matches('/'));
         let mut request = agent.post(&url).set("Content-Type", "application/json");
-        if let Some(key) = &self.config.api_key {
+        if let Some(key) = &self.api_key {
             request = request.set("Authorization", &format!("Bearer {key}"));
         }
         let response = request
             .send_string(&body.to_string())
             .map_err(|e| LlmError::Unreachable(e.to_string()))?;
-        let answer: Value = response
+        response
             .into_json()
-            .map_err(|e| LlmError::Malformed(e.to_string()))?;
-        understanding_of(&answer)
+            .map_err(|e| LlmError::Malformed(e.to_string()))
+    }
+
+    /// `lines` translated into the language `to` (a code: "fr", "zh"), one for one: the
+    /// model must call `translated` with exactly as many lines, else nothing is taken.
+    pub fn translate(&self, lines: &[String], to: &str) -> Result<Vec<String>, LlmError> {
+        let numbered: Vec<String> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| format!("{}. {}", i + 1, line.replace('\n', " ")))
+            .collect();
+        let body = json!({
+            "model": self.model,
+            "temperature": 0,
+            "messages": [
+                {"role": "system", "content": format!(
+                    "Translate each numbered caption line into the language with code \"{to}\". \
+                     Call translated with the {} translations in the same order, one per line, \
+                     without numbers.", lines.len())},
+                {"role": "user", "content": numbered.join("\n")},
+            ],
+            "tools": [{
+                "type": "function",
+                "function": {
+                    "name": "translated",
+                    "description": "The translated lines, in order.",
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"lines": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "minItems": lines.len(),
+                            "maxItems": lines.len()
+                        }},
+                        "required": ["lines"]
+                    }
+                }
+            }],
+            "tool_choice": {"type": "function", "function": {"name": "translated"}}
+        });
+        let answer = self.complete(&body)?;
+        let arguments = tool_arguments(&answer, "translated")?;
+        let translated: Vec<String> = serde_json::from_value(arguments["lines"].clone())
+            .map_err(|e| LlmError::Refused(format!("the lines are not text: {e}")))?;
+        if translated.len() != lines.len() || translated.iter().any(|l| l.trim().is_empty()) {
+            return Err(LlmError::Refused(format!(
+                "{} lines came back for {}",
+                translated.iter().filter(|l| !l.trim().is_empty()).count(),
+                lines.len()
+            )));
+        }
+        Ok(translated)
+    }
+}
+
+impl LlmPlanner {
+    /// The model's own understanding, or why there is none.
+    pub fn ask(&self, instruction: &str, context: &Context) -> Result<Understanding, LlmError> {
+        let language = context.language.unwrap_or_else(|| language_of(instruction));
+        let body = request_body(&self.config.model, instruction, context, language);
+        understanding_of(&self.config.complete(&body)?)
     }
 }
 
@@ -166,6 +221,24 @@ fn request_body(model: &str, instruction: &str, context: &Context, language: Lan
     })
 }
 
+/// The arguments of the first tool call of a chat completion, which must be of `tool`.
+fn tool_arguments(answer: &Value, tool: &str) -> Result<Value, LlmError> {
+    let call = answer["choices"][0]["message"]["tool_calls"]
+        .as_array()
+        .and_then(|calls| calls.first())
+        .ok_or_else(|| LlmError::Malformed("no tool call".into()))?;
+    let name = call["function"]["name"].as_str().unwrap_or_default();
+    if name != tool {
+        return Err(LlmError::Refused(format!("unknown tool '{name}'")));
+    }
+    // `arguments` is a JSON string in the wire format (some servers send an object).
+    match &call["function"]["arguments"] {
+        Value::String(text) => serde_json::from_str::<Value>(text)
+            .map_err(|e| LlmError::Refused(format!("arguments are not JSON: {e}"))),
+        other => Ok(other.clone()),
+    }
+}
+
 /// Reads a chat completion: a `plan_edits` call becomes a checked Plan; plain text (no call)
 /// is the model's question back.
 fn understanding_of(answer: &Value) -> Result<Understanding, LlmError> {
@@ -173,10 +246,10 @@ fn understanding_of(answer: &Value) -> Result<Understanding, LlmError> {
     if message.is_null() {
         return Err(LlmError::Malformed("no choices[0].message".into()));
     }
-    let Some(call) = message["tool_calls"]
+    let called = message["tool_calls"]
         .as_array()
-        .and_then(|calls| calls.first())
-    else {
+        .is_some_and(|calls| !calls.is_empty());
+    if !called {
         let text = message["content"].as_str().unwrap_or_default().trim();
         if text.is_empty() {
             return Err(LlmError::Malformed("neither a tool call nor text".into()));
@@ -184,17 +257,8 @@ fn understanding_of(answer: &Value) -> Result<Understanding, LlmError> {
         return Ok(Understanding::Question {
             text: text.to_string(),
         });
-    };
-    let name = call["function"]["name"].as_str().unwrap_or_default();
-    if name != "plan_edits" {
-        return Err(LlmError::Refused(format!("unknown tool '{name}'")));
     }
-    // `arguments` is a JSON string in the wire format (some servers send an object).
-    let arguments = match &call["function"]["arguments"] {
-        Value::String(text) => serde_json::from_str::<Value>(text)
-            .map_err(|e| LlmError::Refused(format!("arguments are not JSON: {e}")))?,
-        other => other.clone(),
-    };
+    let arguments = tool_arguments(answer, "plan_edits")?;
     let steps: Vec<Step> = serde_json::from_value(arguments["steps"].clone())
         .map_err(|e| LlmError::Refused(format!("a step is not one cutline knows: {e}")))?;
     if steps.is_empty() {

@@ -20,6 +20,8 @@ pub enum Stage {
     Decoding,
     /// Speech recognition.
     Transcribing,
+    /// Captions translated by a language model.
+    Translating,
 }
 
 impl Stage {
@@ -29,6 +31,7 @@ impl Stage {
             Stage::FindingPauses => "finding pauses",
             Stage::Decoding => "decoding audio",
             Stage::Transcribing => "transcribing",
+            Stage::Translating => "translating",
         }
     }
 
@@ -38,6 +41,7 @@ impl Stage {
             Stage::FindingPauses => "analyse",
             Stage::Decoding => "decode",
             Stage::Transcribing => "transcribe",
+            Stage::Translating => "translate",
         }
     }
 }
@@ -68,6 +72,8 @@ pub struct LibraryMedia<'a> {
     /// Words `remove fillers` cuts: the defaults and the user's own.
     pub fillers: Vec<String>,
     pub report: &'a dyn Report,
+    /// The language model that translates captions, when one is configured.
+    pub translator: Option<&'a crate::LlmConfig>,
 }
 
 impl LibraryMedia<'_> {
@@ -167,11 +173,31 @@ impl crate::Media for LibraryMedia<'_> {
         self.assets.get(id).map(|a| a.probe.duration_ms)
     }
 
+    fn translate(&self, lines: &[String], to: &str) -> Result<Vec<String>, String> {
+        let Some(model) = self.translator else {
+            return Err("translating into that language needs a language model (--llm-url)".into());
+        };
+        // A few dozen lines a request: small models lose count on long lists.
+        let mut translated = Vec::with_capacity(lines.len());
+        for (done, batch) in lines.chunks(TRANSLATED_PER_REQUEST).enumerate() {
+            self.report.progress(
+                Stage::Translating,
+                (done * TRANSLATED_PER_REQUEST) as f64 / lines.len() as f64,
+            );
+            translated.extend(model.translate(batch, to).map_err(|e| e.to_string())?);
+        }
+        self.report.done(Stage::Translating);
+        Ok(translated)
+    }
+
     fn video_size(&self, id: &str) -> Option<(u32, u32)> {
         let video = self.assets.get(id)?.probe.video.as_ref()?;
         Some(video.display_size())
     }
 }
+
+/// Caption lines sent to the language model in one request.
+const TRANSLATED_PER_REQUEST: usize = 40;
 
 /// The words "remove fillers" cuts: the defaults and `extra`.
 pub fn filler_words(extra: &[String]) -> Vec<String> {

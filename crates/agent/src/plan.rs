@@ -78,6 +78,11 @@ pub enum Step {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         color: Option<String>,
     },
+    /// Translate the captions there into another language (a code: "fr", "zh"), line by
+    /// line with their times kept, by the configured language model.
+    TranslateCaptions {
+        to: String,
+    },
     /// Change the captions already there: "make the captions bigger", "字幕放到上面".
     ChangeCaptions {
         #[serde(flatten)]
@@ -409,6 +414,7 @@ impl Step {
             | Step::MoveClip { .. }
             | Step::Split { .. }
             | Step::Remove { .. }
+            | Step::TranslateCaptions { .. }
             | Step::Aspect { .. }
             | Step::Undo
             | Step::Redo

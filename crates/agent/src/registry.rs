@@ -49,6 +49,16 @@ pub const INTENTS: &[Intent] = &[
         required: &["style"],
     },
     Intent {
+        name: "translate_captions",
+        help: (
+            "translate the captions into another language (with a language model)",
+            "把字幕翻译成其他语言（需要语言模型）",
+        ),
+        example: ("translate the captions to French", "把字幕翻译成法语"),
+        args: r#"{"to": {"type": "string"}}"#,
+        required: &["to"],
+    },
+    Intent {
         name: "change_captions",
         help: ("change the captions' place, size, colour or style", "修改字幕的位置、大小、颜色或样式"),
         example: ("make the captions bigger", "字幕大一点"),

@@ -70,6 +70,18 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
                 say(l, format!("Removed the {en}."), format!("已去掉{zh}。"))
             }
         },
+        (Step::TranslateCaptions { to }, Effect::CaptionsRewritten { captions }) => say(
+            l,
+            format!(
+                "Translated {captions} caption{} into {}, each at its time.",
+                plural(*captions),
+                language_name(to).0
+            ),
+            format!(
+                "已把{captions}条字幕翻译成{}，时间不变。",
+                language_name(to).1
+            ),
+        ),
         (Step::ChangeCaptions { look }, Effect::CaptionsRestyled { captions }) => {
             let (en, zh) = look_words(look);
             say(
@@ -440,6 +452,15 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
     }
 }
 
+/// A language code's name: ("French", "法语").
+pub fn language_name(code: &str) -> (String, String) {
+    crate::rules::intents::LANGUAGES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, en, zh)| (en.to_string(), zh.to_string()))
+        .unwrap_or_else(|| (code.to_string(), code.to_string()))
+}
+
 /// A format as people write it: "MP4", "WebM", "GIF".
 pub fn format_name(format: Format) -> &'static str {
     match format {
@@ -674,6 +695,9 @@ pub fn edit_error(error: &EditError, language: Language) -> String {
             seconds(duration_ms)
         ),
         EditError::EmptyTitle => "标题需要文字".into(),
+        EditError::CaptionCount { given, captions } => {
+            format!("{captions}条字幕只得到{given}条译文")
+        }
         EditError::NoTitle => "时间线上没有标题".into(),
         EditError::NoMusic => "时间线上没有背景音乐".into(),
         EditError::Silent { .. } => "这个音频文件没有声音".into(),
@@ -849,6 +873,7 @@ fn step_phrase(step: &Step) -> (&'static str, &'static str) {
         Step::RemoveFillers => ("remove the filler words", "去掉语气词"),
         Step::AddCaptions { .. } => ("add captions", "加字幕"),
         Step::ChangeCaptions { .. } => ("change the captions", "修改字幕"),
+        Step::TranslateCaptions { .. } => ("translate the captions", "翻译字幕"),
         Step::Remove { .. } => ("remove that", "去掉它"),
         Step::ChangeMusic { .. } => ("change the music", "修改背景音乐"),
         Step::Cut { .. } => ("cut that part", "剪掉这一段"),

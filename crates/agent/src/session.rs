@@ -36,6 +36,10 @@ pub trait Media {
     ) -> Result<Vec<(String, Vec<TimeRange>)>, String>;
     /// How long an asset lasts.
     fn duration_ms(&self, asset: &str) -> Option<u64>;
+    /// `lines` in the language `to`, one for one; without a language model there is none.
+    fn translate(&self, _lines: &[String], _to: &str) -> Result<Vec<String>, String> {
+        Err("translating into that language needs a language model (--llm-url)".into())
+    }
     /// The picture size of a video asset as it displays (rotation applied), when known.
     fn video_size(&self, _asset: &str) -> Option<(u32, u32)> {
         None
@@ -327,6 +331,28 @@ impl Session {
                 ops
             }
             Step::ChangeCaptions { look } => vec![Op::CaptionLook { look: look.clone() }],
+            Step::TranslateCaptions { to } => {
+                let mut captions: Vec<&timeline::Segment> = draft
+                    .segments_of(timeline::TrackKind::Text)
+                    .filter(|s| s.meta.role.as_deref() == Some("caption"))
+                    .collect();
+                if captions.is_empty() {
+                    return Err(match self.language {
+                        Language::English => {
+                            "there are no captions to translate; say \"add captions\" first".into()
+                        }
+                        Language::Chinese => "还没有字幕可以翻译；请先说“加字幕”".into(),
+                    });
+                }
+                captions.sort_by_key(|s| s.start_ms);
+                let lines: Vec<String> = captions
+                    .iter()
+                    .map(|s| s.meta.text.clone().unwrap_or_default())
+                    .collect();
+                vec![Op::CaptionTexts {
+                    texts: media.translate(&lines, to)?,
+                }]
+            }
             Step::Remove { what } => removal_ops(draft, *what),
             Step::ChangeMusic {
                 fade_in_ms,

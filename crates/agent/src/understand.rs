@@ -14,6 +14,9 @@ pub struct Context {
     pub music: Option<String>,
     /// The image given with the instruction, which "the image" / "the photo" means.
     pub image: Option<String>,
+    /// A language model is configured, so captions can be translated into any language
+    /// (offline only into English).
+    pub can_translate: bool,
 }
 
 pub trait Understand {

@@ -63,6 +63,7 @@ fn every_step() -> Vec<Step> {
             color: Some("red".into()),
         },
         Step::ChangeCaptions { look },
+        Step::TranslateCaptions { to: "fr".into() },
         Step::Cut {
             span: Span::First { ms: 2_000 },
         },
@@ -226,6 +227,7 @@ fn failing_steps() -> Vec<Step> {
             clip: ClipIndex::FromStart(7),
         },
         Step::Split { at_ms: 900_000 },
+        Step::TranslateCaptions { to: "ja".into() },
         Step::Speed { factor: 50.0 },
         Step::Fade {
             fade_in_ms: Some(60_000),

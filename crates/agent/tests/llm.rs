@@ -338,6 +338,16 @@ fn a_real_model_server_is_asked_only_what_the_rules_leave_and_checked() {
         "the part is either placed or named: {plan:?}"
     );
 
+    // Caption lines translated by the real model: as many lines as were given, or refused.
+    let lines = vec![
+        "Welcome to the show.".to_string(),
+        "Thanks for watching.".to_string(),
+    ];
+    match model.config.translate(&lines, "fr") {
+        Ok(translated) => assert_eq!(translated.len(), 2, "{translated:?}"),
+        Err(error) => assert!(matches!(error, LlmError::Refused(_)), "{error:?}"),
+    }
+
     // Too slow: the rules' answer, the part named.
     let impatient = LlmPlanner {
         config: LlmConfig {
@@ -352,5 +362,39 @@ fn a_real_model_server_is_asked_only_what_the_rules_leave_and_checked() {
     assert_eq!(
         impatient.understand(words, &Context::default()),
         RulePlanner.understand(words, &Context::default())
+    );
+}
+
+fn translated_call(lines: &[&str]) -> Value {
+    let mut answer = tool_call(json!({"lines": lines}));
+    answer["choices"][0]["message"]["tool_calls"][0]["function"]["name"] = json!("translated");
+    answer
+}
+
+#[test]
+fn captions_are_translated_line_for_line_or_not_at_all() {
+    let lines = vec![
+        "Welcome to the show.".to_string(),
+        "Pauses are gone.".to_string(),
+    ];
+    let (url, request) = serve_once(translated_call(&["Bienvenue.", "Les pauses sont parties."]));
+    let translated = planner(&url).config.translate(&lines, "fr").unwrap();
+    assert_eq!(translated, ["Bienvenue.", "Les pauses sont parties."]);
+    let sent = request.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(
+        sent["tools"][0]["function"]["parameters"]["properties"]["lines"]["maxItems"],
+        2
+    );
+    assert!(sent["messages"][1]["content"]
+        .as_str()
+        .unwrap()
+        .contains("2. Pauses are gone."));
+
+    // One line short: nothing is taken.
+    let (url, _) = serve_once(translated_call(&["Bienvenue."]));
+    let short = planner(&url).config.translate(&lines, "fr");
+    assert!(
+        matches!(&short, Err(LlmError::Refused(why)) if why.contains("1 lines came back for 2")),
+        "{short:?}"
     );
 }

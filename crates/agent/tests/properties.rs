@@ -554,3 +554,51 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn translated_captions_keep_their_times_and_the_reply_names_the_language() {
+    let mut session = Session::new(start(), Language::English);
+    let captions = Step::AddCaptions {
+        style: CaptionStyle::Clean,
+        language: None,
+        translate: false,
+        position: None,
+        size: None,
+        color: None,
+    };
+    session.apply(&plan(vec![captions]), &Table).unwrap();
+    let before: Vec<(u64, u64, String)> = caption_texts(session.draft());
+    let outcome = session
+        .apply(
+            &plan(vec![Step::TranslateCaptions { to: "fr".into() }]),
+            &Table,
+        )
+        .unwrap();
+    let after = caption_texts(session.draft());
+    assert_eq!(after.len(), before.len());
+    for (was, is) in before.iter().zip(&after) {
+        assert_eq!((was.0, was.1), (is.0, is.1), "the times stay");
+        assert_eq!(is.2, was.2.to_uppercase(), "the words are the translation");
+    }
+    assert_eq!(
+        outcome.reply,
+        format!(
+            "Translated {} captions into French, each at its time.",
+            after.len()
+        )
+    );
+}
+
+fn caption_texts(draft: &Draft) -> Vec<(u64, u64, String)> {
+    draft
+        .segments_of(TrackKind::Text)
+        .filter(|s| s.meta.role.as_deref() == Some("caption"))
+        .map(|s| {
+            (
+                s.start_ms,
+                s.duration_ms,
+                s.meta.text.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}

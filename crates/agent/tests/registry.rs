@@ -46,6 +46,7 @@ fn every_example_plans_to_its_step_in_both_languages() {
     let context = Context {
         music: Some("music".into()),
         image: Some("image".into()),
+        can_translate: true,
         ..Context::default()
     };
     for intent in INTENTS {

@@ -30,16 +30,19 @@ pub struct PlannerArgs {
 }
 
 impl PlannerArgs {
+    /// The language model, when `--llm-url` names one.
+    pub fn config(&self) -> Option<LlmConfig> {
+        self.llm_url.as_ref().map(|url| LlmConfig {
+            url: url.clone(),
+            model: self.llm_model.clone(),
+            api_key: self.llm_key.clone(),
+            timeout: Duration::from_secs(60),
+        })
+    }
+
     pub fn planner(&self) -> Box<dyn Understand + Send + Sync> {
-        match &self.llm_url {
-            Some(url) => Box::new(LlmPlanner {
-                config: LlmConfig {
-                    url: url.clone(),
-                    model: self.llm_model.clone(),
-                    api_key: self.llm_key.clone(),
-                    timeout: Duration::from_secs(60),
-                },
-            }),
+        match self.config() {
+            Some(config) => Box::new(LlmPlanner { config }),
             None => Box::new(RulePlanner),
         }
     }

@@ -54,6 +54,8 @@ pub struct AppState {
     pub histories: Arc<turns::Histories>,
     /// Plans asked back ("go ahead with the rest?"), waiting for the next message.
     pub pending: Arc<turns::Pending>,
+    /// The language model that translates captions, when one is configured (`--llm-url`).
+    pub llm: Option<Arc<agent::LlmConfig>>,
     pub signer: Arc<signing::Signer>,
     /// Woken when an export is queued, so an idle worker starts at once.
     pub work_queued: Arc<tokio::sync::Notify>,
@@ -89,6 +91,7 @@ impl AppState {
             turns: Arc::default(),
             histories: Arc::default(),
             pending: Arc::default(),
+            llm: None,
             signer: Arc::new(signer),
             work_queued: Arc::default(),
         })

@@ -168,6 +168,7 @@ async fn accept(
         language: Some(language_of(&session.language)),
         music: last_of(MediaKind::Audio),
         image: last_of(MediaKind::Image),
+        can_translate: state.llm.is_some(),
     };
     // A Plan waiting for a yes is applied by "yes", dropped by anything else.
     // Read, not taken: a "yes" refused below (credits, attribution) leaves it waiting.
@@ -438,6 +439,7 @@ async fn apply_plan(
     cancel: &CancelToken,
 ) -> Result<Applied, ApiError> {
     let config = Arc::clone(&state.config);
+    let llm = state.llm.clone();
     let plan = plan.clone();
     let cancel = cancel.clone();
     // The blocking side reports into a log it shares; the turn's log outlives it.
@@ -456,6 +458,7 @@ async fn apply_plan(
             speech: &config.speech,
             fillers: filler_words(&[]),
             report: &report,
+            translator: llm.as_deref(),
         };
         let mut observe = |event: StepEvent| match event {
             StepEvent::Started(step) => {

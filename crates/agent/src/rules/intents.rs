@@ -61,6 +61,8 @@ pub struct Referents {
     pub music: Option<String>,
     /// The first image given with the instruction ("the photo").
     pub image: Option<String>,
+    /// Captions can be translated into any language (a language model is configured).
+    pub can_translate: bool,
 }
 
 fn has(clause: &str, words: &[&str]) -> bool {
@@ -248,29 +250,70 @@ fn not_yet(clause: &str, _: &Referents) -> Option<Meaning> {
         .map(|(_, why)| Meaning::NotYet(*why))
 }
 
+/// Languages captions can be translated into: (code, English name, Chinese name), and the
+/// words that name each (English whole words, Chinese as written).
+pub const LANGUAGES: &[(&str, &str, &str)] = &[
+    ("en", "English", "英文"),
+    ("zh", "Chinese", "中文"),
+    ("fr", "French", "法语"),
+    ("es", "Spanish", "西班牙语"),
+    ("de", "German", "德语"),
+    ("ja", "Japanese", "日语"),
+    ("ko", "Korean", "韩语"),
+    ("pt", "Portuguese", "葡萄牙语"),
+    ("it", "Italian", "意大利语"),
+    ("ru", "Russian", "俄语"),
+];
+
+const LANGUAGE_WORDS: &[(&str, &[&str])] = &[
+    ("en", &["english", "英文", "英语"]),
+    ("zh", &["chinese", "mandarin", "中文", "汉语", "普通话"]),
+    ("fr", &["french", "法语", "法文"]),
+    ("es", &["spanish", "西班牙语", "西班牙文"]),
+    ("de", &["german", "德语", "德文"]),
+    ("ja", &["japanese", "日语", "日文"]),
+    ("ko", &["korean", "韩语", "韩文"]),
+    ("pt", &["portuguese", "葡萄牙语"]),
+    ("it", &["italian", "意大利语"]),
+    ("ru", &["russian", "俄语"]),
+];
+
 /// "translate the captions to English", "翻译成英文字幕": English captions of whatever is
-/// said, offline (the speech model's translate task). Other languages need a language model,
-/// so they are a part not done, and the captions there stay as they are.
-fn translation(clause: &str, _: &Referents) -> Option<Meaning> {
+/// said, offline (the speech model's translate task). Into another language when a language
+/// model is configured (the captions there translated line by line, times kept); without
+/// one, a part not done that names what it needs, and the captions stay as they are.
+fn translation(clause: &str, refs: &Referents) -> Option<Meaning> {
     if !(has_word(clause, &["translate", "translated", "translation"])
         || has(clause, &["翻译", "译成"]))
     {
         return None;
     }
-    if has(clause, &["english", "英文", "英语"]) {
-        return one(Step::AddCaptions {
+    let target = LANGUAGE_WORDS.iter().find(|(_, words)| {
+        words.iter().any(|w| {
+            if w.is_ascii() {
+                has_word(clause, &[w])
+            } else {
+                clause.contains(w)
+            }
+        })
+    });
+    match target {
+        Some(("en", _)) => one(Step::AddCaptions {
             style: CaptionStyle::Clean,
             language: None,
             translate: true,
             position: None,
             size: None,
             color: None,
-        });
+        }),
+        Some((code, _)) if refs.can_translate => one(Step::TranslateCaptions {
+            to: code.to_string(),
+        }),
+        _ => Some(Meaning::NotYet((
+            "offline I can only translate into English (\"translate the captions to English\"); other languages need a language model (start cutline with --llm-url), and the captions stay as they are",
+            "离线只能翻译成英文（“把字幕翻译成英文”）；翻译成其他语言需要语言模型（用 --llm-url 启动 cutline），字幕保持原样",
+        ))),
     }
-    Some(Meaning::NotYet((
-        "offline I can only translate into English (\"translate the captions to English\"); other languages need a language model (start cutline with --llm-url), and the captions stay as they are",
-        "离线只能翻译成英文（“把字幕翻译成英文”）；翻译成其他语言需要语言模型（用 --llm-url 启动 cutline），字幕保持原样",
-    )))
 }
 
 /// "what can you do?", "help", "你能做什么": answered with what cutline can do.

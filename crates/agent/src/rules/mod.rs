@@ -44,6 +44,7 @@ impl Understand for RulePlanner {
             quotes: masked.quotes,
             music: context.music.clone(),
             image: context.image.clone(),
+            can_translate: context.can_translate,
         };
         let mut plan = Plan::default();
         let mut questions = Vec::new();

@@ -52,6 +52,11 @@ impl Media for Table {
         Ok(vec![("clip".into(), vec![TimeRange::new(10_000, 10_400)])])
     }
 
+    /// "Translates" by writing each line in capitals, so a test can see it was done.
+    fn translate(&self, lines: &[String], _to: &str) -> Result<Vec<String>, String> {
+        Ok(lines.iter().map(|l| l.to_uppercase()).collect())
+    }
+
     fn duration_ms(&self, asset: &str) -> Option<u64> {
         (asset == "song").then_some(20_000)
     }

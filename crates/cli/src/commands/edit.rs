@@ -137,12 +137,14 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
     }
     let original_ms = draft.duration_ms;
     let (speech, bars) = (args.speech.options(), Bars::default());
+    let model = args.planner.config();
     let media = LibraryMedia {
         library: &library,
         assets: &assets,
         speech: &speech,
         fillers: filler_words(&args.extra_fillers),
         report: &bars,
+        translator: model.as_ref(),
     };
     let path_format = output_format(&args.output)?;
     // Flags and words become one Plan of Steps, applied by the same Session and told by the
@@ -161,6 +163,7 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
             language: Some(language),
             music: music.clone(),
             image: image.clone(),
+            can_translate: model.is_some(),
         };
         let words = understood(
             args.planner.planner().as_ref(),

@@ -61,6 +61,7 @@ pub fn run(args: &PlanArgs, cancel: &CancelToken) -> Result<(), String> {
             .iter()
             .find(|id| assets[*id].probe.kind == MediaKind::Image)
             .cloned(),
+        can_translate: args.planner.config().is_some(),
     };
     let understanding = args
         .planner
@@ -75,6 +76,7 @@ pub fn run(args: &PlanArgs, cancel: &CancelToken) -> Result<(), String> {
             match main {
                 Some(main) => {
                     let draft = crate::draft_file::of_clip(main)?;
+                    let model = args.planner.config();
                     let (speech, bars) = (args.speech.options(), Bars::default());
                     let media = LibraryMedia {
                         library: &library,
@@ -82,6 +84,7 @@ pub fn run(args: &PlanArgs, cancel: &CancelToken) -> Result<(), String> {
                         speech: &speech,
                         fillers: filler_words(&[]),
                         report: &bars,
+                        translator: model.as_ref(),
                     };
                     let mut session = Session::new(draft, language);
                     match session.apply(plan, &media) {

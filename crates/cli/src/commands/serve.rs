@@ -180,7 +180,8 @@ pub fn run(args: &ServeArgs, cancel: &CancelToken) -> Result<(), String> {
         .map_err(|e| format!("cannot start the server's runtime: {e}"))?;
     let planner: Arc<dyn agent::Understand + Send + Sync> = Arc::from(args.planner.planner());
     runtime.block_on(async {
-        let state = AppState::open_with(config, planner).await?;
+        let mut state = AppState::open_with(config, planner).await?;
+        state.llm = args.planner.config().map(Arc::new);
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;

@@ -189,6 +189,35 @@ pub(crate) fn restyle_captions(draft: &Draft, look: &CaptionLook) -> Result<Appl
     })
 }
 
+/// Gives the captions, in timeline order, the words `texts` (as many as there are captions).
+pub(crate) fn rewrite_captions(draft: &Draft, texts: &[String]) -> Result<Applied, EditError> {
+    let mut edited = draft.clone();
+    let mut captions: Vec<&mut Segment> = edited
+        .tracks
+        .iter_mut()
+        .filter(|t| t.kind == TrackKind::Text)
+        .flat_map(|t| t.segments.iter_mut())
+        .filter(|s| s.meta.role.as_deref() == Some(CAPTION_ROLE))
+        .collect();
+    if captions.len() != texts.len() || texts.iter().any(|t| t.trim().is_empty()) {
+        return Err(EditError::CaptionCount {
+            given: texts.iter().filter(|t| !t.trim().is_empty()).count(),
+            captions: captions.len(),
+        });
+    }
+    captions.sort_by_key(|s| s.start_ms);
+    for (segment, text) in captions.into_iter().zip(texts) {
+        segment.meta.text = Some(text.trim().to_string());
+        segment.meta.words = None;
+    }
+    Ok(Applied {
+        draft: edited,
+        effect: Effect::CaptionsRewritten {
+            captions: texts.len(),
+        },
+    })
+}
+
 /// The main-track segment that plays the caption's start.
 fn playing<'a>(main: &'a [Segment], caption: &SourceCaption) -> Option<&'a Segment> {
     main.iter().find(|segment| {

@@ -143,6 +143,9 @@ pub enum Op {
     Split { at_ms: u64 },
     /// Take a layer off the timeline: every caption, title, overlay, music or voice-over.
     Remove { layer: Layer },
+    /// Give the captions, in timeline order, these words (a translation): times kept, the
+    /// spoken-word times of karaoke dropped.
+    CaptionTexts { texts: Vec<String> },
     /// Change how the captions look (place, size, colour, style).
     CaptionLook {
         #[serde(flatten)]
@@ -211,6 +214,10 @@ pub enum Effect {
         layer: Layer,
         removed: usize,
     },
+    /// The words of `captions` captions were replaced.
+    CaptionsRewritten {
+        captions: usize,
+    },
     /// The look of `captions` captions changed (0: there were none).
     CaptionsRestyled {
         captions: usize,
@@ -268,6 +275,8 @@ pub enum EditError {
     },
     #[error("a title needs some text")]
     EmptyTitle,
+    #[error("{given} caption texts were given for {captions} captions")]
+    CaptionCount { given: usize, captions: usize },
     #[error("there is no title on the timeline")]
     NoTitle,
     #[error("there is no music on the timeline")]
@@ -377,6 +386,7 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
         } => layers::add_overlay(draft, src, *range, *corner, *width)?,
         Op::Remove { layer } => layers::remove_layer(draft, *layer)?,
         Op::CaptionLook { look } => captions::restyle_captions(draft, look)?,
+        Op::CaptionTexts { texts } => captions::rewrite_captions(draft, texts)?,
         Op::ChangeMusic {
             fade_in_ms,
             fade_out_ms,
