@@ -9,7 +9,7 @@ use agent::{
     Context, Format, Language, Plan, Removable, RulePlanner, Session, Sound, Span, Step,
     Understand, Understanding,
 };
-use common::{Table, CLIP_MS};
+use common::{start, Table, CLIP_MS};
 use timeline::{
     Aspect, CaptionLook, CaptionStyle, ClipIndex, Corner, Draft, DraftMeta, Fit, Position,
     Resolution,
@@ -242,18 +242,6 @@ fn failing_steps() -> Vec<Step> {
         Step::Undo,
         Step::Redo,
     ]
-}
-
-/// The talk, then 10 s of it again as a second clip.
-fn start() -> Draft {
-    let draft = Draft::single_clip("clip", CLIP_MS, DraftMeta::default());
-    let second = timeline::Op::AppendClip {
-        src: "clip".into(),
-        duration_ms: 10_000,
-    };
-    timeline::apply(&draft, &second, &Default::default())
-        .unwrap()
-        .draft
 }
 
 /// One crossfade needs two clips: the talk alone.

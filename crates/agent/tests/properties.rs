@@ -9,13 +9,12 @@
 use agent::{Format, Language, Plan, Removable, Session, Span, Step};
 use proptest::prelude::*;
 use timeline::{
-    validate, Aspect, CaptionLook, CaptionStyle, ClipIndex, Draft, DraftMeta, Fit, Op, Position,
-    TrackKind,
+    validate, Aspect, CaptionLook, CaptionStyle, ClipIndex, Draft, Fit, Position, TrackKind,
 };
 
 mod common;
 
-use common::{Table, CLIP_MS};
+use common::{start, Table};
 
 fn span() -> impl Strategy<Value = Span> {
     prop_oneof![
@@ -166,18 +165,6 @@ fn clip(n: usize, from_end: bool) -> ClipIndex {
     } else {
         ClipIndex::FromStart(n)
     }
-}
-
-/// Two clips: the talk, then 10 s of it again as a second clip.
-fn start() -> Draft {
-    let draft = Draft::single_clip("clip", CLIP_MS, DraftMeta::default());
-    let second = Op::AppendClip {
-        src: "clip".into(),
-        duration_ms: 10_000,
-    };
-    timeline::apply(&draft, &second, &Default::default())
-        .unwrap()
-        .draft
 }
 
 proptest! {

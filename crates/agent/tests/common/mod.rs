@@ -2,7 +2,7 @@
 //! few seconds, a caption a second, a 20-second song), so applying is pure given them.
 
 use agent::Media;
-use timeline::{Draft, SilenceMap, SourceCaption, TimeRange};
+use timeline::{Draft, DraftMeta, Op, SilenceMap, SourceCaption, TimeRange};
 
 pub const CLIP_MS: u64 = 60_000;
 
@@ -60,4 +60,16 @@ impl Media for Table {
     fn duration_ms(&self, asset: &str) -> Option<u64> {
         (asset == "song").then_some(20_000)
     }
+}
+
+/// Two clips: the talk, then 10 s of it again as a second clip.
+pub fn start() -> Draft {
+    let draft = Draft::single_clip("clip", CLIP_MS, DraftMeta::default());
+    let second = Op::AppendClip {
+        src: "clip".into(),
+        duration_ms: 10_000,
+    };
+    timeline::apply(&draft, &second, &Default::default())
+        .unwrap()
+        .draft
 }

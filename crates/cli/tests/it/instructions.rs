@@ -11,10 +11,10 @@ const CHINESE: &str = "剪掉停顿，加上lofi音乐35%，改成9:16，前3秒
 
 /// The "music": a 5 kHz tone (far from the speech, so its level can be read under it),
 /// 6 seconds long, so it has to loop under the talk.
-const MUSIC_HZ: f64 = 5_000.0;
+pub const MUSIC_HZ: f64 = 5_000.0;
 
 /// Writes the "music" into `folder`.
-fn tone_music(folder: &std::path::Path) -> std::path::PathBuf {
+pub fn tone_music(folder: &std::path::Path) -> std::path::PathBuf {
     let music = folder.join("music.mp3");
     ffmpeg([
         "-f",
@@ -39,7 +39,7 @@ struct Heard {
     _scratch: testkit::TempDir,
 }
 
-const RATE: u32 = 48_000;
+pub const RATE: u32 = 48_000;
 
 impl Heard {
     /// The tone's amplitude between two times of the output, in seconds.
@@ -377,13 +377,16 @@ fn a_voice_over_plays_once_from_where_the_words_say() {
     );
 }
 
+/// What `cutline plan --json` understood of `instruction`.
+pub fn understanding(instruction: &str) -> serde_json::Value {
+    let json: serde_json::Value =
+        serde_json::from_str(&cutline_ok(["plan", instruction, "--json"])).unwrap();
+    json["understanding"].clone()
+}
+
 #[test]
 fn the_same_instruction_in_chinese_gives_the_same_plan() {
-    let plan = |instruction: &str| -> serde_json::Value {
-        let json: serde_json::Value =
-            serde_json::from_str(&cutline_ok(["plan", instruction, "--json"])).unwrap();
-        json["understanding"].clone()
-    };
+    let plan = understanding;
     let english = plan(ENGLISH);
     assert_eq!(english["kind"], "plan");
     assert_eq!(english["steps"].as_array().map(Vec::len), Some(4));

@@ -6,28 +6,11 @@ use testkit::measure::{audio_mono, bright_pixels, gray_frame_at, streams, tone_a
 use testkit::talk::{specs, talk};
 use testkit::tools::ffmpeg;
 
+use crate::instructions::{tone_music, understanding, MUSIC_HZ, RATE};
 use crate::{cutline, cutline_ok, path_str};
 
 const TIKTOK: &str = "make it vertical for TikTok with big captions at the top, add the music quietly and lower it when I talk";
 const TIKTOK_ZH: &str = "做成抖音竖屏，加大号字幕放在顶部，轻轻地加上音乐，说话的时候音乐小一点";
-
-const MUSIC_HZ: f64 = 5_000.0;
-const RATE: u32 = 48_000;
-
-/// A 5 kHz tone as "the music", 6 s long (it loops).
-fn tone_music(folder: &std::path::Path) -> std::path::PathBuf {
-    let music = folder.join("music.wav");
-    ffmpeg([
-        "-f",
-        "lavfi",
-        "-i",
-        &format!("sine=frequency={MUSIC_HZ}:sample_rate=48000:duration=6"),
-        "-af",
-        "volume=0.5",
-        path_str(&music),
-    ]);
-    music
-}
 
 /// The bright (caption) pixels of a frame: how many, and the lowest row they reach.
 fn caption_pixels(path: &std::path::Path, seconds: f64) -> (usize, u32) {
@@ -138,12 +121,7 @@ fn a_tiktok_instruction_gives_a_vertical_video_with_big_top_captions_and_quiet_d
 
 #[test]
 fn the_tiktok_instruction_in_chinese_gives_the_same_plan() {
-    let plan = |instruction: &str| -> serde_json::Value {
-        let json: serde_json::Value =
-            serde_json::from_str(&cutline_ok(["plan", instruction, "--json"])).unwrap();
-        json["understanding"].clone()
-    };
-    let english = plan(TIKTOK);
+    let english = understanding(TIKTOK);
     assert_eq!(english["kind"], "plan");
     let done: Vec<&str> = english["steps"]
         .as_array()
@@ -152,18 +130,15 @@ fn the_tiktok_instruction_in_chinese_gives_the_same_plan() {
         .map(|s| s["do"].as_str().unwrap())
         .collect();
     assert_eq!(done, ["aspect", "add_captions", "add_music"]);
-    assert_eq!(english, plan(TIKTOK_ZH));
+    assert_eq!(english, understanding(TIKTOK_ZH));
 }
 
 #[test]
 fn the_issues_misparse_is_understood_part_by_part() {
-    let json: serde_json::Value = serde_json::from_str(&cutline_ok([
-        "plan",
+    let understood = understanding(
         "make it 9:16 for TikTok with big captions, remove the logo, export without music",
-        "--json",
-    ]))
-    .unwrap();
-    let steps = json["understanding"]["steps"].as_array().unwrap();
+    );
+    let steps = understood["steps"].as_array().unwrap();
     let done: Vec<String> = steps
         .iter()
         .map(|s| format!("{} {}", s["do"], s["what"]).replace('"', ""))
@@ -180,7 +155,7 @@ fn the_issues_misparse_is_understood_part_by_part() {
     );
     assert_eq!(steps[0]["aspect"], "9:16");
     assert!(steps[1]["size"].as_f64().unwrap() > 1.0);
-    assert!(json["understanding"]["not_done"].is_null());
+    assert!(understood["not_done"].is_null());
 }
 
 #[test]
@@ -235,34 +210,47 @@ fn a_part_that_cannot_be_done_is_named_and_nothing_is_rendered_unless_asked() {
     );
 }
 
-/// A 2-second 320×240 clip with a 440 Hz tone.
-fn small_clip(folder: &std::path::Path) -> std::path::PathBuf {
-    let clip = folder.join("small.mp4");
-    ffmpeg([
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x240:r=30:d=2",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:duration=2",
+/// A clip of `picture` (an ffmpeg source: "testsrc2=s=320x240:d=2") with `sound` (a file,
+/// or a 440 Hz tone when `None`), as `name` in `folder`.
+fn make_clip(
+    folder: &std::path::Path,
+    name: &str,
+    picture: &str,
+    sound: Option<&std::path::Path>,
+) -> std::path::PathBuf {
+    let clip = folder.join(name);
+    let tone = "sine=frequency=440:duration=10".to_string();
+    let sound_input: Vec<&str> = match sound {
+        Some(file) => vec!["-i", path_str(file)],
+        None => vec!["-f", "lavfi", "-i", &tone],
+    };
+    let mut args = vec!["-f", "lavfi", "-i", picture];
+    args.extend(sound_input);
+    args.extend([
         "-shortest",
         "-c:v",
         "libx264",
+        "-preset",
+        "ultrafast",
         "-pix_fmt",
         "yuv420p",
         "-c:a",
         "aac",
         path_str(&clip),
     ]);
+    ffmpeg(args);
     clip
 }
 
 #[test]
 fn export_formats_are_what_they_say() {
     let scratch = testkit::scratch();
-    let clip = small_clip(scratch.path());
+    let clip = make_clip(
+        scratch.path(),
+        "small.mp4",
+        "testsrc2=s=320x240:r=30:d=2",
+        None,
+    );
     // By the output's name.
     for (name, video, audio) in [
         ("out.webm", Some("vp9"), Some("opus")),
@@ -315,27 +303,12 @@ fn export_formats_are_what_they_say() {
 #[test]
 fn export_4k_from_a_1080p_clip_keeps_1080p_and_says_so() {
     let scratch = testkit::scratch();
-    let clip = scratch.path().join("hd.mp4");
-    ffmpeg([
-        "-f",
-        "lavfi",
-        "-i",
+    let clip = make_clip(
+        scratch.path(),
+        "hd.mp4",
         "testsrc2=s=1920x1080:r=30:d=1",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:duration=1",
-        "-shortest",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        path_str(&clip),
-    ]);
+        None,
+    );
     let out = scratch.path().join("4k.mp4");
     let summary = cutline_ok([
         "edit",
@@ -374,23 +347,12 @@ fn translated_captions_are_in_english_letters_whatever_is_spoken() {
             "大家好，欢迎来到我们的节目。今天我们要讲怎么剪视频。",
         ],
     );
-    let clip = scratch.path().join("zh.mp4");
-    ffmpeg([
-        "-f",
-        "lavfi",
-        "-i",
+    let clip = make_clip(
+        scratch.path(),
+        "zh.mp4",
         "color=c=black:s=320x240:r=30",
-        "-i",
-        path_str(&speech),
-        "-shortest",
-        "-c:v",
-        "libx264",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        path_str(&clip),
-    ]);
+        Some(&speech),
+    );
     let captions_of = |words: &str, name: &str| {
         let out = scratch.path().join(name);
         let summary = cutline_ok([
