@@ -80,6 +80,10 @@ pub fn which(clause: &str, concept: &str) -> Option<&'static str> {
         if phrase.is_ascii() {
             return whole_word(clause, phrase);
         }
+        // English words need no segmenting (and jieba's dictionary is not even loaded).
+        if clause.is_ascii() {
+            return false;
+        }
         let boundaries = boundaries.get_or_insert_with(|| segment_boundaries(clause));
         clause.match_indices(phrase).any(|(at, _)| {
             boundaries.binary_search(&at).is_ok()
