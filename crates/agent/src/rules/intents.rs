@@ -644,20 +644,7 @@ fn still(clause: &str, refs: &Referents) -> Option<Meaning> {
 
 /// "add a 1 second crossfade between the clips", "加个转场", "remove the crossfades".
 fn crossfade(clause: &str, _: &Referents) -> Option<Meaning> {
-    let asks = has(
-        clause,
-        &[
-            "crossfade",
-            "cross-fade",
-            "cross fade",
-            "dissolve",
-            "transition",
-            "转场",
-            "交叉淡化",
-            "过渡",
-        ],
-    );
-    if !asks {
+    if !lexicon::says(clause, "crossfades") {
         return None;
     }
     let removes = has_word(clause, &["remove", "delete", "no", "without"])
@@ -1010,7 +997,7 @@ pub fn caption_look(clause: &str) -> CaptionLook {
 /// Captions: added ("add big captions at the top", "加字幕") or, without a word that adds,
 /// the ones there changed ("make the captions bigger", "字幕大一点", "move the subtitles up").
 fn captions(clause: &str, _: &Referents) -> Option<Meaning> {
-    if !has(clause, &["caption", "subtitle", "subs", "字幕"]) {
+    if !lexicon::says(clause, "captions") {
         return None;
     }
     if span_of(clause).is_some() {
@@ -1079,44 +1066,11 @@ fn captions(clause: &str, _: &Referents) -> Option<Meaning> {
 }
 
 fn fillers(clause: &str, _: &Referents) -> Option<Meaning> {
-    let asks = has(
-        clause,
-        &[
-            "filler",
-            " um",
-            "um ",
-            "uh",
-            "erm",
-            "ums",
-            "语气词",
-            "口头禅",
-            "嗯",
-            "呃",
-            "那个那个",
-        ],
-    ) || has_word(clause, &["um", "ums", "uhs"]);
-    asks.then_some(Meaning::Steps(vec![Step::RemoveFillers]))
+    lexicon::says(clause, "fillers").then_some(Meaning::Steps(vec![Step::RemoveFillers]))
 }
 
 fn pauses(clause: &str, _: &Referents) -> Option<Meaning> {
-    let asks = has(
-        clause,
-        &[
-            "pause",
-            "silence",
-            "silent",
-            "dead air",
-            "gaps",
-            "quiet parts",
-            "停顿",
-            "静音部分",
-            "空白",
-            "沉默",
-            "无声",
-            "气口",
-        ],
-    );
-    if !asks {
+    if !lexicon::says(clause, "pauses") {
         return None;
     }
     let times = durations_ms(clause);
@@ -1157,21 +1111,7 @@ pub fn quiet(clause: &str) -> bool {
 }
 
 fn music(clause: &str, refs: &Referents) -> Option<Meaning> {
-    let about_music = has(
-        clause,
-        &[
-            "music",
-            "song",
-            "soundtrack",
-            "backing track",
-            "bgm",
-            "lo-fi",
-            "lofi",
-            "音乐",
-            "配乐",
-            "歌曲",
-        ],
-    );
+    let about_music = lexicon::says(clause, "music");
     if !about_music {
         // "duck it under my voice": only music is ever ducked.
         return ducks(clause).then(|| {
@@ -1274,6 +1214,7 @@ fn music(clause: &str, refs: &Referents) -> Option<Meaning> {
             "softer",
             "降低",
             "调低",
+            "调小",
             "小一点",
             "小声",
         ],
@@ -1281,7 +1222,15 @@ fn music(clause: &str, refs: &Referents) -> Option<Meaning> {
         Some(0.5)
     } else if has(
         clause,
-        &["louder", "turn up", "raise", "调高", "大一点", "大声"],
+        &[
+            "louder",
+            "turn up",
+            "raise",
+            "调高",
+            "调大",
+            "大一点",
+            "大声",
+        ],
     ) {
         Some(1.5)
     } else {
@@ -1295,19 +1244,7 @@ fn music(clause: &str, refs: &Referents) -> Option<Meaning> {
 
 /// "add the voice-over from 0:05", "加上旁白": the audio file given, once, at full level.
 fn voice_over(clause: &str, refs: &Referents) -> Option<Meaning> {
-    let asks = has(
-        clause,
-        &[
-            "voice-over",
-            "voiceover",
-            "voice over",
-            "narration",
-            "旁白",
-            "配音",
-            "解说",
-        ],
-    );
-    if !asks {
+    if !lexicon::says(clause, "voice_over") {
         return None;
     }
     one(Step::AddVoiceOver {

@@ -3,9 +3,9 @@
 //!
 //! The matchers ask whether a clause says a concept ([`says`]); a phrase counts only as a
 //! whole word. In English that is letters on neither side ("no" is not "know", "with" is not
-//! "without"); in Chinese, which has no spaces, the clause is segmented with jieba and a
-//! phrase counts only where it starts and ends on a segment boundary ("之后" does not say
-//! "后"). Structure — numbers, times, clip ordinals, quoted titles — stays in code
+//! "without"). In Chinese, which has no spaces, a term of two characters or more counts
+//! wherever it stands ("轻音乐" says "音乐"), and a one-character term only where jieba's
+//! segments make it a word of its own ("之后" does not say "后"). Structure — numbers, times, clip ordinals, quoted titles — stays in code
 //! (`numbers`, `intents`).
 
 use std::collections::BTreeMap;
@@ -83,6 +83,12 @@ pub fn which(clause: &str, concept: &str) -> Option<&'static str> {
         // English words need no segmenting (and jieba's dictionary is not even loaded).
         if clause.is_ascii() {
             return false;
+        }
+        // A term of two characters or more stands for itself inside longer words too
+        // ("轻音乐" is music, "中文字幕" captions); one character must be a word of its own
+        // ("之后" is not "后", "加大" is not "加").
+        if phrase.chars().count() > 1 {
+            return clause.contains(phrase);
         }
         let boundaries = boundaries.get_or_insert_with(|| segment_boundaries(clause));
         clause.match_indices(phrase).any(|(at, _)| {
