@@ -133,6 +133,16 @@ fn an_instruction_in_words_trims_adds_music_reframes_and_titles() {
     }
 }
 
+/// The longest pause between two sentences: (where the speech before it ends, where the
+/// next starts), in ms.
+pub fn longest_pause(speech: &[(u64, u64)]) -> (u64, u64) {
+    speech
+        .windows(2)
+        .map(|pair| (pair[0].1, pair[1].0))
+        .max_by_key(|(end, start)| start - end)
+        .expect("two sentences")
+}
+
 #[test]
 fn ducked_music_dips_under_the_speech_and_comes_back_in_the_pauses() {
     let clip = talk(&specs::DARK_TALK);
@@ -141,12 +151,7 @@ fn ducked_music_dips_under_the_speech_and_comes_back_in_the_pauses() {
         |from_ms: u64, to_ms: u64| heard.level(from_ms as f64 / 1000.0, to_ms as f64 / 1000.0);
     // The longest pause (after its first half second, when the music is back up) against
     // the second of speech before it.
-    let speech = &clip.truth.speech;
-    let ((_, speech_end), (next_start, _)) = speech
-        .windows(2)
-        .map(|pair| (pair[0], pair[1]))
-        .max_by_key(|((_, end), (start, _))| start - end)
-        .unwrap();
+    let (speech_end, next_start) = longest_pause(&clip.truth.speech);
     let in_pause = level(speech_end + 600, next_start - 50);
     let under_speech = level(speech_end - 1_100, speech_end - 100);
     eprintln!("music under speech {under_speech:.4}, in the pause {in_pause:.4}");

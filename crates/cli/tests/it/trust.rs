@@ -6,7 +6,7 @@ use testkit::measure::{audio_mono, bright_pixels, gray_frame_at, streams, tone_a
 use testkit::talk::{specs, talk};
 use testkit::tools::ffmpeg;
 
-use crate::instructions::{tone_music, understanding, MUSIC_HZ, RATE};
+use crate::instructions::{longest_pause, tone_music, understanding, MUSIC_HZ, RATE};
 use crate::{cutline, cutline_ok, path_str};
 
 const TIKTOK: &str = "make it vertical for TikTok with big captions at the top, add the music quietly and lower it when I talk";
@@ -99,13 +99,7 @@ fn a_tiktok_instruction_gives_a_vertical_video_with_big_top_captions_and_quiet_d
         let at = |ms: u64| (ms * RATE as u64 / 1000) as usize;
         tone_amplitude(&output[at(from_ms)..at(to_ms)], RATE, MUSIC_HZ) / source_level
     };
-    let ((_, speech_end), (next_start, _)) = clip
-        .truth
-        .speech
-        .windows(2)
-        .map(|pair| (pair[0], pair[1]))
-        .max_by_key(|((_, end), (start, _))| start - end)
-        .unwrap();
+    let (speech_end, next_start) = longest_pause(&clip.truth.speech);
     let in_pause = level(speech_end + 600, next_start - 50);
     let under_speech = level(speech_end - 1_100, speech_end - 100);
     eprintln!("music at {in_pause:.3} in a pause, {under_speech:.3} under speech");
