@@ -53,6 +53,20 @@ pub enum Removable {
     Color,
 }
 
+impl Removable {
+    pub const ALL: [Removable; 9] = [
+        Removable::Captions,
+        Removable::Title,
+        Removable::Logo,
+        Removable::Music,
+        Removable::VoiceOver,
+        Removable::Fades,
+        Removable::Speed,
+        Removable::Crossfades,
+        Removable::Color,
+    ];
+}
+
 /// One edit as asked for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "snake_case")]
@@ -382,14 +396,6 @@ impl Step {
                 look_ok(color, size)
             }
             Step::ChangeCaptions { look } => look_ok(&look.color, &look.size),
-            Step::ChangeMusic {
-                fade_in_ms,
-                fade_out_ms,
-                ..
-            } => {
-                let longest = fade_in_ms.unwrap_or(0).max(fade_out_ms.unwrap_or(0));
-                within(longest as f64, 0.0, 60_000.0, "a fade (ms) of")
-            }
             Step::Color {
                 brightness,
                 contrast,
@@ -405,6 +411,11 @@ impl Step {
             Step::Fade {
                 fade_in_ms,
                 fade_out_ms,
+            }
+            | Step::ChangeMusic {
+                fade_in_ms,
+                fade_out_ms,
+                ..
             } => {
                 let longest = fade_in_ms.unwrap_or(0).max(fade_out_ms.unwrap_or(0));
                 within(longest as f64, 0.0, 60_000.0, "a fade (ms) of")

@@ -167,17 +167,7 @@ fn every_step() -> Vec<Step> {
         Step::Reset,
         Step::ShowTimeline,
     ];
-    for what in [
-        Removable::Captions,
-        Removable::Title,
-        Removable::Logo,
-        Removable::Music,
-        Removable::VoiceOver,
-        Removable::Fades,
-        Removable::Speed,
-        Removable::Crossfades,
-        Removable::Color,
-    ] {
+    for what in Removable::ALL {
         steps.push(Step::Remove { what });
     }
     steps

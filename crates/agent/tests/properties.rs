@@ -59,18 +59,7 @@ fn step() -> impl Strategy<Value = Step> {
                 },
             }
         }),
-        prop::sample::select(vec![
-            Removable::Captions,
-            Removable::Title,
-            Removable::Logo,
-            Removable::Music,
-            Removable::VoiceOver,
-            Removable::Fades,
-            Removable::Speed,
-            Removable::Crossfades,
-            Removable::Color,
-        ])
-        .prop_map(|what| Step::Remove { what }),
+        prop::sample::select(Removable::ALL.to_vec()).prop_map(|what| Step::Remove { what }),
         (prop::option::of(0..3_000u64), any::<bool>()).prop_map(|(fade_out_ms, duck)| {
             Step::ChangeMusic {
                 fade_in_ms: None,

@@ -8,7 +8,7 @@
 use timeline::{Aspect, CaptionLook, CaptionStyle, ClipIndex, Corner, Fit, Position, Resolution};
 
 use super::lexicon;
-use super::numbers::{duration_ms, durations_ms, factor, first_number, percentage};
+use super::numbers::{duration_ms, durations_ms, factor, first_number, number_before, percentage};
 use crate::plan::{Format, Quality, Removable, Sound, Span, Step};
 
 /// The defaults a plain "trim the pauses" uses (the same as the command line's).
@@ -802,19 +802,7 @@ const COLORS: &[(&str, &str)] = &[
 fn fps_of(clause: &str) -> Option<f64> {
     ["fps", "frames per second", "frames a second", "帧"]
         .iter()
-        .find_map(|unit| {
-            let at = clause.find(unit)?;
-            let before = clause[..at].trim_end();
-            let digits: String = before
-                .chars()
-                .rev()
-                .take_while(|c| c.is_ascii_digit() || *c == '.')
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            digits.parse::<f64>().ok()
-        })
+        .find_map(|unit| number_before(clause, clause.find(unit)?))
         .filter(|n| (1.0..=120.0).contains(n))
 }
 

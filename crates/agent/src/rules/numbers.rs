@@ -292,7 +292,13 @@ pub fn percentage(text: &str) -> Option<f64> {
         .replace("percent", "%")
         .replace('％', "%");
     let at = compact.find('%')?;
-    let before: String = compact[..at]
+    number_before(&compact, at).map(|p| p / 100.0)
+}
+
+/// The number written right before byte `at` of `text` (spaces between allowed): "35" in
+/// "35 %", "60" in "4k 60fps".
+pub fn number_before(text: &str, at: usize) -> Option<f64> {
+    let digits: String = text[..at]
         .trim_end()
         .chars()
         .rev()
@@ -301,7 +307,7 @@ pub fn percentage(text: &str) -> Option<f64> {
         .into_iter()
         .rev()
         .collect();
-    before.parse::<f64>().ok().map(|p| p / 100.0)
+    digits.parse().ok()
 }
 
 /// A factor: "1.5x", "1.5 x", "x1.5", "1.5 times", "1.5倍" → 1.5.
