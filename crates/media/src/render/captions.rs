@@ -21,6 +21,8 @@ use std::fmt::Write;
 use timeline::validate::color_rgb;
 use timeline::{CaptionStyle, Draft, Position, Segment, TrackKind};
 
+use crate::render::layout::CaptionBand;
+
 /// The segments drawn as captions (role `caption`).
 pub fn is_caption(segment: &Segment) -> bool {
     segment.meta.role.as_deref() == Some("caption")
@@ -82,6 +84,27 @@ pub fn ass_document(draft: &Draft, family: &str) -> Option<String> {
         }
     }
     Some(doc)
+}
+
+/// Where the captions are and how much room the tallest takes: each line about one font size
+/// high (libass sizes a font by its full line height), plus its box or outline and shadow.
+/// `None` when the draft has no captions.
+pub fn caption_band(draft: &Draft) -> Option<CaptionBand> {
+    let (width, height) = (draft.meta.width, draft.meta.height);
+    let mut band: Option<CaptionBand> = None;
+    for segment in draft.segments_of(TrackKind::Text).filter(|s| is_caption(s)) {
+        let (size, text) = laid_out(segment, width, height);
+        let lines = text.lines().count().max(1) as u32;
+        let look = Look::of(segment.meta.style.unwrap_or_default(), width, height);
+        let tallest = band.map_or(0, |b| b.text_height);
+        band = Some(CaptionBand {
+            position: segment.meta.position.unwrap_or(Position::Bottom),
+            // A little over one size a line: accents and descenders of some fonts reach out.
+            text_height: tallest.max((lines * size * 6).div_ceil(5)),
+            pad: look.outline + look.shadow,
+        });
+    }
+    band
 }
 
 /// How one style looks on a canvas.

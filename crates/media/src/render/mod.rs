@@ -6,6 +6,7 @@
 //! - [`execute`]: runs a plan, reports progress from `-progress pipe:1`, never leaves a
 //!   partial output behind.
 //! - [`captions`]: captions as one ASS document for libass, in the three caption styles.
+//! - [`layout`]: where a title goes when captions are in the same place.
 //! - [`fonts`]: finds the font text is drawn with.
 //! - [`format`]: what an export is written as (MP4, WebM, GIF, M4A, MP3).
 
@@ -14,6 +15,7 @@ pub mod execute;
 pub mod fonts;
 pub mod format;
 pub mod graph;
+pub mod layout;
 pub mod plan;
 
 pub use execute::{render, RenderOutcome};

@@ -22,17 +22,18 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use timeline::{Corner, Draft, Fit, Position, Segment, TrackKind};
+use timeline::{Corner, Draft, Fit, Segment, TrackKind};
 
 use crate::error::MediaError;
 use crate::input::input_args;
 use crate::limits::Limits;
 use crate::probe::{file_url, MediaKind, Probe};
 use crate::process::CancelToken;
-use crate::render::captions::{ass_document, is_caption};
+use crate::render::captions::{ass_document, caption_band, is_caption};
 use crate::render::fonts::Font;
 use crate::render::format::{Format, GIF_FPS, GIF_MAX_MS, GIF_MAX_SIDE};
 use crate::render::graph::{seconds, Filter, Graph, Pad};
+use crate::render::layout::{title_place, CaptionBand, Spacing, TitlePlace};
 
 /// A source the Draft refers to: where it is and what it is.
 #[derive(Clone, Debug)]
@@ -794,13 +795,20 @@ impl<'a> Planner<'a> {
             )
         })?;
         let font_file = utf8(&font.path)?;
+        let captions = caption_band(self.draft);
         let mut filters = Vec::new();
         for segment in texts.into_iter().filter(|s| !is_caption(s)) {
             let text = segment.meta.text.clone().unwrap_or_default();
             let path = self
                 .work_dir
                 .join(format!("text-{}.txt", self.files.len() + 1));
-            filters.push(self.drawtext(segment, &text, &font_file, utf8(&path)?));
+            let title = Title {
+                segment,
+                text: &text,
+                font: &font_file,
+                text_file: utf8(&path)?,
+            };
+            filters.push(self.drawtext(&title, captions));
             self.files.push(PlanFile {
                 path,
                 contents: FileContents::Text(text),
@@ -830,13 +838,23 @@ impl<'a> Planner<'a> {
         Ok(self.graph.then(&video, filters, "text"))
     }
 
-    fn drawtext(&self, segment: &Segment, text: &str, font: &str, text_file: String) -> Filter {
+    /// A title drawn where the layout puts it: at its place, or beside captions there.
+    fn drawtext(&self, title: &Title, captions: Option<CaptionBand>) -> Filter {
+        let Title {
+            segment,
+            text,
+            font,
+            ..
+        } = *title;
         let (w, h) = (self.draft.meta.width as f64, self.draft.meta.height as f64);
         let style = TitleStyle::for_canvas(w, h, text, segment.meta.text_size.unwrap_or(1.0));
-        let y = match segment.meta.position.unwrap_or_default() {
-            Position::Top => format!("{}", style.margin),
-            Position::Center => "(h-text_h)/2".to_string(),
-            Position::Bottom => format!("h-text_h-{}", style.margin),
+        let spacing = Spacing::for_canvas(self.draft.meta.height, style.border);
+        let position = segment.meta.position.unwrap_or_default();
+        let y = match title_place(position, captions, spacing) {
+            TitlePlace::Top(y) => format!("{y}"),
+            TitlePlace::Middle => "(h-text_h)/2".to_string(),
+            TitlePlace::Bottom(up) => format!("h-text_h-{up}"),
+            TitlePlace::AboveMiddle(up) => format!("h/2-{up}-text_h"),
         };
         let fade_in = segment
             .meta
@@ -851,7 +869,7 @@ impl<'a> Planner<'a> {
         let (start, end) = (seconds(segment.start_ms), seconds(segment.end_ms()));
         Filter::new("drawtext")
             .opt("fontfile", font)
-            .opt("textfile", text_file)
+            .opt("textfile", &title.text_file)
             .opt("expansion", "none")
             .opt("fontsize", style.font_size)
             .opt(
@@ -1062,12 +1080,19 @@ impl<'a> Planner<'a> {
     }
 }
 
-/// Size, border and margin of titles on a canvas, so they read the same at every resolution
+/// A title segment and the files drawtext reads it from.
+struct Title<'s> {
+    segment: &'s Segment,
+    text: &'s str,
+    font: &'s str,
+    text_file: String,
+}
+
+/// Size and border of titles on a canvas, so they read the same at every resolution
 /// and aspect and a long title still fits the width.
 struct TitleStyle {
     font_size: u32,
     border: u32,
-    margin: u32,
 }
 
 impl TitleStyle {
@@ -1090,7 +1115,6 @@ impl TitleStyle {
         TitleStyle {
             font_size,
             border: (font_size / 18).max(2),
-            margin: (height * 0.08).round() as u32,
         }
     }
 }

@@ -3,3 +3,4 @@
 mod pauses;
 mod probing;
 mod render_plan;
+mod text_layout;

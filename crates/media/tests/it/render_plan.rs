@@ -186,6 +186,22 @@ fn a_title_and_karaoke_captions_on_a_portrait_canvas() {
     );
 }
 
+/// A title asked at the bottom, where the captions are, stands above their tallest caption.
+#[test]
+fn a_title_at_the_bottom_stacks_above_bottom_captions() {
+    check(
+        "title-over-captions",
+        r#"{ "d": 4000, "m": {"w": 1920, "h": 1080, "fps": 30},
+          "t": [
+            {"id": "v1", "tt": 0, "sg": [{"id": "s1", "src": "a_city", "s": 0, "in": 0, "d": 4000}]},
+            {"id": "x1", "tt": 7, "sg": [{"id": "t1", "s": 0, "d": 4000, "m": {"text": "Park Update", "position": "bottom"}}]},
+            {"id": "captions", "tt": 7, "sg": [
+              {"id": "c1", "s": 500, "d": 1500, "m": {"text": "Two lines of\ncaption text", "role": "caption", "position": "bottom"}}
+            ]}
+          ] }"#,
+    );
+}
+
 #[test]
 fn looped_ducked_music_colour_and_loudness() {
     check(
