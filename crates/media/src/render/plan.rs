@@ -695,9 +695,12 @@ impl<'a> Planner<'a> {
                 // Blur a small copy and scale it up: the same look at a fraction of the cost.
                 let (small_w, small_h) = ((w / 8).max(2) & !1, (h / 8).max(2) & !1);
                 let mut blurred = cover(small_w, small_h);
+                // boxblur refuses a radius over half a plane (the chroma planes are half the
+                // size): small canvases get a smaller one.
+                let radius = (small_w.min(small_h) / 4).clamp(1, 6);
                 blurred.push(
                     Filter::new("boxblur")
-                        .opt("luma_radius", 6)
+                        .opt("luma_radius", radius)
                         .opt("luma_power", 2),
                 );
                 blurred.push(Filter::new("scale").opt("w", w).opt("h", h));
