@@ -157,6 +157,24 @@ impl FromStr for Fit {
     }
 }
 
+/// How a clip of `source` display size fills `canvas` when no fit was `chosen`: cropped when
+/// it has the canvas's orientation (a little of its edges goes), fitted over a blurred copy
+/// of itself when it has the other one (cropping a portrait clip into a landscape frame would
+/// throw away about 70% of it).
+///
+/// ```text
+/// canvas 16:9   clip 4:3 → crop (keeps 75%)   clip 9:16 → blur (keeps all of it)
+/// ```
+pub fn fit_for(chosen: Option<Fit>, source: (u32, u32), canvas: (u32, u32)) -> Fit {
+    let orientation = |(w, h): (u32, u32)| w.cmp(&h);
+    match chosen {
+        Some(fit) => fit,
+        None if orientation(source) == orientation(canvas) => Fit::Crop,
+        None if orientation(source).is_eq() || orientation(canvas).is_eq() => Fit::Crop,
+        None => Fit::Blur,
+    }
+}
+
 /// The output canvas for a main clip of `source` display size (width, height).
 pub fn choose_canvas(
     aspect: Option<Aspect>,
@@ -238,6 +256,26 @@ mod tests {
         assert_eq!(choose_canvas(None, p720, (1080, 1920)), (720, 1280));
         let portrait = Some(Aspect::Portrait9x16);
         assert_eq!(choose_canvas(portrait, None, (1920, 1080)), (1080, 1920));
+    }
+
+    #[test]
+    fn without_a_chosen_fit_only_a_clip_of_the_other_orientation_is_not_cropped() {
+        let landscape = (1920, 1080);
+        let table = [
+            ((1920, 1080), Fit::Crop),
+            ((1440, 1080), Fit::Crop),
+            ((1080, 1080), Fit::Crop),
+            ((1080, 1920), Fit::Blur),
+        ];
+        for (source, expected) in table {
+            assert_eq!(fit_for(None, source, landscape), expected, "{source:?}");
+        }
+        assert_eq!(fit_for(None, (1920, 1080), (1080, 1920)), Fit::Blur);
+        assert_eq!(
+            fit_for(Some(Fit::Crop), (1080, 1920), landscape),
+            Fit::Crop,
+            "a fit chosen is kept"
+        );
     }
 
     #[test]

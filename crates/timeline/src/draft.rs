@@ -19,7 +19,7 @@ use crate::canvas::Fit;
 use crate::time::TimeRange;
 
 /// The wire schema version this build writes (see `wire`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Draft {
@@ -46,9 +46,11 @@ pub struct DraftMeta {
     pub height: u32,
     #[serde(default = "default_fps")]
     pub fps: f64,
-    /// How sources of another shape are fitted to the canvas.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub fit: Fit,
+    /// How sources of another shape are fitted to the canvas, when it was chosen; absent,
+    /// each clip is fitted by `canvas::fit_for` (a clip of the other orientation is not
+    /// cropped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit: Option<Fit>,
     /// Fade from black (and silence) at the start of the output.
     #[serde(rename = "fade_in", default, skip_serializing_if = "is_default")]
     pub fade_in_ms: u64,
@@ -93,7 +95,7 @@ impl Default for DraftMeta {
             width: 1920,
             height: 1080,
             fps: default_fps(),
-            fit: Fit::default(),
+            fit: None,
             fade_in_ms: 0,
             fade_out_ms: 0,
             loudness_lufs: None,

@@ -1,9 +1,11 @@
 //! The JSON wire form of a Draft, with its schema version.
 //!
 //! Version 1 is the protocol's timeline form (`t`, `tt`, `sg`, `s`, `in`, `d`, `m`) plus a
-//! `"v": 1` field. A draft without `v` is the form protocol clients send (version 0): it has
-//! the same fields, so its upgrade only stamps the version. Each future version adds one
-//! `upgrade_from_N` step here so that old saved drafts keep loading. A draft from a newer
+//! `"v"` field. A draft without `v` is the form protocol clients send (version 0): it has
+//! the same fields, so its upgrade only stamps the version. Version 2 reads a missing `fit`
+//! as "not chosen" (each clip fitted by its shape) where version 1 read it as crop, so a
+//! version 1 draft is upgraded to say crop. Each future version adds one `upgrade_from_N`
+//! step here so that old saved drafts keep loading, and render as they did. A draft from a newer
 //! cutline is refused with a message that says so, never half-read.
 
 use serde_json::Value;
@@ -36,12 +38,23 @@ pub fn from_value(mut value: Value) -> Result<Draft, DraftError> {
     if version == 0 {
         upgrade_from_0(object);
     }
+    if version <= 1 {
+        upgrade_from_1(object);
+    }
     serde_json::from_value(value).map_err(|e| DraftError::Malformed(e.to_string()))
 }
 
 /// Version 0 (the protocol's unversioned form) has every field of version 1.
 fn upgrade_from_0(object: &mut serde_json::Map<String, Value>) {
     object.insert("v".into(), Value::from(1));
+}
+
+/// Version 1 cropped every clip of another shape unless `fit` said otherwise: say so.
+fn upgrade_from_1(object: &mut serde_json::Map<String, Value>) {
+    object.insert("v".into(), Value::from(2));
+    if let Some(Value::Object(meta)) = object.get_mut("m") {
+        meta.entry("fit").or_insert_with(|| Value::from("crop"));
+    }
 }
 
 /// The Draft as pretty JSON in the current schema version.
@@ -93,7 +106,17 @@ mod tests {
         let again = from_json(&to_json(&draft)).unwrap();
         assert_eq!(draft, again);
         assert!(to_json(&draft).contains("\"client_tag\": 7"));
-        assert!(to_json(&draft).contains("\"v\": 1"));
+        assert!(to_json(&draft).contains("\"v\": 2"));
+    }
+
+    #[test]
+    fn a_version_1_draft_without_a_fit_still_crops() {
+        let old = r#"{"v": 1, "d": 0, "m": {"w": 1080, "h": 1920}, "t": []}"#;
+        assert_eq!(from_json(old).unwrap().meta.fit, Some(crate::Fit::Crop));
+        let blurred = r#"{"v": 1, "d": 0, "m": {"w": 1080, "h": 1920, "fit": "blur"}, "t": []}"#;
+        assert_eq!(from_json(blurred).unwrap().meta.fit, Some(crate::Fit::Blur));
+        let new = r#"{"v": 2, "d": 0, "m": {"w": 1080, "h": 1920}, "t": []}"#;
+        assert_eq!(from_json(new).unwrap().meta.fit, None);
     }
 
     #[test]

@@ -82,7 +82,7 @@ fn a_saved_draft_renders_the_same_video_again() {
     assert!(line.contains(&format!("{before} → ")), "{line}");
 
     let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&draft).unwrap()).unwrap();
-    assert_eq!(saved["v"], 1);
+    assert_eq!(saved["v"], 2);
     let src = saved["t"][0]["sg"][0]["src"].as_str().unwrap();
     assert!(
         src.ends_with("talk-v1-room.mp4") && !src.starts_with('/'),

@@ -640,7 +640,8 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Scales a picture of `source` display size onto the canvas by the Draft's fit mode.
+    /// Scales a picture of `source` display size onto the canvas by the Draft's fit mode, or,
+    /// when none was chosen, by the clip's orientation (`timeline::canvas::fit_for`).
     fn fit(&mut self, input: Pad, (sw, sh): (u32, u32)) -> Pad {
         let (w, h) = (self.draft.meta.width, self.draft.meta.height);
         let same_shape =
@@ -671,7 +672,7 @@ impl<'a> Planner<'a> {
             let filters = [vec![Filter::new("scale").opt("w", w).opt("h", h)], finish()].concat();
             return self.graph.then(&input, filters, "fit");
         }
-        match self.draft.meta.fit {
+        match timeline::canvas::fit_for(self.draft.meta.fit, (sw, sh), (w, h)) {
             Fit::Crop => self
                 .graph
                 .then(&input, [cover(w, h), finish()].concat(), "fit"),

@@ -186,6 +186,22 @@ fn a_title_and_karaoke_captions_on_a_portrait_canvas() {
     );
 }
 
+/// A portrait clip joined after a landscape one, no fit chosen (schema 2): the portrait clip
+/// is fitted over a blurred copy of itself, the landscape one scaled.
+#[test]
+fn a_portrait_clip_after_a_landscape_one_is_fitted_not_cropped() {
+    check(
+        "joined-orientations",
+        r#"{ "v": 2, "d": 6000, "m": {"w": 1920, "h": 1080, "fps": 30},
+          "t": [
+            {"id": "v1", "tt": 0, "sg": [
+              {"id": "s1", "src": "a_city", "s": 0, "in": 0, "d": 3000},
+              {"id": "s2", "src": "a_phone", "s": 3000, "in": 0, "d": 3000}
+            ]}
+          ] }"#,
+    );
+}
+
 /// A title asked at the bottom, where the captions are, stands above their tallest caption.
 #[test]
 fn a_title_at_the_bottom_stacks_above_bottom_captions() {

@@ -57,7 +57,7 @@ pub(crate) fn canvas(
     edited.meta.width = width;
     edited.meta.height = height;
     if let Some(fit) = fit {
-        edited.meta.fit = fit;
+        edited.meta.fit = Some(fit);
     }
     Ok(changed(edited))
 }
@@ -165,7 +165,7 @@ mod tests {
         let draft = apply(&clip(), &op, &EditContext::default()).unwrap().draft;
         assert_eq!(
             (draft.meta.width, draft.meta.height, draft.meta.fit),
-            (1080, 1920, Fit::Blur)
+            (1080, 1920, Some(Fit::Blur))
         );
     }
 }
