@@ -8,11 +8,13 @@
 //! - [`session`]: applying a Plan to a Draft, all or nothing, with undo and redo.
 //! - [`registry`]: every kind of edit declared once (help, examples, schema), the source of
 //!   the "can do" answer, the LLM tool schema and the README catalogue.
+//! - [`fitting`]: how a picture fills a frame of another shape when the words do not say.
 //! - [`reply`]: what the user reads back, in English or Chinese, with numbers.
 //! - [`media_facts`]: [`Media`] answered from a `media::Library` (pauses, captions, fillers),
 //!   with long work shown through a [`Report`]; [`transcription`]: cached transcripts and their
 //!   captions. The command line and the server share both.
 
+pub mod fitting;
 pub mod llm;
 pub mod media_facts;
 pub mod plan;

@@ -194,6 +194,15 @@ impl crate::Media for LibraryMedia<'_> {
         let video = self.assets.get(id)?.probe.video.as_ref()?;
         Some(video.display_size())
     }
+
+    fn looks_like_screen(&self, id: &str) -> bool {
+        // A picture that cannot be sampled is not called a screen: it is cropped as before.
+        self.assets
+            .get(id)
+            .filter(|asset| asset.probe.kind == MediaKind::Video)
+            .and_then(|asset| self.library.picture_traits(asset).ok())
+            .is_some_and(|traits| traits.looks_like_screen())
+    }
 }
 
 /// Caption lines sent to the language model in one request.

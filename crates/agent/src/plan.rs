@@ -158,7 +158,10 @@ pub enum Step {
     },
     Aspect {
         aspect: Aspect,
-        fit: Fit,
+        /// How a picture of another shape fills the frame, when the words say; otherwise
+        /// cutline chooses by the picture (a screen recording is not cropped).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fit: Option<Fit>,
     },
     Fade {
         #[serde(default, skip_serializing_if = "Option::is_none")]

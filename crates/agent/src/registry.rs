@@ -182,7 +182,7 @@ pub const INTENTS: &[Intent] = &[
         help: ("change the shape (9:16, 1:1, 4:5, 16:9; TikTok, Reels, YouTube)", "改画面比例（9:16、1:1、4:5、16:9；抖音、小红书、B站）"),
         example: ("make it vertical for TikTok", "做成抖音竖屏"),
         args: r#"{"aspect": {"enum": ["16:9", "9:16", "1:1", "4:5"]}, "fit": {"enum": ["crop", "pad", "blur"]}}"#,
-        required: &["aspect", "fit"],
+        required: &["aspect"],
     },
     Intent {
         name: "fade",

@@ -288,19 +288,21 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
         (Step::Aspect { aspect, fit }, _) => say(
             l,
             format!(
-                "Made it {aspect} ({}).",
+                "Made it {aspect}{}.",
                 match fit {
-                    timeline::Fit::Crop => "cropped",
-                    timeline::Fit::Pad => "with bars",
-                    timeline::Fit::Blur => "blurred fill",
+                    Some(timeline::Fit::Crop) => " (cropped)",
+                    Some(timeline::Fit::Pad) => " (with bars)",
+                    Some(timeline::Fit::Blur) => " (blurred fill)",
+                    None => "",
                 }
             ),
             format!(
-                "画面改为{aspect}（{}）。",
+                "画面改为{aspect}{}。",
                 match fit {
-                    timeline::Fit::Crop => "裁切填满",
-                    timeline::Fit::Pad => "加黑边",
-                    timeline::Fit::Blur => "模糊背景填充",
+                    Some(timeline::Fit::Crop) => "（裁切填满）",
+                    Some(timeline::Fit::Pad) => "（加黑边）",
+                    Some(timeline::Fit::Blur) => "（模糊背景填充）",
+                    None => "",
                 }
             ),
         ),
@@ -555,6 +557,25 @@ fn look_words(look: &CaptionLook) -> (Vec<String>, Vec<String>) {
 }
 
 /// What a Step that changed nothing says: never what it would have done.
+/// Why a frame the words asked for without a fit was not filled by cropping: cutline blurs
+/// only what looks like a screen recording (see `fitting`), and says how to crop instead.
+pub fn why_fitted(step: &Step, edited: &Draft, language: Language) -> Option<String> {
+    let Step::Aspect { aspect, fit: None } = step else {
+        return None;
+    };
+    (edited.meta.fit == Some(timeline::Fit::Blur)).then(|| {
+        say(
+            language,
+            format!(
+                "It looks like a screen recording, so it is fitted with a blurred background instead of cropped (no text cut off); say “make it {aspect}, cropped” to fill the frame."
+            ),
+            format!(
+                "看起来是屏幕录制，所以没有裁切，而是完整放在模糊背景上（文字不会被裁掉）；要铺满画面，请说“改成{aspect}，裁剪”。"
+            ),
+        )
+    })
+}
+
 pub fn unchanged(step: &Step, effects: &[Effect], language: Language) -> String {
     let l = language;
     if let Step::Remove { what } = step {

@@ -44,6 +44,11 @@ pub trait Media {
     fn video_size(&self, _asset: &str) -> Option<(u32, u32)> {
         None
     }
+    /// Whether a video asset looks like a screen recording (text on flat colours, little
+    /// motion), which cropping would cut the text off of; false when not known.
+    fn looks_like_screen(&self, _asset: &str) -> bool {
+        false
+    }
 }
 
 #[derive(Debug, Error, PartialEq)]
@@ -214,10 +219,13 @@ impl Session {
                     let (edited, effects) = self.edit(&draft, step, media)?;
                     // What is said comes from what changed: a Step that changed nothing
                     // says so, and never what it would have done.
+                    // A fit the words left to cutline is told as it was chosen, and why.
+                    let told = crate::fitting::as_chosen(step, &edited);
                     if edited == draft {
-                        lines.push(crate::reply::unchanged(step, &effects, language));
+                        lines.push(crate::reply::unchanged(&told, &effects, language));
                     } else {
-                        lines.extend(effects.iter().map(|e| describe(step, e, language)));
+                        lines.extend(effects.iter().map(|e| describe(&told, e, language)));
+                        lines.extend(crate::reply::why_fitted(step, &edited, language));
                         lines.extend(layers_gone(step, &draft, &edited, language));
                     }
                     pending = Some(edited);
@@ -424,10 +432,12 @@ impl Session {
             }],
             Step::Aspect { aspect, fit } => {
                 let (width, height) = choose_canvas(Some(*aspect), None, (width, height));
+                let fit = fit
+                    .unwrap_or_else(|| crate::fitting::unsaid_fit(draft, (width, height), media));
                 vec![Op::Canvas {
                     width,
                     height,
-                    fit: Some(*fit),
+                    fit: Some(fit),
                 }]
             }
             Step::Fade {

@@ -120,7 +120,7 @@ fn every_step() -> Vec<Step> {
         },
         Step::Aspect {
             aspect: Aspect::Portrait9x16,
-            fit: Fit::Blur,
+            fit: Some(Fit::Blur),
         },
         Step::Fade {
             fade_in_ms: Some(500),

@@ -107,7 +107,7 @@ fn a_tool_call_becomes_the_plan() {
             },
             Step::Aspect {
                 aspect: timeline::Aspect::Portrait9x16,
-                fit: timeline::Fit::Blur
+                fit: Some(timeline::Fit::Blur)
             }
         ]
     );
@@ -324,7 +324,7 @@ fn a_real_model_server_is_asked_only_what_the_rules_leave_and_checked() {
             },
             Step::Aspect {
                 aspect: timeline::Aspect::Portrait9x16,
-                fit: timeline::Fit::Crop
+                fit: None
             }
         ]
     );

@@ -100,7 +100,7 @@ fn step() -> impl Strategy<Value = Step> {
         }),
         (
             prop::sample::select(Aspect::ALL.to_vec()),
-            prop::sample::select(vec![Fit::Crop, Fit::Pad, Fit::Blur])
+            prop::option::of(prop::sample::select(vec![Fit::Crop, Fit::Pad, Fit::Blur]))
         )
             .prop_map(|(aspect, fit)| Step::Aspect { aspect, fit }),
         (prop::option::of(0..5_000u64), prop::option::of(0..5_000u64)).prop_map(

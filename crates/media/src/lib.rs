@@ -7,6 +7,7 @@
 //!   refused when it is over a limit, before anything decodes it.
 //! - [`input`]: the hardened input arguments every decode uses.
 //! - [`analysis`]: numbers computed from decoded PCM (pauses), cached per asset by [`library`].
+//! - [`picture`]: whether a video looks like a screen recording, from a few sampled frames.
 //! - [`render`]: a pure plan (Draft → ffmpeg arguments and filter graph) and the executor that
 //!   runs it with progress.
 //!
@@ -17,6 +18,7 @@ pub mod error;
 pub mod input;
 pub mod library;
 pub mod limits;
+pub mod picture;
 pub mod probe;
 pub mod process;
 pub mod render;

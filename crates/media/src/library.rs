@@ -8,6 +8,7 @@
 //! ```text
 //! assets/<id>.json              where the asset's file is (so drafts can name it by id)
 //! analyses/<id>/silence-v1.json  the silence map (the version changes with the detector)
+//! analyses/<id>/picture-v1.json  whether the picture looks like a screen recording
 //! ```
 //!
 //! The id hashes the file's absolute path, size and modification time: editing the file gives
@@ -25,11 +26,13 @@ use timeline::SilenceMap;
 use crate::analysis;
 use crate::error::MediaError;
 use crate::limits::Limits;
+use crate::picture::{self, PictureTraits};
 use crate::probe::{absolute_file, probe, Probe};
 use crate::process::CancelToken;
 
 /// Bump when the pause detector changes what it finds.
 const SILENCE_CACHE_NAME: &str = "silence-v1.json";
+const PICTURE_CACHE_NAME: &str = "picture-v1.json";
 
 /// A probed local file with its id.
 #[derive(Clone, Debug)]
@@ -127,6 +130,20 @@ impl Library {
     ) -> Result<SilenceMap, MediaError> {
         self.cached(asset, SILENCE_CACHE_NAME, || {
             analysis::silence_map(self.decode(asset), on_progress)
+        })
+    }
+
+    /// What the asset's picture is like (a screen recording or not), from the cache or from
+    /// a few sampled frames (and then cached).
+    pub fn picture_traits(&self, asset: &Asset) -> Result<PictureTraits, MediaError> {
+        self.cached(asset, PICTURE_CACHE_NAME, || {
+            let frames = picture::sample_frames(picture::Sample {
+                path: &asset.path,
+                probe: &asset.probe,
+                limits: &self.limits,
+                cancel: &self.cancel,
+            })?;
+            Ok(PictureTraits::measure(&frames))
         })
     }
 

@@ -1465,7 +1465,7 @@ fn aspect(clause: &str, _: &Referents) -> Option<Meaning> {
     } else {
         return None;
     };
-    let fit = fit_of(clause).unwrap_or(Fit::Crop);
+    let fit = fit_of(clause);
     one(Step::Aspect { aspect, fit })
 }
 

@@ -268,7 +268,7 @@ fn continuation(piece: &str, joint: Joint, previous: &mut Step, refs: &Referents
             if matches!(steps.as_slice(), [Step::Aspect { .. }]) =>
         {
             if let Some(named) = intents::fit_of(piece) {
-                *fit = named;
+                *fit = Some(named);
             }
             return Meaning::Nothing;
         }
@@ -443,7 +443,7 @@ fn continuation(piece: &str, joint: Joint, previous: &mut Step, refs: &Referents
         }
         (Meaning::Unknown, Step::Aspect { fit, .. }) => {
             if let Some(named) = intents::fit_of(piece) {
-                *fit = named;
+                *fit = Some(named);
                 return Meaning::Nothing;
             }
         }

@@ -423,7 +423,7 @@ fn flag_steps(args: &EditArgs) -> Result<Vec<agent::Step>, String> {
     if let Some(aspect) = args.aspect {
         steps.push(Step::Aspect {
             aspect,
-            fit: args.fit.unwrap_or_default(),
+            fit: args.fit,
         });
     }
     for step in &steps {

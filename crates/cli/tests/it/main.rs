@@ -4,6 +4,7 @@ mod bad_input;
 mod captions;
 mod chat;
 mod draft_render;
+mod fitting;
 mod instructions;
 mod interrupt;
 mod probe_cmd;
