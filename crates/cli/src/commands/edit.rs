@@ -264,8 +264,9 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
 }
 
 /// The files among the positional arguments, and the instruction: the one argument that is
-/// not a file and reads like words (it has a space, or Chinese). Anything else that names no
-/// file is a missing file.
+/// not a file and reads like words (it has a space, is Chinese, or is one word with no
+/// extension: "undo"). Anything else that names no file ("clip.mp4", "take2.mov") is a
+/// missing file.
 fn files_and_instruction(inputs: &[String]) -> Result<(Vec<PathBuf>, Option<String>), String> {
     let mut files = Vec::new();
     let mut instruction: Option<String> = None;
@@ -280,8 +281,10 @@ fn files_and_instruction(inputs: &[String]) -> Result<(Vec<PathBuf>, Option<Stri
                 .chain(["m4v", "jpeg"])
                 .any(|format| format == e)
         });
+        let one_word = path.extension().is_none() && !input.contains('/');
         let words = !named_like_media
             && (input.trim().contains(' ')
+                || one_word
                 || agent::understand::language_of(input) == agent::Language::Chinese);
         if path.exists() || !words {
             files.push(path);
@@ -312,6 +315,14 @@ fn understood(
             Err(agent::reply::partial_refused(&plan, language))
         }
         Understanding::Plan(plan) => Ok(plan),
+        // One word that is neither a file nor understood was most likely a file's name.
+        Understanding::NotUnderstood { .. }
+            if !instruction.trim().contains(char::is_whitespace) =>
+        {
+            Err(format!(
+                "{instruction}: no such file, nor an instruction cutline understands"
+            ))
+        }
         Understanding::Question { text }
         | Understanding::NotUnderstood { text, .. }
         | Understanding::Answer { text } => Err(text),

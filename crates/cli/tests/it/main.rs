@@ -4,6 +4,7 @@ mod bad_input;
 mod captions;
 mod chat;
 mod draft_render;
+mod edit_words;
 mod fitting;
 mod instructions;
 mod interrupt;
