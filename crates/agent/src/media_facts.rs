@@ -48,6 +48,9 @@ impl Stage {
 
 /// Where long work reports how far it has come.
 pub trait Report: Sync {
+    /// `stage` will go through `length_ms` of media (a clip's length), so its progress can be
+    /// shown as time ("transcribing 0:45 / 2:01"); said before its first progress, if at all.
+    fn length(&self, _stage: Stage, _length_ms: u64) {}
     /// `stage` is `fraction` (0–1) done.
     fn progress(&self, stage: Stage, fraction: f64);
     /// `stage` is over.
@@ -134,6 +137,8 @@ impl crate::Media for LibraryMedia<'_> {
                 threshold_db: 0.0,
             });
         }
+        self.report
+            .length(Stage::FindingPauses, asset.probe.duration_ms);
         let map = self
             .library
             .silence_map(asset, |f| self.report.progress(Stage::FindingPauses, f))

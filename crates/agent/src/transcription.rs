@@ -68,6 +68,8 @@ pub fn transcript_of(
     );
     library.cached(asset, &name, || {
         let engine = WhisperEngine::load(&speech.model).map_err(|e| e.to_string())?;
+        report.length(Stage::Decoding, asset.probe.duration_ms);
+        report.length(Stage::Transcribing, asset.probe.duration_ms);
         let samples = media::analysis::pcm::decode_mono_f32(library.decode(asset), |f| {
             report.progress(Stage::Decoding, f)
         })

@@ -33,20 +33,39 @@ impl SpeechArgs {
     }
 }
 
-/// A progress bar per stage of long work, on stderr; notes as lines on stderr.
+/// A progress bar per stage of long work, on stderr, through the media's time when the stage
+/// said its length; notes as lines on stderr.
 #[derive(Default)]
 pub struct Bars {
     current: Mutex<Option<(Stage, Progress)>>,
+    lengths: Mutex<Vec<(Stage, u64)>>,
 }
 
 impl Report for Bars {
+    fn length(&self, stage: Stage, length_ms: u64) {
+        let mut lengths = self.lengths.lock().unwrap_or_else(|e| e.into_inner());
+        lengths.retain(|(s, _)| *s != stage);
+        lengths.push((stage, length_ms));
+    }
+
     fn progress(&self, stage: Stage, fraction: f64) {
         let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
         if current.as_ref().map(|(s, _)| *s) != Some(stage) {
             if let Some((_, bar)) = current.take() {
                 bar.done();
             }
-            *current = Some((stage, Progress::stage(stage.label())));
+            let length = self
+                .lengths
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .find(|(s, _)| *s == stage)
+                .map(|(_, ms)| *ms);
+            let bar = match length {
+                Some(ms) => Progress::through(stage.label(), ms),
+                None => Progress::stage(stage.label()),
+            };
+            *current = Some((stage, bar));
         }
         if let Some((_, bar)) = current.as_ref() {
             bar.set(fraction);

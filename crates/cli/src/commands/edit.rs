@@ -233,7 +233,7 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         limits: library.limits().clone(),
         cancel: cancel.clone(),
     };
-    let bar = Progress::stage("rendering");
+    let bar = Progress::through("rendering", draft.duration_ms);
     let outcome =
         render(&draft, &sources, &output, &settings, |f| bar.set(f)).map_err(|e| e.to_string())?;
     bar.done();

@@ -29,7 +29,7 @@ pub struct PausesArgs {
 
 pub fn run(args: &PausesArgs, cancel: &CancelToken) -> Result<(), String> {
     let limits = Limits::default();
-    let bar = Progress::stage("finding pauses");
+    let bar = |probe: &media::Probe| Progress::through("finding pauses", probe.duration_ms);
     let map = if args.no_cache {
         let probe = media::probe(&args.file, &limits).map_err(|e| e.to_string())?;
         let path = media::probe::absolute_file(&args.file).map_err(|e| e.to_string())?;
@@ -39,14 +39,19 @@ pub fn run(args: &PausesArgs, cancel: &CancelToken) -> Result<(), String> {
             limits: &limits,
             cancel,
         };
-        media::analysis::silence_map(decode, |f| bar.set(f))
+        let bar = bar(&probe);
+        let map = media::analysis::silence_map(decode, |f| bar.set(f));
+        bar.done();
+        map
     } else {
         let library = Library::at_default_location(limits).with_cancel(cancel);
         let asset = library.add(&args.file).map_err(|e| e.to_string())?;
-        library.silence_map(&asset, |f| bar.set(f))
+        let bar = bar(&asset.probe);
+        let map = library.silence_map(&asset, |f| bar.set(f));
+        bar.done();
+        map
     }
     .map_err(|e| e.to_string())?;
-    bar.done();
     if args.json {
         println!(
             "{}",

@@ -9,6 +9,7 @@ mod fitting;
 mod instructions;
 mod interrupt;
 mod probe_cmd;
+mod progress;
 mod scripted;
 mod serve;
 mod shapes;
