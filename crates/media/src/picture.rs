@@ -9,7 +9,7 @@
 //! - **hard edges**: some neighbours differ by a lot (text and window borders);
 //! - **still**: most pixels do not change between frames seconds apart.
 //!
-//! Sampling (one ffmpeg call per frame, seeking, at most 320 pixels wide) is the I/O part;
+//! Sampling (one ffmpeg call seeking to each frame, at most 320 pixels wide) is the I/O part;
 //! [`PictureTraits::measure`] and [`PictureTraits::looks_like_screen`] are pure.
 
 use std::time::Duration;
@@ -21,7 +21,7 @@ use crate::input::input_args;
 use crate::limits::Limits;
 use crate::probe::{MediaKind, Probe};
 use crate::process::{CancelToken, Tool, ToolCommand};
-use crate::render::graph::Filter;
+use crate::render::graph::{Filter, Graph, Pad};
 
 /// Frames sampled from a clip (evenly spread, away from its ends).
 pub const SAMPLED_FRAMES: u32 = 4;
@@ -125,43 +125,56 @@ pub fn sample_frames(sample: Sample) -> Result<Vec<GrayFrame>, MediaError> {
     } else {
         (width.max(2) / 2 * 2, height.max(2) / 2 * 2)
     };
-    let chain = [
-        Filter::new("scale")
-            .opt("w", width)
-            .opt("h", height)
-            .opt("flags", "area"),
-        Filter::new("format").opt("pix_fmts", "gray"),
-    ]
-    .map(|f| f.to_string())
-    .join(",");
     let count = if sample.probe.kind == MediaKind::Image {
         1
     } else {
-        SAMPLED_FRAMES
+        SAMPLED_FRAMES as usize
     };
-    let mut frames = Vec::new();
-    for k in 1..=count {
-        let at_ms = sample.probe.duration_ms * k as u64 / (count as u64 + 1);
-        let mut command = ToolCommand::new(Tool::Ffmpeg);
+    // One ffmpeg for all of them: the file opened once per frame, each input seeked to its
+    // time, one picture of each, joined into one stream of `count` frames.
+    let mut command = ToolCommand::new(Tool::Ffmpeg);
+    let mut graph = Graph::default();
+    let mut pictures = Vec::new();
+    for k in 0..count {
         if sample.probe.kind != MediaKind::Image {
+            let at_ms = sample.probe.duration_ms * (k as u64 + 1) / (count as u64 + 1);
             command = command.args(["-ss", &format!("{:.3}", at_ms as f64 / 1000.0)]);
         }
-        let output = command
-            .args(input_args(sample.path, sample.probe, sample.limits))
-            .args(["-map", "0:v:0", "-an", "-sn", "-dn", "-frames:v", "1"])
-            .args(["-vf", &chain, "-f", "rawvideo", "pipe:1"])
-            .timeout(Duration::from_secs(30))
-            .cancel_with(sample.cancel)
-            .output()?;
-        if output.stdout.len() == (width * height) as usize {
-            frames.push(GrayFrame {
-                width,
-                height,
-                pixels: output.stdout,
-            });
-        }
+        command = command.args(input_args(sample.path, sample.probe, sample.limits));
+        let filters = vec![
+            Filter::new("trim").opt("end_frame", 1),
+            Filter::new("setpts").opt("expr", "PTS-STARTPTS"),
+            Filter::new("scale")
+                .opt("w", width)
+                .opt("h", height)
+                .opt("flags", "area"),
+            Filter::new("format").opt("pix_fmts", "gray"),
+            Filter::new("setsar").opt("r", 1),
+        ];
+        pictures.push(graph.then(&Pad::input_stream(k, "v"), filters, "frame"));
     }
-    Ok(frames)
+    let joined = graph.pad("frames");
+    let concat = Filter::new("concat")
+        .opt("n", count)
+        .opt("v", 1)
+        .opt("a", 0);
+    graph.chain(&pictures, vec![concat], std::slice::from_ref(&joined));
+    let output = command
+        .args(["-filter_complex", &graph.to_string()])
+        .args(["-map", &joined.to_string(), "-fps_mode", "passthrough"])
+        .args(["-f", "rawvideo", "pipe:1"])
+        .timeout(Duration::from_secs(60))
+        .cancel_with(sample.cancel)
+        .output()?;
+    Ok(output
+        .stdout
+        .chunks_exact((width * height) as usize)
+        .map(|pixels| GrayFrame {
+            width,
+            height,
+            pixels: pixels.to_vec(),
+        })
+        .collect())
 }
 
 #[cfg(test)]

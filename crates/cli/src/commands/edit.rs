@@ -60,7 +60,8 @@ pub struct EditArgs {
     /// Output shape: 16:9, 9:16, 1:1 or 4:5.
     #[arg(long)]
     aspect: Option<Aspect>,
-    /// How a clip of another shape fills the frame: crop, pad or blur.
+    /// How a clip of another shape fills the frame: crop, pad or blur (by default crop, or
+    /// blur when the clip looks like a screen recording).
     #[arg(long, requires = "aspect")]
     fit: Option<Fit>,
     /// Output size by its short side: 2160p, 1440p, 1080p, 720p or 480p (never above the

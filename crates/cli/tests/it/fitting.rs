@@ -147,6 +147,14 @@ fn a_screen_recording_made_vertical_keeps_the_left_of_its_text_and_says_why() {
     );
     let (width, _, frame) = rgb_frame_at(&out, 1.0);
     assert_eq!(count(&frame, width, (0, width), is_red), 0);
+    // And so does the flag.
+    let (summary, out) = edit(
+        scratch.path(),
+        &[path_str(&clip), "--aspect", "9:16", "--fit", "crop"],
+    );
+    assert!(summary.contains("(cropped)"), "{summary}");
+    let (width, _, frame) = rgb_frame_at(&out, 1.0);
+    assert_eq!(count(&frame, width, (0, width), is_red), 0);
 }
 
 #[test]
