@@ -420,7 +420,8 @@ pub struct Route {
 
 /// Sends each Step of `plan` to the pieces its words named (Steps without a name go where the
 /// ones before them went, else to the current piece); a question back when the words name no
-/// piece and there are several with none current, or name one that is not there.
+/// piece and there are several with none current, or name one that is not there, or there is
+/// no piece at all.
 pub fn route(
     plan: &Plan,
     pieces: &[PieceName],
@@ -476,7 +477,14 @@ pub fn route(
             Some(to) => to.clone(),
             None => match current {
                 Some(c) => vec![c],
-                None if count == 0 => vec![0],
+                None if count == 0 => {
+                    return Err(match language {
+                        Language::English => {
+                            "There is no video in this session yet: upload one first.".into()
+                        }
+                        Language::Chinese => "这个会话里还没有视频，请先上传一个。".into(),
+                    })
+                }
                 None => return Err(which(pieces, language)),
             },
         };
@@ -638,12 +646,14 @@ mod tests {
         assert!(asked.contains("1 talk.mp4, 2 phone.mp4"), "{asked}");
         let routed = route(&trim, &two(), Some(1), Language::English).unwrap();
         assert_eq!(edited(&routed), [1]);
-        // One piece: no question.
+        // One piece: no question; none: upload one first.
         let one = &two()[..1];
         assert_eq!(
             edited(&route(&trim, one, None, Language::English).unwrap()),
             [0]
         );
+        let none = route(&trim, &[], None, Language::English).unwrap_err();
+        assert!(none.contains("upload one first"), "{none}");
     }
 
     #[test]

@@ -572,14 +572,10 @@ struct PieceWork<'a> {
 
 impl<'a> PieceWork<'a> {
     fn start(pieces: &'a [Piece], language: Language) -> Result<Self, ApiError> {
-        let mut drafts = pieces
+        let drafts = pieces
             .iter()
             .map(Piece::draft)
             .collect::<Result<Vec<_>, _>>()?;
-        // A session with no video yet has one empty timeline (edits say there is nothing).
-        if drafts.is_empty() {
-            drafts.push(Draft::new(DraftMeta::default()));
-        }
         Ok(Self {
             pieces,
             drafts,
