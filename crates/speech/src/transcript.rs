@@ -151,6 +151,9 @@ fn close_word_ends(words: &mut [Word], quiet: &[timeline::TimeRange]) {
 const ONSET_WINDOW_MS: u64 = 800;
 /// The longest a word moved back out of a pause is taken to last.
 const LATE_WORD_MS: u64 = 400;
+/// Quiet runs at least this long are between words; shorter ones may be inside a word (the
+/// closure of a stop, an unstressed syllable: "direc·tory" has one of 140 ms).
+const WORD_GAP_MS: u64 = 300;
 
 /// Puts word edges where the sound is, using the asset's quiet runs (its silence map).
 ///
@@ -179,7 +182,11 @@ pub fn snap_to_speech(words: &mut [Word], quiet: &[timeline::TimeRange]) {
                 let length = word.end_ms.saturating_sub(word.start_ms).min(LATE_WORD_MS);
                 word.end_ms = pause.start_ms;
                 word.start_ms = pause.start_ms.saturating_sub(length);
-            } else if runs_into_pause && word.end_ms <= pause.end_ms {
+            } else if runs_into_pause
+                && (word.end_ms <= pause.end_ms || pause.duration_ms() >= WORD_GAP_MS)
+            {
+                // Also when the recogniser runs it on past a whole pause (to the next word's
+                // start); a shorter quiet run may be a quiet stretch inside the word.
                 word.end_ms = pause.start_ms;
             }
         }
@@ -273,6 +280,17 @@ mod tests {
         let mut long = vec![Word::new("out.", 600, 1_200)];
         snap_to_speech(&mut long, &quiet);
         assert_eq!(spans(&long), [(600, 1_000)]);
+        // Nor when its time runs on past the whole pause, up to the next word; but a short
+        // quiet run inside a word does not end it.
+        let mut across = vec![
+            Word::new("out.", 600, 1_900),
+            Word::new("Next", 1_900, 2_200),
+        ];
+        snap_to_speech(&mut across, &quiet);
+        assert_eq!(spans(&across), [(600, 1_000), (1_800, 2_200)]);
+        let mut inside = vec![Word::new("directory.", 3_440, 4_050)];
+        snap_to_speech(&mut inside, &[timeline::TimeRange::new(3_670, 3_810)]);
+        assert_eq!(spans(&inside), [(3_440, 4_050)]);
         // A word far after the pause is not pulled back.
         let mut far = vec![Word::new("later", 4_000, 4_300)];
         snap_to_speech(&mut far, &quiet);

@@ -453,6 +453,46 @@ pub mod specs {
         ..TALK
     };
 
+    /// Short phrases spoken one word at a time, so the truth holds every word's time: words
+    /// 70–150 ms apart inside a phrase, pauses of 0.9–1.6 s between phrases (trimmed).
+    pub const WORD_TALK: TalkSpec = TalkSpec {
+        name: "talk-v1-words",
+        sentences: &[
+            "Open",
+            "the",
+            "terminal",
+            "in",
+            "your",
+            "home",
+            "directory.", //
+            "Then",
+            "type",
+            "the",
+            "path.", //
+            "Press",
+            "enter.", //
+            "It",
+            "runs",
+            "at",
+            "once.",
+        ],
+        lead_in_ms: 500,
+        gaps_ms: &[
+            120, 90, 150, 80, 110, 100, 1_600, //
+            100, 130, 90, 1_400, //
+            120, 900, //
+            100, 140, 80, 700,
+        ],
+        noise_dbfs: -50.0,
+        width: 320,
+        height: 240,
+        dark_picture: true,
+        rotation: None,
+        marker_after: None,
+        hum_dbfs: None,
+        knocks_after: None,
+    };
+
     /// Four pauses, then a beep whose onset is a white flash frame, then more talk.
     pub const MARKER_TALK: TalkSpec = TalkSpec {
         name: "talk-v1-marker",
