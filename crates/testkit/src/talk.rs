@@ -493,6 +493,23 @@ pub mod specs {
         knocks_after: None,
     };
 
+    /// An "um" between two phrases, 30–40 ms from each (too close for padding): the
+    /// filler's cut must take all of it and nothing of the words either side.
+    pub const UM_TALK: TalkSpec = TalkSpec {
+        name: "talk-v1-um",
+        sentences: &["So,", "um,", "I think we should start the video now."],
+        lead_in_ms: 500,
+        gaps_ms: &[120, 90, 600],
+        noise_dbfs: -50.0,
+        width: 320,
+        height: 240,
+        dark_picture: true,
+        rotation: None,
+        marker_after: None,
+        hum_dbfs: None,
+        knocks_after: None,
+    };
+
     /// Four pauses, then a beep whose onset is a white flash frame, then more talk.
     pub const MARKER_TALK: TalkSpec = TalkSpec {
         name: "talk-v1-marker",

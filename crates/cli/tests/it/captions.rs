@@ -505,3 +505,57 @@ fn the_alignment_finds_left_out_and_misheard_words() {
         [Some(0), Some(1), Some(2), None]
     );
 }
+
+/// Regression: the cut of a filler followed the recogniser's times, which are tens of ms off:
+/// the next word lost its onset and a tail of "uh" stayed. The "um" of this clip is known to
+/// the millisecond and sits 30–40 ms from the words either side.
+#[test]
+fn a_filler_is_cut_whole_and_the_words_beside_it_keep_every_millisecond() {
+    let clip = talk(&specs::UM_TALK);
+    let scratch = testkit::scratch();
+    let draft_path = scratch.path().join("no-um.json");
+    let out = scratch.path().join("no-um.mp4");
+    let summary = cutline_ok([
+        "edit",
+        path_str(&clip.path),
+        "--remove-fillers",
+        "--language",
+        "en",
+        "--quality",
+        "draft",
+        "--save-draft",
+        path_str(&draft_path),
+        "-o",
+        path_str(&out),
+    ]);
+    assert!(summary.contains("filler"), "{summary}");
+    let draft = timeline::wire::from_json(&std::fs::read_to_string(&draft_path).unwrap()).unwrap();
+    let kept: Vec<timeline::TimeRange> = draft.tracks[0]
+        .segments
+        .iter()
+        .map(|s| s.source_range())
+        .collect();
+    let kept_of = |(start, end): (u64, u64)| -> u64 {
+        let heard = timeline::TimeRange::new(start, end);
+        kept.iter()
+            .filter_map(|k| k.intersect(&heard))
+            .map(|k| k.duration_ms())
+            .sum()
+    };
+    let [before, um, after] = clip.truth.speech[..] else {
+        panic!("three pieces of speech");
+    };
+    let um_left = kept_of(um);
+    let before_lost = (before.1 - before.0) - kept_of(before);
+    let after_lost = (after.1 - after.0) - kept_of(after);
+    eprintln!(
+        "um {um:?}: {um_left} ms of it kept; {before_lost} ms lost before it, \
+         {after_lost} ms of the next word's start lost; kept {kept:?}"
+    );
+    assert!(um_left <= 5, "{um_left} ms of the um is still heard");
+    assert_eq!(
+        before_lost, 0,
+        "the words before the um lost {before_lost} ms"
+    );
+    assert_eq!(after_lost, 0, "the words after the um lost {after_lost} ms");
+}
