@@ -155,6 +155,18 @@ const LATE_WORD_MS: u64 = 400;
 /// closure of a stop, an unstressed syllable: "direc·tory" has one of 140 ms).
 const WORD_GAP_MS: u64 = 300;
 
+/// How far a word said to start at `start_ms` is from being the onset at `onset_ms`. The
+/// recogniser places onsets late, seldom early: a word placed well inside the pause is more
+/// likely the last word before it, heard late ("path." put 1.3 s into the pause after it, a
+/// little nearer its end than the next word is after it), so an early start counts double.
+fn onset_distance(start_ms: u64, onset_ms: u64) -> u64 {
+    if start_ms < onset_ms {
+        2 * (onset_ms - start_ms)
+    } else {
+        start_ms - onset_ms
+    }
+}
+
 /// Puts word edges where the sound is, using the asset's quiet runs (its silence map).
 ///
 /// A recogniser's times for the first word after a pause run a little late (whisper's DTW
@@ -166,7 +178,7 @@ pub fn snap_to_speech(words: &mut [Word], quiet: &[timeline::TimeRange]) {
         let window = pause.start_ms..=pause.end_ms + ONSET_WINDOW_MS;
         let after = (0..words.len())
             .filter(|&i| window.contains(&words[i].start_ms) && words[i].end_ms > pause.end_ms)
-            .min_by_key(|&i| words[i].start_ms.abs_diff(pause.end_ms));
+            .min_by_key(|&i| onset_distance(words[i].start_ms, pause.end_ms));
         if let Some(i) = after {
             let word = &mut words[i];
             let length = word.end_ms.saturating_sub(word.start_ms);
@@ -291,6 +303,18 @@ mod tests {
         let mut inside = vec![Word::new("directory.", 3_440, 4_050)];
         snap_to_speech(&mut inside, &[timeline::TimeRange::new(3_670, 3_810)]);
         assert_eq!(spans(&inside), [(3_440, 4_050)]);
+        // A word put late into the pause, ending after it, nearer its end than the next word
+        // is after it, is still the last word before it, not the onset.
+        let mut path = vec![
+            Word::new("the", 6_680, 6_960),
+            Word::new("path.", 8_300, 8_900),
+            Word::new("Press", 9_300, 9_700),
+        ];
+        snap_to_speech(&mut path, &[timeline::TimeRange::new(7_369, 8_769)]);
+        assert_eq!(
+            spans(&path),
+            [(6_680, 6_960), (6_969, 7_369), (8_769, 9_700)]
+        );
         // A word far after the pause is not pulled back.
         let mut far = vec![Word::new("later", 4_000, 4_300)];
         snap_to_speech(&mut far, &quiet);
