@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! assets/<id>.json              where the asset's file is (so drafts can name it by id)
-//! analyses/<id>/silence-v1.json  the silence map (the version changes with the detector)
+//! analyses/<id>/silence-v2.json  the silence map (the version changes with the detector)
 //! ```
 //!
 //! The id hashes the file's absolute path, size and modification time: editing the file gives
@@ -29,7 +29,7 @@ use crate::probe::{absolute_file, probe, Probe};
 use crate::process::CancelToken;
 
 /// Bump when the pause detector changes what it finds.
-const SILENCE_CACHE_NAME: &str = "silence-v1.json";
+const SILENCE_CACHE_NAME: &str = "silence-v2.json";
 
 /// A probed local file with its id.
 #[derive(Clone, Debug)]

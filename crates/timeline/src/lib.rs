@@ -29,7 +29,7 @@ pub mod time;
 pub mod validate;
 pub mod wire;
 
-pub use analysis::SilenceMap;
+pub use analysis::{SilenceMap, SoundLevels};
 pub use canvas::{Aspect, Fit, Resolution};
 pub use draft::{
     CaptionStyle, Corner, Draft, DraftMeta, Position, Segment, SegmentMeta, TimedWord, Track,
