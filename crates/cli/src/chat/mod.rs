@@ -338,6 +338,9 @@ impl Conversation {
         let state = self.with_rules(|client, session| client.state(session))?;
         self.emit(&json!({"type": "state", "state": state["state"]}));
         if self.output != Output::Json {
+            if let Some(pieces) = pieces_line(&state["state"], self.lang) {
+                self.say(&pieces);
+            }
             self.say(&summary(&state["state"]["draft"], self.lang));
         }
         Ok(())
@@ -423,6 +426,25 @@ impl Conversation {
         self.say(&saved.in_(self.lang));
         Ok(path)
     }
+}
+
+/// With several videos in the session, which they are and which one the timeline below is:
+/// "Videos: 1 talk.mp4 (0:12) · 2 phone.mp4 (0:05); showing phone.mp4".
+fn pieces_line(state: &Value, lang: Language) -> Option<String> {
+    let pieces = state["drafts"].as_array().filter(|p| p.len() > 1)?;
+    let listed: Vec<String> = pieces
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let length = timeline::format_clock(p["duration_ms"].as_u64().unwrap_or(0));
+            format!("{} {} ({length})", i + 1, p["name"].as_str().unwrap_or("?"))
+        })
+        .collect();
+    let shown = current_name(state);
+    Some(match lang {
+        Language::English => format!("Videos: {}; showing {shown}.", listed.join(" · ")),
+        Language::Chinese => format!("视频：{}；当前是 {shown}。", listed.join(" · ")),
+    })
 }
 
 /// The name of the piece a session's state shows (`draft`): its file's name, or "video".
@@ -654,6 +676,36 @@ mod tests {
         assert!(
             chinese.contains("时间线：0:19，1080×1920") && chinese.contains("音量35%"),
             "{chinese}"
+        );
+    }
+
+    #[test]
+    fn several_videos_are_listed_with_the_one_shown_and_exports_never_overwrite() {
+        let state = json!({"current_piece": "p2", "drafts": [
+            {"piece_id": "p1", "name": "talk.mp4", "duration_ms": 12_000},
+            {"piece_id": "p2", "name": "phone.mp4", "duration_ms": 5_000}]});
+        assert_eq!(
+            pieces_line(&state, Language::English).unwrap(),
+            "Videos: 1 talk.mp4 (0:12) · 2 phone.mp4 (0:05); showing phone.mp4."
+        );
+        let one = json!({"drafts": [{"piece_id": "p1", "name": "talk.mp4"}]});
+        assert_eq!(pieces_line(&one, Language::English), None);
+        assert_eq!(current_name(&one), "talk.mp4");
+
+        let scratch = testkit::scratch();
+        let dir = scratch.path();
+        assert_eq!(
+            free_export_path(dir, "talk.mp4", "mp4"),
+            dir.join("talk-edited.mp4")
+        );
+        std::fs::write(dir.join("talk-edited.mp4"), b"").unwrap();
+        assert_eq!(
+            free_export_path(dir, "talk.mp4", "mp4"),
+            dir.join("talk-edited-2.mp4")
+        );
+        assert_eq!(
+            free_export_path(dir, "../x/.mp4", "gif"),
+            dir.join("___x_-edited.gif")
         );
     }
 
