@@ -5,6 +5,8 @@
 //! - [`rules`]: the deterministic, offline planner ([`RulePlanner`]).
 //! - [`llm`]: an optional planner on any OpenAI-compatible chat-completions endpoint, its
 //!   tool calls checked into the same Steps, the rules answering when it cannot.
+//! - [`pieces`]: the videos of a batch session named in words ("the second video") and
+//!   a Plan routed to them.
 //! - [`session`]: applying a Plan to a Draft, all or nothing, with undo and redo.
 //! - [`registry`]: every kind of edit declared once (help, examples, schema), the source of
 //!   the "can do" answer, the LLM tool schema and the README catalogue.
@@ -17,6 +19,7 @@
 pub mod fitting;
 pub mod llm;
 pub mod media_facts;
+pub mod pieces;
 pub mod plan;
 pub mod registry;
 pub mod reply;

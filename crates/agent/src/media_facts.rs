@@ -104,7 +104,8 @@ impl LibraryMedia<'_> {
         clips
     }
 
-    /// Filler cuts per spoken clip.
+    /// Filler cuts per spoken clip, their edges where the sound is (the recogniser's times
+    /// are tens of milliseconds off).
     pub fn fillers_of(
         &self,
         draft: &Draft,
@@ -113,7 +114,19 @@ impl LibraryMedia<'_> {
         let mut cuts = Vec::new();
         for asset in self.spoken_clips(draft) {
             let transcript = transcript_of(self.library, asset, self.speech, self.report)?;
-            let ranges = speech::fillers::filler_cuts(&transcript.words, &self.fillers, padding_ms);
+            let fillers = speech::fillers::find_fillers(&transcript.words, &self.fillers);
+            let levels = if fillers.is_empty() {
+                None
+            } else {
+                let decode = self.library.decode(asset);
+                Some(media::analysis::levels::sound_levels(decode).map_err(|e| e.to_string())?)
+            };
+            let ranges = speech::fillers::filler_cuts(
+                &transcript.words,
+                &self.fillers,
+                padding_ms,
+                levels.as_ref(),
+            );
             cuts.push((asset.id.clone(), ranges));
         }
         Ok(cuts)

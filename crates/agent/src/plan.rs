@@ -7,6 +7,8 @@
 
 pub use media::render::{Format, Quality};
 use serde::{Deserialize, Serialize};
+
+pub use crate::pieces::{Aim, PieceRef};
 use timeline::{Aspect, CaptionLook, CaptionStyle, ClipIndex, Corner, Fit, Position, Resolution};
 
 /// A stretch of the timeline named in words, resolved against the Draft when applied.
@@ -251,6 +253,12 @@ pub enum Step {
         at_start: bool,
         ms: u64,
     },
+    /// "join them", "put the first and third together", "合并": a new piece of work, one
+    /// timeline of the pieces named (all uploaded ones when none is), which becomes current.
+    Join {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pieces: Vec<PieceRef>,
+    },
     Undo,
     Redo,
     Reset,
@@ -267,6 +275,10 @@ pub struct Plan {
     pub assumptions: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_done: Vec<NotDone>,
+    /// Which pieces of work (videos of a batch session) the Steps are for, where the words
+    /// named them; see [`crate::pieces`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aims: Vec<Aim>,
 }
 
 /// A part of an instruction that is not done: the user's words for it and why, in the
@@ -430,6 +442,7 @@ impl Step {
             | Step::Remove { .. }
             | Step::TranslateCaptions { .. }
             | Step::Aspect { .. }
+            | Step::Join { .. }
             | Step::Undo
             | Step::Redo
             | Step::Reset

@@ -216,6 +216,16 @@ pub const INTENTS: &[Intent] = &[
         required: &[],
     },
     Intent {
+        name: "join",
+        help: (
+            "join the uploaded videos into one (each video is otherwise its own piece: \"the second video\", \"talk.mp4\", \"all of them\")",
+            "把上传的视频合并成一个（否则每个视频单独处理：“第二个视频”、文件名、“所有视频”）",
+        ),
+        example: ("join them", "把视频合并"),
+        args: r#"{"pieces": {"type": "array", "items": {"type": "object", "properties": {"piece": {"enum": ["nth", "last", "named", "this", "all"]}, "n": {"type": "integer"}, "name": {"type": "string"}}}}}"#,
+        required: &[],
+    },
+    Intent {
         name: "undo",
         help: ("undo", "撤销"),
         example: ("undo that", "撤销"),

@@ -589,6 +589,13 @@ pub fn unchanged(step: &Step, effects: &[Effect], language: Language) -> String 
             format!("没有{zh}可以去掉。"),
         );
     }
+    if let Step::Join { .. } = step {
+        return say(
+            l,
+            "The videos here are already one timeline: there is nothing to join.".into(),
+            "这里的视频已经在同一条时间线上，不需要合并。".into(),
+        );
+    }
     if effects.iter().any(|e| {
         matches!(
             e,
@@ -654,6 +661,48 @@ fn would_do(step: &Step) -> (String, String) {
             (en.to_string(), zh.to_string())
         }
     }
+}
+
+/// What joining pieces did: "Joined talk.mp4 and phone.mp4 into one video (2:05); it is the
+/// one words go to now, and the originals stay." Settings only the first piece's carry over
+/// are named.
+pub fn joined(names: &[&str], duration_ms: u64, lost: &[&str], language: Language) -> String {
+    let length = timeline::format_clock(duration_ms);
+    let mut said = match language {
+        Language::English => {
+            let (last, rest) = names.split_last().unwrap_or((&"", &[]));
+            format!(
+                "Joined {} and {last} into one video ({length}); it is the one I work on now, and the originals stay as they were.",
+                rest.join(", ")
+            )
+        }
+        Language::Chinese => format!(
+            "已把{}合并成一个视频（{length}），接下来的修改都针对它，原来的视频保持不变。",
+            names.join("、")
+        ),
+    };
+    if !lost.is_empty() {
+        let zh: Vec<&str> = lost
+            .iter()
+            .map(|w| match *w {
+                "fades" => "淡入淡出",
+                "colour" => "调色",
+                "loudness" => "响度",
+                _ => "画面尺寸",
+            })
+            .collect();
+        said.push_str(&match language {
+            Language::English => format!(
+                " The first video's {} apply to all of it; the others' differ and are not kept.",
+                lost.join(", ")
+            ),
+            Language::Chinese => format!(
+                "整段使用第一个视频的{}，其他视频不同的设置没有保留。",
+                zh.join("、")
+            ),
+        });
+    }
+    said
 }
 
 /// A Plan with parts that cannot be done, said before anything is applied: what would be
@@ -916,6 +965,7 @@ fn step_phrase(step: &Step) -> (&'static str, &'static str) {
         Step::AddOverlay { .. } => ("put the image over the video", "叠加图片"),
         Step::ChangeTitle { .. } => ("change the title", "修改标题"),
         Step::Crossfade { .. } => ("crossfade the clips", "加转场"),
+        Step::Join { .. } => ("join the videos", "合并视频"),
         Step::Undo => ("undo", "撤销"),
         Step::Redo => ("redo", "重做"),
         Step::Reset => ("start over", "重新开始"),

@@ -537,7 +537,10 @@ impl Session {
                     Op::AppendClip { src, duration_ms }
                 }]
             }
-            Step::Undo | Step::Redo | Step::Reset | Step::ShowTimeline => Vec::new(),
+            // Pieces are joined where there are several (the server); here it is one timeline.
+            Step::Join { .. } | Step::Undo | Step::Redo | Step::Reset | Step::ShowTimeline => {
+                Vec::new()
+            }
         })
     }
 }

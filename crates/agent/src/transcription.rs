@@ -61,7 +61,7 @@ pub fn transcript_of(
     find(&speech.model).map_err(|e| e.to_string())?;
     let language = speech.language();
     let name = format!(
-        "transcript-{}-v2-{}{}.json",
+        "transcript-{}-v3-{}{}.json",
         speech.model,
         language.as_deref().unwrap_or("auto"),
         if speech.translate { "-to-en" } else { "" }

@@ -17,6 +17,9 @@ pub struct Context {
     /// A language model is configured, so captions can be translated into any language
     /// (offline only into English).
     pub can_translate: bool,
+    /// The session's pieces of work (one per uploaded video, and joins), which words like
+    /// "the second video" or "talk.mp4" name; empty where there is one timeline (the CLI).
+    pub pieces: Vec<crate::pieces::PieceName>,
 }
 
 pub trait Understand {

@@ -2,7 +2,9 @@
 //! and what it must mean:
 //!
 //! - `"plan": [...]`: the Steps (in their JSON form), and `"not_done": [...]` the parts left
-//!   undone, in the user's words (none when absent);
+//!   undone, in the user's words (none when absent), and `"aims": [...]` the pieces of work
+//!   (videos of a batch session) they are for (none when absent); the session has
+//!   `talk.mp4` and `phone.mp4`;
 //! - `"expect": "question" | "not_understood" | "answer"`, with `"text"`: words the reply
 //!   must hold, and for `not_understood` its `"not_done"` parts.
 //!
@@ -26,6 +28,12 @@ fn every_instruction_of_the_corpus_means_what_it_should() {
     let context = Context {
         music: Some("music".into()),
         image: Some("image".into()),
+        pieces: ["talk.mp4", "phone.mp4"]
+            .map(|name| agent::pieces::PieceName {
+                name: name.into(),
+                joined: false,
+            })
+            .to_vec(),
         ..Context::default()
     };
     let mut failures = Vec::new();
@@ -49,6 +57,11 @@ fn every_instruction_of_the_corpus_means_what_it_should() {
             (Understanding::Plan(plan), Value::Null, expected) => {
                 serde_json::to_value(&plan.steps).unwrap() == *expected
                     && texts(&plan.not_done) == expected_not_done
+                    && serde_json::to_value(&plan.aims).unwrap()
+                        == match &case["aims"] {
+                            Value::Null => Value::Array(Vec::new()),
+                            aims => aims.clone(),
+                        }
             }
             (Understanding::Question { text }, Value::String(kind), _) => {
                 kind == "question" && has_text(text)
@@ -66,9 +79,10 @@ fn every_instruction_of_the_corpus_means_what_it_should() {
         if !matches {
             let got = match &got {
                 Understanding::Plan(plan) => format!(
-                    "{} not_done {}",
+                    "{} not_done {} aims {}",
                     serde_json::to_string(&plan.steps).unwrap(),
-                    texts(&plan.not_done)
+                    texts(&plan.not_done),
+                    serde_json::to_string(&plan.aims).unwrap()
                 ),
                 other => format!("{other:?}"),
             };

@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! assets/<id>.json              where the asset's file is (so drafts can name it by id)
-//! analyses/<id>/silence-v1.json  the silence map (the version changes with the detector)
+//! analyses/<id>/silence-v2.json  the silence map (the version changes with the detector)
 //! analyses/<id>/picture-v1.json  whether the picture looks like a screen recording
 //! ```
 //!
@@ -31,7 +31,7 @@ use crate::probe::{absolute_file, probe, Probe};
 use crate::process::CancelToken;
 
 /// Bump when the pause detector changes what it finds.
-const SILENCE_CACHE_NAME: &str = "silence-v1.json";
+const SILENCE_CACHE_NAME: &str = "silence-v2.json";
 const PICTURE_CACHE_NAME: &str = "picture-v1.json";
 
 /// A probed local file with its id.

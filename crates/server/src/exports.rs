@@ -20,6 +20,8 @@ pub struct ExportRequest {
     /// The client's id for it (`render_<ts>`): the same id is the same export.
     pub id: String,
     pub draft: Draft,
+    /// The piece of work the Draft is (batch sessions), if any.
+    pub piece_id: Option<String>,
     pub quality: Quality,
     pub format: Format,
     /// "1080p", "720p", "4k", …; `None` keeps the Draft's canvas (within the plan).
@@ -146,6 +148,7 @@ pub async fn queue(
         user_id: session.user_id.clone(),
         id: request.id,
         session_id: session.id.clone(),
+        piece_id: request.piece_id,
         draft_json,
         draft_hash,
         quality: request.quality,

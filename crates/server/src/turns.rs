@@ -13,17 +13,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use agent::media_facts::{filler_words, LibraryMedia};
+use agent::pieces::{self, Aim, PieceName, Route, Work};
 use agent::{Language, Plan, Report, Stage, Step, StepEvent, Understanding};
 use media::process::CancelToken;
 use media::MediaKind;
 use serde_json::{json, Value};
-use timeline::Draft;
+use timeline::{Draft, DraftMeta};
 
 use crate::error::ApiError;
 use crate::events::{Event, TurnLog};
 use crate::exports::{self, ExportRequest};
 use crate::files;
-use crate::store::{self, AssetRecord, HoldEnd, RenderStatus, Session};
+use crate::store::{self, AssetRecord, HoldEnd, Piece, RenderRecord, RenderStatus, Session};
 use crate::AppState;
 
 /// Something kept for each session while the server runs (a restart keeps the Draft, not
@@ -95,8 +96,10 @@ struct Accepted {
     understanding: Understanding,
     /// The words said yes to a Plan that was asked back: it is applied as it is.
     confirmed: bool,
+    /// Where the Plan's Steps go, piece by piece (when a Plan is to be applied).
+    route: Option<Route>,
     hold: Option<String>,
-    draft: Draft,
+    pieces: Vec<Piece>,
     records: Vec<AssetRecord>,
 }
 
@@ -148,7 +151,7 @@ pub async fn start(
     Ok(log)
 }
 
-/// Understands the words and holds their price.
+/// Understands the words, routes them to the pieces they name, and holds their price.
 async fn accept(
     state: &AppState,
     session: &Session,
@@ -156,7 +159,18 @@ async fn accept(
     attributed: bool,
 ) -> Result<Accepted, ApiError> {
     let records = state.store.session_assets(&session.id).await?;
-    let draft = timeline::wire::from_json(&session.draft_json).map_err(ApiError::internal)?;
+    let pieces = state.store.pieces(&session.id).await?;
+    let names: Vec<PieceName> = pieces
+        .iter()
+        .map(|p| PieceName {
+            name: p.name.clone(),
+            joined: p.joined,
+        })
+        .collect();
+    let current = session
+        .current_piece
+        .as_deref()
+        .and_then(|id| pieces.iter().position(|p| p.id == id));
     let last_of = |kind: MediaKind| {
         records
             .iter()
@@ -164,16 +178,18 @@ async fn accept(
             .find(|a| a.kind == kind)
             .map(|a| a.id.clone())
     };
+    let language = language_of(&session.language);
     let context = agent::Context {
-        language: Some(language_of(&session.language)),
+        language: Some(language),
         music: last_of(MediaKind::Audio),
         image: last_of(MediaKind::Image),
         can_translate: state.llm.is_some(),
+        pieces: names.clone(),
     };
-    // A Plan waiting for a yes is applied by "yes", dropped by anything else.
+    // A Plan waiting for a yes is applied by "yes", dropped by anything else; one waiting for
+    // "which video?" is applied to the piece the next words name.
     // Read, not taken: a "yes" refused below (credits, attribution) leaves it waiting.
     let pending = state.pending.of(&session.id);
-    let language = language_of(&session.language);
     let confirmed = pending.is_some() && agent::rules::confirms(text);
     let understanding = match pending {
         Some(plan) if confirmed => Understanding::Plan(plan),
@@ -183,22 +199,55 @@ async fn accept(
                 Language::Chinese => "好的，保持原样，没有修改。".into(),
             },
         },
-        _ => {
+        pending => {
             let planner = state.planner.clone();
             let words = text.to_string();
-            tokio::task::spawn_blocking(move || planner.understand(&words, &context))
-                .await
-                .map_err(ApiError::internal)?
+            let understood =
+                tokio::task::spawn_blocking(move || planner.understand(&words, &context))
+                    .await
+                    .map_err(ApiError::internal)?;
+            match (understood, pending) {
+                // "the second one" after "which video?": the waiting Plan, for that piece.
+                (Understanding::Plan(named), Some(mut plan))
+                    if named.steps.is_empty() && !named.aims.is_empty() =>
+                {
+                    plan.aims = vec![Aim {
+                        from: 0,
+                        pieces: named.aims[0].pieces.clone(),
+                    }];
+                    Understanding::Plan(plan)
+                }
+                (understood, _) => understood,
+            }
         }
     };
-    let price = match &understanding {
+    // Where the Steps go; words that cannot tell which piece are asked back (and the Plan
+    // waits for the answer).
+    let (understanding, route) = match understanding {
+        Understanding::Plan(plan) => match pieces::route(&plan, &names, current, language) {
+            Ok(route) => (Understanding::Plan(plan), Some(route)),
+            Err(question) => {
+                state.pending.put(&session.id, plan);
+                return Ok(Accepted {
+                    understanding: Understanding::Question { text: question },
+                    confirmed: false,
+                    route: None,
+                    hold: None,
+                    pieces,
+                    records,
+                });
+            }
+        },
+        other => (other, None),
+    };
+    let price = match (&understanding, &route) {
         // Asked back first: nothing is applied (nor charged) until a yes.
-        Understanding::Plan(plan) if plan.is_partial() && !confirmed => 0,
-        Understanding::Plan(plan) => {
+        (Understanding::Plan(plan), _) if plan.is_partial() && !confirmed => 0,
+        (Understanding::Plan(plan), Some(route)) => {
             if plan_exports(plan) && !attributed && state.config.attribution_required {
                 return Err(exports::attribution_missing());
             }
-            price(plan, &draft, &records, &state.config.prices)
+            price(route, &pieces, &records, &state.config.prices)?
         }
         _ => 0,
     };
@@ -223,8 +272,9 @@ async fn accept(
     Ok(Accepted {
         understanding,
         confirmed,
+        route,
         hold,
-        draft,
+        pieces,
         records,
     })
 }
@@ -233,52 +283,70 @@ fn plan_exports(plan: &Plan) -> bool {
     plan.steps.iter().any(|s| matches!(s, Step::Export { .. }))
 }
 
-/// What a Plan costs: nothing when it only looks; else the turn price and each started
-/// minute of the spoken clips it transcribes.
+/// What a turn costs: nothing when it only looks; else the turn price and each started
+/// minute of the spoken clips it transcribes (each clip once, whichever pieces it is in).
 fn price(
-    plan: &Plan,
-    draft: &Draft,
+    route: &Route,
+    pieces: &[Piece],
     records: &[AssetRecord],
     prices: &crate::config::Prices,
-) -> i64 {
-    let edits = plan.steps.iter().any(|s| {
-        !matches!(
-            s,
-            Step::ShowTimeline
-                | Step::Export {
-                    resolution: None,
-                    fps: None,
-                    ..
-                }
-        )
-    });
-    if !edits {
-        return 0;
-    }
-    let transcribes = plan
-        .steps
+) -> Result<i64, ApiError> {
+    let mut drafts = pieces
         .iter()
-        .any(|s| matches!(s, Step::AddCaptions { .. } | Step::RemoveFillers));
+        .map(Piece::draft)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut edits = false;
+    let mut seen: Vec<String> = Vec::new();
     let mut minutes = 0;
-    if transcribes {
-        let mut seen = Vec::new();
-        for src in draft
-            .main_segments()
-            .iter()
-            .filter_map(|s| s.src.as_deref())
-        {
-            if let Some(asset) = records
-                .iter()
-                .find(|a| a.id == src && a.kind == MediaKind::Video)
-            {
-                if !seen.contains(&src) {
-                    seen.push(src);
-                    minutes += asset.duration_ms.div_ceil(60_000) as i64;
+    for work in &route.works {
+        match work {
+            Work::Join { pieces } => {
+                edits = true;
+                let parts: Vec<&Draft> = pieces.iter().filter_map(|&i| drafts.get(i)).collect();
+                let joined = timeline::join::join(&parts)
+                    .unwrap_or_else(|| Draft::new(DraftMeta::default()));
+                drafts.push(joined);
+            }
+            Work::Edit { piece, plan } => {
+                edits |= plan.steps.iter().any(|s| {
+                    !matches!(
+                        s,
+                        Step::ShowTimeline
+                            | Step::Export {
+                                resolution: None,
+                                fps: None,
+                                ..
+                            }
+                    )
+                });
+                let transcribes = plan
+                    .steps
+                    .iter()
+                    .any(|s| matches!(s, Step::AddCaptions { .. } | Step::RemoveFillers));
+                let Some(draft) = drafts.get(*piece).filter(|_| transcribes) else {
+                    continue;
+                };
+                for src in draft
+                    .main_segments()
+                    .iter()
+                    .filter_map(|s| s.src.as_deref())
+                {
+                    let asset = records
+                        .iter()
+                        .find(|a| a.id == src && a.kind == MediaKind::Video);
+                    if let Some(asset) = asset.filter(|_| !seen.iter().any(|s| s == src)) {
+                        seen.push(src.to_string());
+                        minutes += asset.duration_ms.div_ceil(60_000) as i64;
+                    }
                 }
             }
         }
     }
-    prices.turn + prices.transcribed_minute * minutes
+    Ok(if edits {
+        prices.turn + prices.transcribed_minute * minutes
+    } else {
+        0
+    })
 }
 
 /// Progress of long work as `progress` events, at most one per 2% (or a new stage).
@@ -360,13 +428,14 @@ async fn follow(
     let Accepted {
         understanding,
         confirmed,
+        route,
         hold,
-        draft,
+        pieces,
         records,
     } = accepted;
     let language = language_of(&session.language);
-    let plan = match understanding {
-        Understanding::Plan(plan) if plan.is_partial() && !confirmed => {
+    let route = match (understanding, route) {
+        (Understanding::Plan(plan), _) if plan.is_partial() && !confirmed => {
             let content = match language {
                 Language::English => format!(
                     "{} Shall I go ahead with the rest? Say “yes” to apply it, or say something else.",
@@ -381,52 +450,200 @@ async fn follow(
             log.push(Event::Text { content });
             return Ok(());
         }
-        Understanding::Plan(plan) => plan,
-        Understanding::Question { text }
-        | Understanding::NotUnderstood { text, .. }
-        | Understanding::Answer { text } => {
+        (Understanding::Plan(_), Some(route)) => route,
+        (Understanding::Plan(_), None) => return Err(ApiError::internal("a Plan without a route")),
+        (
+            Understanding::Question { text }
+            | Understanding::NotUnderstood { text, .. }
+            | Understanding::Answer { text },
+            _,
+        ) => {
             log.push(Event::Text { content: text });
             return Ok(());
         }
     };
-
-    let agent_session = state.histories.resume(&session.id, draft.clone(), language);
-    let applied = apply_plan(state, &plan, records, agent_session, log, cancel).await?;
-    let Applied {
-        outcome,
-        session: agent_session,
-    } = applied;
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(reply) => {
-            state.histories.put(&session.id, agent_session);
-            if let Some(hold) = &hold {
-                state.store.end_hold(hold, HoldEnd::Release).await?;
+    let mut work = PieceWork::start(&pieces, language)?;
+    let several = pieces.len()
+        + route
+            .works
+            .iter()
+            .filter(|w| matches!(w, Work::Join { .. }))
+            .count()
+        > 1;
+    let mut lines = Vec::new();
+    let mut exports_asked = Vec::new();
+    for step in route.works {
+        match step {
+            Work::Join { pieces: parts } => lines.push(work.join(&parts)),
+            Work::Edit { piece, plan } => {
+                let agent_session = work.session(state, piece);
+                let applied =
+                    apply_plan(state, &plan, records.clone(), agent_session, log, cancel).await?;
+                match applied.outcome {
+                    Ok(outcome) => {
+                        let name = work.name(piece);
+                        lines.push(if several {
+                            format!("{name}: {}", outcome.reply)
+                        } else {
+                            outcome.reply.clone()
+                        });
+                        if let Some(asked) = outcome.export {
+                            exports_asked.push((piece, asked));
+                        }
+                        work.sessions.insert(piece, applied.session);
+                    }
+                    Err(reply) => {
+                        // All or nothing: the pieces this turn touched keep their histories.
+                        work.put_back(state);
+                        if let Some(hold) = &hold {
+                            state.store.end_hold(hold, HoldEnd::Release).await?;
+                        }
+                        let reply = if several {
+                            format!("{}: {reply}", work.name(piece))
+                        } else {
+                            reply
+                        };
+                        log.push(Event::Text {
+                            content: files::without_paths(&reply, &state.config),
+                        });
+                        return Ok(());
+                    }
+                }
             }
-            log.push(Event::Text {
-                content: files::without_paths(&reply, &state.config),
-            });
-            return Ok(());
         }
-    };
-    let new_draft = agent_session.draft().clone();
-    let committed = commit(state, session, &hold, &outcome, &new_draft).await?;
-    if !committed {
-        state
-            .histories
-            .put(&session.id, agent::Session::new(draft, language));
+    }
+    let current = route.current;
+    let Some(ids) = commit(state, session, &hold, &mut work, current).await? else {
+        work.put_back(state);
         return Err(ApiError::Conflict(
             "the timeline changed while this turn ran (another upload or edit); nothing was applied, send the words again".into(),
         ));
+    };
+    // The exports render the pieces as this turn left them.
+    let requests: Vec<_> = exports_asked
+        .into_iter()
+        .map(|(piece, asked)| {
+            let request = (
+                ids[piece].clone(),
+                work.name(piece).to_string(),
+                work.draft(piece).clone(),
+            );
+            (request, asked)
+        })
+        .collect();
+    for (index, agent_session) in std::mem::take(&mut work.sessions) {
+        state.histories.put(&ids[index], agent_session);
     }
-    state.histories.put(&session.id, agent_session);
+    // Only a piece named ("the second one"): which one words now go to.
+    if lines.is_empty() {
+        let name = current
+            .map(|c| work.name(c).to_string())
+            .unwrap_or_default();
+        lines.push(match language {
+            Language::English => format!("OK, working on {name} now."),
+            Language::Chinese => format!("好的，接下来修改 {name}。"),
+        });
+    }
     log.push(Event::Text {
-        content: outcome.reply.clone(),
+        content: lines.join(if several { "\n" } else { " " }),
     });
-    if let Some(asked) = outcome.export {
-        export(state, session, &new_draft, asked, log).await?;
+    let mut jobs = Vec::new();
+    for (request, asked) in requests {
+        jobs.push(queue_export(state, session, request, asked, log).await?);
+    }
+    for job in jobs {
+        follow_export(state, session, job, log).await?;
     }
     Ok(())
+}
+
+/// The pieces of a turn as it goes: their Drafts, the undo histories it has taken out, and
+/// the pieces its joins made.
+struct PieceWork<'a> {
+    pieces: &'a [Piece],
+    drafts: Vec<Draft>,
+    /// Names of the pieces made by joins in this turn (they come after `pieces`).
+    joined: Vec<String>,
+    sessions: HashMap<usize, agent::Session>,
+    /// The histories as they were, put back when the turn applies nothing.
+    before: Vec<(String, agent::Session)>,
+    language: Language,
+}
+
+impl<'a> PieceWork<'a> {
+    fn start(pieces: &'a [Piece], language: Language) -> Result<Self, ApiError> {
+        let drafts = pieces
+            .iter()
+            .map(Piece::draft)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            pieces,
+            drafts,
+            joined: Vec::new(),
+            sessions: HashMap::new(),
+            before: Vec::new(),
+            language,
+        })
+    }
+
+    fn name(&self, piece: usize) -> &str {
+        match self.pieces.get(piece) {
+            Some(p) => &p.name,
+            None => self
+                .joined
+                .get(piece - self.pieces.len())
+                .map(String::as_str)
+                .unwrap_or_default(),
+        }
+    }
+
+    fn draft(&self, piece: usize) -> &Draft {
+        match self.sessions.get(&piece) {
+            Some(session) => session.draft(),
+            None => &self.drafts[piece],
+        }
+    }
+
+    /// The piece's undo history, taken out for the turn (a joined piece starts its own).
+    fn session(&mut self, state: &AppState, piece: usize) -> agent::Session {
+        if let Some(session) = self.sessions.remove(&piece) {
+            return session;
+        }
+        let draft = self.drafts[piece].clone();
+        match self.pieces.get(piece) {
+            Some(p) => {
+                let session = state.histories.resume(&p.id, draft, self.language);
+                self.before.push((p.id.clone(), session.clone()));
+                session
+            }
+            None => agent::Session::new(draft, self.language),
+        }
+    }
+
+    /// Joins `parts` into a new piece: what the reply says of it.
+    fn join(&mut self, parts: &[usize]) -> String {
+        let drafts: Vec<Draft> = parts.iter().map(|&i| self.draft(i).clone()).collect();
+        let refs: Vec<&Draft> = drafts.iter().collect();
+        let joined =
+            timeline::join::join(&refs).unwrap_or_else(|| Draft::new(DraftMeta::default()));
+        let names: Vec<&str> = parts.iter().map(|&i| self.name(i)).collect();
+        let stems: Vec<&str> = names
+            .iter()
+            .map(|n| n.rsplit_once('.').map_or(*n, |(stem, _)| stem))
+            .collect();
+        let name = format!("{}.mp4", stems.join("+"));
+        let lost = timeline::join::settings_not_kept(&refs);
+        let said = agent::reply::joined(&names, joined.duration_ms, &lost, self.language);
+        self.drafts.push(joined);
+        self.joined.push(name);
+        said
+    }
+
+    fn put_back(&mut self, state: &AppState) {
+        for (id, session) in self.before.drain(..) {
+            state.histories.put(&id, session);
+        }
+    }
 }
 
 /// Applies the Plan on a worker thread, Steps reported as tool events.
@@ -510,45 +727,63 @@ async fn forward<T>(
     }
 }
 
-/// Stores the new Draft and settles the hold together, or releases the hold when nothing
-/// changed; `false` when the Draft was changed by someone else meanwhile.
+/// Stores every changed Draft, the joined pieces and the current piece, and settles the hold,
+/// together; the hold is released when nothing changed. The ids of all pieces (joined ones
+/// after the others), or `None` when a Draft was changed by someone else meanwhile.
 async fn commit(
     state: &AppState,
     session: &Session,
     hold: &Option<String>,
-    outcome: &agent::Outcome,
-    draft: &Draft,
-) -> Result<bool, ApiError> {
-    if !outcome.changed {
-        if let Some(hold) = hold {
-            state.store.end_hold(hold, HoldEnd::Release).await?;
-        }
-        return Ok(true);
-    }
+    work: &mut PieceWork<'_>,
+    current: Option<usize>,
+) -> Result<Option<Vec<String>>, ApiError> {
+    let mut ids: Vec<String> = work.pieces.iter().map(|p| p.id.clone()).collect();
+    let changed: Vec<usize> = (0..work.pieces.len())
+        .filter(|&i| work.draft(i) != &work.drafts[i])
+        .collect();
     let mut tx = state.store.begin().await?;
-    let json = timeline::wire::to_json(draft);
-    if !store::set_draft_in(&mut tx, &session.id, session.draft_version, &json).await? {
-        tx.rollback().await?;
-        if let Some(hold) = hold {
-            state.store.end_hold(hold, HoldEnd::Release).await?;
+    for &i in &changed {
+        let piece = &work.pieces[i];
+        let json = timeline::wire::to_json(work.draft(i));
+        if !store::pieces::set_draft_in(&mut tx, &piece.id, piece.draft_version, &json).await? {
+            tx.rollback().await?;
+            if let Some(hold) = hold {
+                state.store.end_hold(hold, HoldEnd::Release).await?;
+            }
+            return Ok(None);
         }
-        return Ok(false);
     }
+    for (n, name) in work.joined.clone().iter().enumerate() {
+        let index = work.pieces.len() + n;
+        let json = timeline::wire::to_json(work.draft(index));
+        let piece = store::pieces::insert_in(&mut tx, &session.id, name, true, &json).await?;
+        ids.push(piece.id);
+    }
+    let current_id = current.and_then(|i| ids.get(i)).map(String::as_str);
+    if current_id != session.current_piece.as_deref() && !work.pieces.is_empty() {
+        store::pieces::set_current_in(&mut tx, &session.id, current_id).await?;
+    }
+    let anything = !changed.is_empty() || !work.joined.is_empty();
     if let Some(hold) = hold {
-        store::credits::end_hold_in(&mut tx, hold, HoldEnd::Settle).await?;
+        let end = if anything {
+            HoldEnd::Settle
+        } else {
+            HoldEnd::Release
+        };
+        store::credits::end_hold_in(&mut tx, hold, end).await?;
     }
     tx.commit().await?;
-    Ok(true)
+    Ok(Some(ids))
 }
 
-/// Queues an export of `draft` and follows it: progress events, then the link.
-async fn export(
+/// Queues an export of a piece: (its id, its name, the Draft to render).
+async fn queue_export(
     state: &AppState,
     session: &Session,
-    draft: &Draft,
+    (piece_id, name, draft): (String, String, Draft),
     asked: agent::ExportAsk,
     log: &TurnLog,
-) -> Result<(), ApiError> {
+) -> Result<(RenderRecord, String), ApiError> {
     let id = format!(
         "render_{}_{}",
         chrono::Utc::now().timestamp_millis(),
@@ -558,16 +793,26 @@ async fn export(
     let format = asked.format.unwrap_or_default();
     let request = ExportRequest {
         id: id.clone(),
-        draft: draft.clone(),
+        draft,
+        piece_id: Some(piece_id.clone()),
         quality,
         format,
         resolution: None,
     };
     log.push(Event::ToolCall {
         name: "export".into(),
-        args: json!({"id": id, "quality": quality, "format": format}),
+        args: json!({"id": id, "quality": quality, "format": format, "piece_id": piece_id, "piece": name}),
     });
-    let job = exports::queue(state, session, request).await?;
+    Ok((exports::queue(state, session, request).await?, name))
+}
+
+/// Follows a queued export: progress events, then the link.
+async fn follow_export(
+    state: &AppState,
+    session: &Session,
+    (job, name): (RenderRecord, String),
+    log: &TurnLog,
+) -> Result<(), ApiError> {
     let started = Instant::now();
     let mut last_progress = -1;
     loop {
@@ -591,13 +836,18 @@ async fn export(
                         "url": url,
                         "duration": now.duration_ms.unwrap_or(0) as f64 / 1000.0,
                         "size": now.size,
+                        "format": now.format,
+                        "piece_id": now.piece_id,
+                        "piece": name,
                     }),
                 });
                 let took = started.elapsed().as_secs_f64();
                 let content = match language_of(&session.language) {
-                    Language::Chinese => format!("导出完成（用时 {took:.0} 秒），下载：{url}"),
+                    Language::Chinese => {
+                        format!("{name} 导出完成（用时 {took:.0} 秒），下载：{url}")
+                    }
                     Language::English => {
-                        format!("Exported in {took:.0} s. Download: {url}")
+                        format!("{name} exported in {took:.0} s. Download: {url}")
                     }
                 };
                 log.push(Event::Text { content });
@@ -608,9 +858,9 @@ async fn export(
                 let why = now.error.unwrap_or_else(|| "it was cancelled".into());
                 let message = match language_of(&session.language) {
                     Language::English => {
-                        format!("the edits were made, but the export failed: {why}")
+                        format!("the edits were made, but the export of {name} failed: {why}")
                     }
-                    Language::Chinese => format!("修改已完成，但导出失败（{why}）"),
+                    Language::Chinese => format!("修改已完成，但 {name} 导出失败（{why}）"),
                 };
                 log.push(Event::Error {
                     code: 5000,

@@ -64,13 +64,19 @@ const SENTENCE_END: &[char] = &['.', '?', '!', '。', '？', '！', '…'];
 const CLAUSE_END: &[char] = &[',', ';', ':', '，', '；', '：', '、', '—'];
 
 /// Lays out `words` as captions inside the `kept` source ranges.
+///
+/// Each word goes with the kept range holding most of it, cut to that range: a recogniser's
+/// times may run a word on past a cut (into the pause trimmed after it), and the word is
+/// still heard up to the cut. Words no kept range holds any of were cut and are not shown.
 pub fn layout(words: &[Word], kept: &[TimeRange], rules: &CaptionRules) -> Vec<Caption> {
     let mut captions = Vec::new();
-    for piece in kept {
+    let homes: Vec<Option<usize>> = words.iter().map(|w| kept_piece(w, kept)).collect();
+    for (index, piece) in kept.iter().enumerate() {
         let inside: Vec<Word> = words
             .iter()
-            .filter(|w| piece.start_ms <= midpoint(w) && midpoint(w) < piece.end_ms)
-            .map(|w| Word {
+            .zip(&homes)
+            .filter(|(_, home)| **home == Some(index))
+            .map(|(w, _)| Word {
                 start_ms: w.start_ms.max(piece.start_ms),
                 end_ms: w
                     .end_ms
@@ -94,8 +100,18 @@ pub fn layout(words: &[Word], kept: &[TimeRange], rules: &CaptionRules) -> Vec<C
     captions
 }
 
-fn midpoint(word: &Word) -> u64 {
-    (word.start_ms + word.end_ms) / 2
+/// The kept range holding most of `word` (the first of equals), if any holds some of it.
+fn kept_piece(word: &Word, kept: &[TimeRange]) -> Option<usize> {
+    // A word without length is the moment it starts.
+    let heard = TimeRange::new(word.start_ms, word.end_ms.max(word.start_ms + 1));
+    let mut best: Option<(usize, u64)> = None;
+    for (index, piece) in kept.iter().enumerate() {
+        let overlap = piece.intersect(&heard).map_or(0, |o| o.duration_ms());
+        if overlap > 0 && best.is_none_or(|(_, most)| overlap > most) {
+            best = Some((index, overlap));
+        }
+    }
+    best.map(|(index, _)| index)
 }
 
 /// Splits the words of one kept range into caption-sized groups.
@@ -287,6 +303,26 @@ mod tests {
                 "{c:?}"
             );
         }
+    }
+
+    /// Regression: "directory." was heard up to the cut, but the recogniser's time ran it on
+    /// into the trimmed pause, its midpoint fell in the cut, and the caption lost it.
+    #[test]
+    fn a_word_running_on_past_a_cut_stays_in_its_caption() {
+        let words = vec![
+            Word::new("your", 2_375, 2_797),
+            Word::new("home", 2_907, 3_338),
+            Word::new("directory.", 3_438, 5_648),
+            Word::new("Then", 5_648, 6_065),
+        ];
+        // The pause 4_048–5_648 was trimmed with 150 ms of padding on each side.
+        let kept = vec![TimeRange::new(0, 4_198), TimeRange::new(5_498, 9_000)];
+        let captions = layout(&words, &kept, &CaptionRules::default());
+        let texts: Vec<String> = captions.iter().map(Caption::text).collect();
+        assert_eq!(texts, ["your home directory.", "Then"]);
+        let directory = &captions[0].words[2];
+        assert_eq!((directory.start_ms, directory.end_ms), (3_438, 4_198));
+        assert!(captions[0].end_ms <= 4_198);
     }
 
     #[test]

@@ -151,6 +151,21 @@ fn close_word_ends(words: &mut [Word], quiet: &[timeline::TimeRange]) {
 const ONSET_WINDOW_MS: u64 = 800;
 /// The longest a word moved back out of a pause is taken to last.
 const LATE_WORD_MS: u64 = 400;
+/// Quiet runs at least this long are between words; shorter ones may be inside a word (the
+/// closure of a stop, an unstressed syllable: "direc·tory" has one of 140 ms).
+const WORD_GAP_MS: u64 = 300;
+
+/// How far a word said to start at `start_ms` is from being the onset at `onset_ms`. The
+/// recogniser places onsets late, seldom early: a word placed well inside the pause is more
+/// likely the last word before it, heard late ("path." put 1.3 s into the pause after it, a
+/// little nearer its end than the next word is after it), so an early start counts double.
+fn onset_distance(start_ms: u64, onset_ms: u64) -> u64 {
+    if start_ms < onset_ms {
+        2 * (onset_ms - start_ms)
+    } else {
+        start_ms - onset_ms
+    }
+}
 
 /// Puts word edges where the sound is, using the asset's quiet runs (its silence map).
 ///
@@ -163,7 +178,7 @@ pub fn snap_to_speech(words: &mut [Word], quiet: &[timeline::TimeRange]) {
         let window = pause.start_ms..=pause.end_ms + ONSET_WINDOW_MS;
         let after = (0..words.len())
             .filter(|&i| window.contains(&words[i].start_ms) && words[i].end_ms > pause.end_ms)
-            .min_by_key(|&i| words[i].start_ms.abs_diff(pause.end_ms));
+            .min_by_key(|&i| onset_distance(words[i].start_ms, pause.end_ms));
         if let Some(i) = after {
             let word = &mut words[i];
             let length = word.end_ms.saturating_sub(word.start_ms);
@@ -179,7 +194,11 @@ pub fn snap_to_speech(words: &mut [Word], quiet: &[timeline::TimeRange]) {
                 let length = word.end_ms.saturating_sub(word.start_ms).min(LATE_WORD_MS);
                 word.end_ms = pause.start_ms;
                 word.start_ms = pause.start_ms.saturating_sub(length);
-            } else if runs_into_pause && word.end_ms <= pause.end_ms {
+            } else if runs_into_pause
+                && (word.end_ms <= pause.end_ms || pause.duration_ms() >= WORD_GAP_MS)
+            {
+                // Also when the recogniser runs it on past a whole pause (to the next word's
+                // start); a shorter quiet run may be a quiet stretch inside the word.
                 word.end_ms = pause.start_ms;
             }
         }
@@ -273,6 +292,29 @@ mod tests {
         let mut long = vec![Word::new("out.", 600, 1_200)];
         snap_to_speech(&mut long, &quiet);
         assert_eq!(spans(&long), [(600, 1_000)]);
+        // Nor when its time runs on past the whole pause, up to the next word; but a short
+        // quiet run inside a word does not end it.
+        let mut across = vec![
+            Word::new("out.", 600, 1_900),
+            Word::new("Next", 1_900, 2_200),
+        ];
+        snap_to_speech(&mut across, &quiet);
+        assert_eq!(spans(&across), [(600, 1_000), (1_800, 2_200)]);
+        let mut inside = vec![Word::new("directory.", 3_440, 4_050)];
+        snap_to_speech(&mut inside, &[timeline::TimeRange::new(3_670, 3_810)]);
+        assert_eq!(spans(&inside), [(3_440, 4_050)]);
+        // A word put late into the pause, ending after it, nearer its end than the next word
+        // is after it, is still the last word before it, not the onset.
+        let mut path = vec![
+            Word::new("the", 6_680, 6_960),
+            Word::new("path.", 8_300, 8_900),
+            Word::new("Press", 9_300, 9_700),
+        ];
+        snap_to_speech(&mut path, &[timeline::TimeRange::new(7_369, 8_769)]);
+        assert_eq!(
+            spans(&path),
+            [(6_680, 6_960), (6_969, 7_369), (8_769, 9_700)]
+        );
         // A word far after the pause is not pulled back.
         let mut far = vec![Word::new("later", 4_000, 4_300)];
         snap_to_speech(&mut far, &quiet);

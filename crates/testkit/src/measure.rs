@@ -79,25 +79,46 @@ pub fn is_faststart(path: &Path) -> bool {
     matches!((find(b"moov"), find(b"mdat")), (Some(moov), Some(mdat)) if moov < mdat)
 }
 
-/// The first audio stream decoded to mono samples in −1…1 at `rate`.
+/// The first audio stream decoded to mono samples in −1…1 at `rate`: the mean of its
+/// channels, so a sound has the level one of its channels has when they agree. (ffmpeg's own
+/// downmix, `-ac 1`, adds the channels at −3 dB each: a stereo sound whose channels agree
+/// would measure 3 dB louder than either of them.)
 pub fn audio_mono(path: &Path, rate: u32) -> Vec<f32> {
+    let channels = audio_channels(path, rate);
+    let count = channels.len().max(1) as f32;
+    let length = channels.iter().map(Vec::len).min().unwrap_or(0);
+    (0..length)
+        .map(|i| channels.iter().map(|c| c[i]).sum::<f32>() / count)
+        .collect()
+}
+
+/// The first audio stream decoded at `rate`, one vector of samples in −1…1 per channel, as
+/// the file holds them (no mixing).
+pub fn audio_channels(path: &Path, rate: u32) -> Vec<Vec<f32>> {
+    let count = streams(path).audio().channels.expect("a channel count") as usize;
     let bytes = ffmpeg([
         "-i",
         path.to_str().unwrap(),
         "-map",
         "0:a:0",
-        "-ac",
-        "1",
         "-ar",
         &rate.to_string(),
         "-f",
         "f32le",
         "pipe:1",
     ]);
-    bytes
+    let samples: Vec<f32> = bytes
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    (0..count)
+        .map(|c| samples.iter().skip(c).step_by(count).copied().collect())
         .collect()
+}
+
+/// A level ratio in decibels.
+pub fn db(ratio: f64) -> f64 {
+    20.0 * ratio.log10()
 }
 
 pub fn rms(samples: &[f32]) -> f64 {

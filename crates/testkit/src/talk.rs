@@ -38,6 +38,11 @@ pub struct TalkSpec {
     pub rotation: Option<u32>,
     /// Put a beep + flash marker in the middle of the pause after this sentence.
     pub marker_after: Option<usize>,
+    /// Mains hum under everything (50 Hz with its harmonics at 100 and 150 Hz, and 60 Hz from
+    /// a second device), RMS in dBFS.
+    pub hum_dbfs: Option<f64>,
+    /// Two knocks (a click and its low thump) in the pause after this sentence.
+    pub knocks_after: Option<usize>,
 }
 
 /// Where the speech is, in milliseconds of the clip.
@@ -47,6 +52,9 @@ pub struct Truth {
     pub speech: Vec<(u64, u64)>,
     /// Start of the marker beep and of its flash frame.
     pub marker_ms: Option<u64>,
+    /// Where the knocks are (start, end), when the spec asks for them.
+    #[serde(default)]
+    pub knocks: Vec<(u64, u64)>,
 }
 
 impl Truth {
@@ -95,6 +103,7 @@ fn make_talk(spec: &TalkSpec, output: &Path) -> Truth {
     let mut mix: Vec<f64> = silence(spec.lead_in_ms);
     let mut speech = Vec::new();
     let mut marker_ms = None;
+    let mut knocks = Vec::new();
     for (n, (sentence, &gap_ms)) in spec.sentences.iter().zip(spec.gaps_ms).enumerate() {
         let voice = speak(sentence, &work.path().join(format!("s{n}.wav")));
         let start_ms = samples_to_ms(mix.len());
@@ -118,9 +127,15 @@ fn make_talk(spec: &TalkSpec, output: &Path) -> Truth {
             assert!(at > gap_start);
             marker_ms = Some(at_ms);
         }
+        if spec.knocks_after == Some(n) {
+            knocks = add_knocks(&mut mix, end_ms, end_ms + gap_ms);
+        }
     }
     let duration_ms = samples_to_ms(mix.len());
     add_pink_noise(&mut mix, spec.noise_dbfs);
+    if let Some(dbfs) = spec.hum_dbfs {
+        add_hum(&mut mix, dbfs);
+    }
     let wav_path = work.path().join("talk.wav");
     let samples = mix
         .iter()
@@ -192,6 +207,7 @@ fn make_talk(spec: &TalkSpec, output: &Path) -> Truth {
         duration_ms,
         speech,
         marker_ms,
+        knocks,
     }
 }
 
@@ -234,6 +250,46 @@ fn ms_to_samples(ms: u64) -> usize {
 
 fn samples_to_ms(samples: usize) -> u64 {
     (samples as u64 * 1000 + RATE as u64 / 2) / RATE as u64
+}
+
+/// Two knocks in the pause `[start_ms, end_ms)`, 400 ms after its start and 450 ms before its
+/// end (so one side of each is shorter than the usual minimum pause); returns where they are.
+/// A knock (a mic stand, a table) is a 4 ms click and the low thump it rings with, under
+/// 100 ms in all and with no energy in the speech band beyond the click.
+fn add_knocks(mix: &mut [f64], start_ms: u64, end_ms: u64) -> Vec<(u64, u64)> {
+    const KNOCK_MS: u64 = 90;
+    let mut knocks = Vec::new();
+    for at_ms in [start_ms + 400, end_ms - 450] {
+        let start = ms_to_samples(at_ms);
+        let click = ms_to_samples(4);
+        for i in 0..ms_to_samples(KNOCK_MS) {
+            let t = i as f64 / RATE as f64;
+            let mut x = 0.12 * (-t / 0.025).exp() * (2.0 * std::f64::consts::PI * 65.0 * t).sin();
+            if i < click {
+                let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
+                x += 0.4 * sign * (-(i as f64) / (click as f64 / 4.0)).exp();
+            }
+            mix[start + i] += x;
+        }
+        knocks.push((at_ms, at_ms + KNOCK_MS));
+    }
+    knocks
+}
+
+/// Adds mains hum at `dbfs` RMS: 50 Hz with harmonics at 100 and 150 Hz (−6, −12 dB) and a
+/// 60 Hz component (−6 dB).
+fn add_hum(mix: &mut [f64], dbfs: f64) {
+    let parts = [(50.0, 1.0), (100.0, 0.5), (150.0, 0.25), (60.0, 0.5)];
+    let power: f64 = parts.iter().map(|(_, a)| a * a / 2.0).sum();
+    let gain = 10f64.powf(dbfs / 20.0) / power.sqrt();
+    for (n, sample) in mix.iter_mut().enumerate() {
+        let t = n as f64 / RATE as f64;
+        *sample += gain
+            * parts
+                .iter()
+                .map(|(hz, a)| a * (2.0 * std::f64::consts::PI * hz * t).sin())
+                .sum::<f64>();
+    }
 }
 
 /// Adds pink noise (Paul Kellet's filter over seeded white noise) at `dbfs` RMS.
@@ -296,6 +352,8 @@ pub mod specs {
         dark_picture: false,
         rotation: None,
         marker_after: None,
+        hum_dbfs: None,
+        knocks_after: None,
     };
 
     /// About two minutes of talk in 24 sentences, for speech recognition.
@@ -338,6 +396,8 @@ pub mod specs {
         dark_picture: true,
         rotation: None,
         marker_after: None,
+        hum_dbfs: None,
+        knocks_after: None,
     };
 
     /// Talk with filler words ("um", "uh") in it.
@@ -355,6 +415,8 @@ pub mod specs {
         dark_picture: true,
         rotation: None,
         marker_after: None,
+        hum_dbfs: None,
+        knocks_after: None,
     };
 
     /// The same talk over a flat dark picture, so burnt-in captions can be measured.
@@ -378,6 +440,76 @@ pub mod specs {
         ..TALK
     };
 
+    /// Talk under mains hum with a 3 s pause that holds two knocks (after the second
+    /// sentence): the pause is one pause, not three pieces between the knocks.
+    pub const HUM_KNOCK_TALK: TalkSpec = TalkSpec {
+        name: "talk-v1-hum-knocks",
+        sentences: &[SENTENCES[0], SENTENCES[1], SENTENCES[2]],
+        lead_in_ms: 500,
+        gaps_ms: &[700, 3_000, 600],
+        noise_dbfs: -60.0,
+        hum_dbfs: Some(-42.0),
+        knocks_after: Some(1),
+        ..TALK
+    };
+
+    /// Short phrases spoken one word at a time, so the truth holds every word's time: words
+    /// 70–150 ms apart inside a phrase, pauses of 0.9–1.6 s between phrases (trimmed).
+    pub const WORD_TALK: TalkSpec = TalkSpec {
+        name: "talk-v1-words",
+        sentences: &[
+            "Open",
+            "the",
+            "terminal",
+            "in",
+            "your",
+            "home",
+            "directory.", //
+            "Then",
+            "type",
+            "the",
+            "path.", //
+            "Press",
+            "enter.", //
+            "It",
+            "runs",
+            "at",
+            "once.",
+        ],
+        lead_in_ms: 500,
+        gaps_ms: &[
+            120, 90, 150, 80, 110, 100, 1_600, //
+            100, 130, 90, 1_400, //
+            120, 900, //
+            100, 140, 80, 700,
+        ],
+        noise_dbfs: -50.0,
+        width: 320,
+        height: 240,
+        dark_picture: true,
+        rotation: None,
+        marker_after: None,
+        hum_dbfs: None,
+        knocks_after: None,
+    };
+
+    /// An "um" between two phrases, 30–40 ms from each (too close for padding): the
+    /// filler's cut must take all of it and nothing of the words either side.
+    pub const UM_TALK: TalkSpec = TalkSpec {
+        name: "talk-v1-um",
+        sentences: &["So,", "um,", "I think we should start the video now."],
+        lead_in_ms: 500,
+        gaps_ms: &[120, 90, 600],
+        noise_dbfs: -50.0,
+        width: 320,
+        height: 240,
+        dark_picture: true,
+        rotation: None,
+        marker_after: None,
+        hum_dbfs: None,
+        knocks_after: None,
+    };
+
     /// Four pauses, then a beep whose onset is a white flash frame, then more talk.
     pub const MARKER_TALK: TalkSpec = TalkSpec {
         name: "talk-v1-marker",
@@ -397,6 +529,8 @@ pub mod specs {
         dark_picture: true,
         rotation: None,
         marker_after: Some(3),
+        hum_dbfs: None,
+        knocks_after: None,
     };
 
     /// Three sentences with two long pauses, 16:9: the protocol tests' talk (it exports to
@@ -412,6 +546,8 @@ pub mod specs {
         dark_picture: true,
         rotation: None,
         marker_after: None,
+        hum_dbfs: None,
+        knocks_after: None,
     };
 
     /// A short clip for shape tests: landscape, portrait and a rotated phone clip.
@@ -426,6 +562,8 @@ pub mod specs {
         dark_picture: false,
         rotation: None,
         marker_after: None,
+        hum_dbfs: None,
+        knocks_after: None,
     };
 
     pub const SHORT_PORTRAIT: TalkSpec = TalkSpec {

@@ -11,6 +11,7 @@
 //! - [`canvas`]: output shapes (aspect presets, resolutions, fit modes) as typed values.
 //! - [`analysis`]: analysis results the edits consume (the silence map of an asset).
 //! - [`ops`]: one typed edit each (`Op`), applied by `apply(&Draft, &Op, &EditContext)`.
+//! - [`join`]: Drafts end to end (the pieces of a batch session joined into one).
 //! - [`history`]: every state of a Draft, for exact undo, redo and reset.
 //! - [`subtitles`]: caption segments as SRT/WebVTT cues (and a strict SRT reader).
 //! - [`time`]: integer-millisecond ranges and the clock format users read ("2:14").
@@ -21,13 +22,14 @@ pub mod analysis;
 pub mod canvas;
 pub mod draft;
 pub mod history;
+pub mod join;
 pub mod ops;
 pub mod subtitles;
 pub mod time;
 pub mod validate;
 pub mod wire;
 
-pub use analysis::SilenceMap;
+pub use analysis::{SilenceMap, SoundLevels};
 pub use canvas::{Aspect, Fit, Resolution};
 pub use draft::{
     CaptionStyle, Corner, Draft, DraftMeta, Position, Segment, SegmentMeta, TimedWord, Track,

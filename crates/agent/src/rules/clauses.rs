@@ -109,7 +109,8 @@ pub fn split(text: &str) -> Vec<String> {
     // "和" joins two edits only before a stretch of time ("剪掉前5秒和最后3秒"); elsewhere it
     // joins two things of one edit ("嗯和呃").
     clauses = clauses.iter().flat_map(|c| split_chinese_and(c)).collect();
-    // A sentence-ending period ("…9:16. Then") splits too; a decimal point does not.
+    // A sentence-ending period ("…9:16. Then") splits too; a decimal point or a file name's
+    // does not.
     clauses = clauses.iter().flat_map(|c| split_sentences(c)).collect();
     clauses
         .into_iter()
@@ -228,10 +229,11 @@ fn split_sentences(text: &str) -> Vec<String> {
     let mut parts = Vec::new();
     let mut current = String::new();
     for (i, &c) in chars.iter().enumerate() {
-        let decimal = i > 0
-            && chars[i - 1].is_ascii_digit()
-            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
-        if c == '.' && !decimal {
+        // A point inside a word is not an end: "1.5", "talk.mp4".
+        let inside_word = i > 0
+            && chars[i - 1].is_alphanumeric()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        if c == '.' && !inside_word {
             parts.push(std::mem::take(&mut current));
         } else {
             current.push(c);

@@ -497,9 +497,9 @@ fn title_change(clause: &str) -> Option<Step> {
 }
 
 /// Which clip a clause names: "the second clip", "clip 2", "the last clip", "第二段",
-/// "第2个片段", "最后一段".
+/// "第2个片段", "最后一段". A "video" (视频) is a piece of work, not a clip (see `pieces`).
 fn clip_named(clause: &str) -> Option<ClipIndex> {
-    const NOUNS: &[&str] = &["clip", "video", "part", "shot", "segment"];
+    const NOUNS: &[&str] = &["clip", "part", "shot", "segment"];
     const ORDINALS: &[(&str, usize)] = &[
         ("first", 0),
         ("1st", 0),
@@ -530,7 +530,7 @@ fn clip_named(clause: &str) -> Option<ClipIndex> {
             return Some(ClipIndex::FromStart(*n));
         }
     }
-    if has(clause, &["最后一段", "最后一个片段", "最后一个视频"]) {
+    if has(clause, &["最后一段", "最后一个片段"]) {
         return Some(ClipIndex::FromEnd(0));
     }
     let at = clause.find('第')?;
@@ -540,7 +540,7 @@ fn clip_named(clause: &str) -> Option<ClipIndex> {
         .take_while(|c| c.is_ascii_digit() || *c == '一')
         .collect();
     let tail = &rest[number.len()..];
-    let names_clip = ["段", "个片段", "个视频", "个镜头"]
+    let names_clip = ["段", "个片段", "个镜头"]
         .iter()
         .any(|w| tail.starts_with(w));
     if !names_clip {

@@ -21,6 +21,7 @@ pub mod intents;
 pub mod lexicon;
 pub mod numbers;
 
+use crate::pieces::{self, Aim, PieceRef};
 use crate::plan::{Language, NotDone, Plan, Step, Understanding};
 use crate::registry::can_do;
 use crate::understand::{language_of, Context, Understand};
@@ -50,7 +51,31 @@ impl Understand for RulePlanner {
         let mut questions = Vec::new();
         // The verb of the last clause that had one: "add captions and music" adds the music.
         let mut last_verb: Option<&str> = None;
-        for clause in clauses::split(&text) {
+        for clause in clauses::split(&pieces::keep_lists(&text)) {
+            // "join them", "合并": pieces of work joined (the server does it).
+            if pieces::asks_join(&clause) {
+                let named = pieces::take_reference(&clause, &context.pieces)
+                    .map(|(named, _)| named)
+                    .unwrap_or_default();
+                let named = named.into_iter().filter(|p| *p != PieceRef::All).collect();
+                plan.steps.push(Step::Join { pieces: named });
+                continue;
+            }
+            // "… in the first video", "make the second one 9:16": the piece is set aside, the
+            // rest read as an edit.
+            let clause = match pieces::take_reference(&clause, &context.pieces) {
+                Some((named, rest)) => {
+                    plan.aims.push(Aim {
+                        from: plan.steps.len(),
+                        pieces: named,
+                    });
+                    rest
+                }
+                None => clause.replace('⊕', "and"),
+            };
+            if clause.trim().is_empty() {
+                continue;
+            }
             let pieces = clauses::pieces(&clause);
             let several = pieces.len() > 1;
             for (piece, joint) in pieces {
@@ -140,6 +165,10 @@ impl Understand for RulePlanner {
                 text: nothing_done(&plan.not_done, language),
                 not_done: plan.not_done,
             };
+        }
+        // Only a piece named ("the second one", the answer to "which video?"): that piece.
+        if plan.steps.is_empty() && !plan.aims.is_empty() && plan.not_done.is_empty() {
+            return Understanding::Plan(plan);
         }
         if plan.steps.is_empty() && plan.assumptions.is_empty() {
             return Understanding::Question {

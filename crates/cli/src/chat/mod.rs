@@ -226,6 +226,7 @@ impl Conversation {
         let mut said = false;
         let mut applied = false;
         let mut actions: Vec<reading::GuiAction> = Vec::new();
+        let mut exported: Vec<Value> = Vec::new();
         let mut bar: Option<(String, Progress)> = None;
         let mut last_sign = Instant::now();
         let still_working = still_working_after();
@@ -240,6 +241,9 @@ impl Conversation {
                 }
                 let human = output != Output::Json;
                 applied |= kind == "tool_result";
+                if kind == "tool_result" && event["name"] == "export" {
+                    exported.push(event["result"].clone());
+                }
                 match kind {
                     "text" => {
                         let content = event["content"].as_str().unwrap_or_default();
@@ -287,6 +291,7 @@ impl Conversation {
             bar.done();
         }
         result?;
+        self.save_turn_exports(&exported)?;
         for action in actions.iter().filter(|_| act) {
             match action {
                 reading::GuiAction::Export => {
@@ -333,12 +338,47 @@ impl Conversation {
         let state = self.with_rules(|client, session| client.state(session))?;
         self.emit(&json!({"type": "state", "state": state["state"]}));
         if self.output != Output::Json {
+            if let Some(pieces) = pieces_line(&state["state"], self.lang) {
+                self.say(&pieces);
+            }
             self.say(&summary(&state["state"]["draft"], self.lang));
         }
         Ok(())
     }
 
-    /// Renders the timeline and downloads it (to `to`, else `exports/<id>.mp4`); the path.
+    /// Where an export of the piece named `piece` is saved: `exports/talk-edited.mp4`, or
+    /// `talk-edited-2.mp4`… when that is taken.
+    fn saving_path(&self, piece: &str, extension: &str) -> Result<PathBuf, String> {
+        std::fs::create_dir_all(&self.exports_dir)
+            .map_err(|e| format!("cannot create {}: {e}", self.exports_dir.display()))?;
+        Ok(free_export_path(&self.exports_dir, piece, extension))
+    }
+
+    /// Downloads the exports a turn made ("export all": one per piece) under their pieces'
+    /// names.
+    fn save_turn_exports(&mut self, made: &[Value]) -> Result<(), String> {
+        for result in made {
+            let (Some(id), Some(piece)) = (result["id"].as_str(), result["piece"].as_str()) else {
+                continue;
+            };
+            let extension = result["format"].as_str().unwrap_or("mp4").to_string();
+            let path = self.saving_path(piece, &extension)?;
+            let bytes = self.with_rules(|client, _| client.download(id, &path))?;
+            self.emit(&json!({"type": "exported", "path": path, "size": bytes, "status": result}));
+            let saved = Said::Saved {
+                path: path.display().to_string(),
+                clock: timeline::format_clock(
+                    (result["duration"].as_f64().unwrap_or(0.0) * 1000.0) as u64,
+                ),
+                megabytes: bytes as f64 / 1_000_000.0,
+            };
+            self.say(&saved.in_(self.lang));
+        }
+        Ok(())
+    }
+
+    /// Renders the current piece and downloads it (to `to`, else `exports/<its name>-edited.mp4`);
+    /// the path.
     pub fn export(&mut self, to: Option<&Path>) -> Result<PathBuf, String> {
         let id = self.with_rules(|client, session| client.export(session))?;
         self.say_detail(&format!("export {id}"));
@@ -370,9 +410,8 @@ impl Conversation {
         let path = match to {
             Some(path) => path.to_path_buf(),
             None => {
-                std::fs::create_dir_all(&self.exports_dir)
-                    .map_err(|e| format!("cannot create {}: {e}", self.exports_dir.display()))?;
-                self.exports_dir.join(format!("{id}.mp4"))
+                let state = self.with_rules(|client, session| client.state(session))?;
+                self.saving_path(&current_name(&state["state"]), "mp4")?
             }
         };
         let bytes = self.with_rules(|client, _| client.download(&id, &path))?;
@@ -387,6 +426,69 @@ impl Conversation {
         self.say(&saved.in_(self.lang));
         Ok(path)
     }
+}
+
+/// With several videos in the session, which they are and which one the timeline below is:
+/// "Videos: 1 talk.mp4 (0:12) · 2 phone.mp4 (0:05); showing phone.mp4".
+fn pieces_line(state: &Value, lang: Language) -> Option<String> {
+    let pieces = state["drafts"].as_array().filter(|p| p.len() > 1)?;
+    let listed: Vec<String> = pieces
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let length = timeline::format_clock(p["duration_ms"].as_u64().unwrap_or(0));
+            format!("{} {} ({length})", i + 1, p["name"].as_str().unwrap_or("?"))
+        })
+        .collect();
+    let shown = current_name(state);
+    Some(match lang {
+        Language::English => format!("Videos: {}; showing {shown}.", listed.join(" · ")),
+        Language::Chinese => format!("视频：{}；当前是 {shown}。", listed.join(" · ")),
+    })
+}
+
+/// The name of the piece a session's state shows (`draft`): its file's name, or "video".
+fn current_name(state: &Value) -> String {
+    let current = state["current_piece"].as_str();
+    let pieces = state["drafts"].as_array();
+    let shown = pieces.and_then(|pieces| {
+        pieces
+            .iter()
+            .find(|p| current.is_some() && p["piece_id"].as_str() == current)
+            .or(pieces.last())
+    });
+    shown
+        .and_then(|p| p["name"].as_str())
+        .unwrap_or("video")
+        .to_string()
+}
+
+/// `DIR/STEM-edited.EXT` for a piece named `STEM.…`, with `-2`, `-3`… when taken.
+pub fn free_export_path(dir: &Path, piece: &str, extension: &str) -> PathBuf {
+    let stem = match piece.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => piece,
+    };
+    // The piece's name is the client's file name: only its plain characters make a path.
+    let stem: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "-_+ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let stem = stem.trim().trim_start_matches('.');
+    let stem = if stem.is_empty() { "video" } else { stem };
+    (1..)
+        .map(|n| match n {
+            1 => dir.join(format!("{stem}-edited.{extension}")),
+            n => dir.join(format!("{stem}-edited-{n}.{extension}")),
+        })
+        .find(|path| !path.exists())
+        .unwrap_or_else(|| dir.join(format!("{stem}-edited.{extension}")))
 }
 
 fn say_to(output: Output, line: &str) {
@@ -574,6 +676,36 @@ mod tests {
         assert!(
             chinese.contains("时间线：0:19，1080×1920") && chinese.contains("音量35%"),
             "{chinese}"
+        );
+    }
+
+    #[test]
+    fn several_videos_are_listed_with_the_one_shown_and_exports_never_overwrite() {
+        let state = json!({"current_piece": "p2", "drafts": [
+            {"piece_id": "p1", "name": "talk.mp4", "duration_ms": 12_000},
+            {"piece_id": "p2", "name": "phone.mp4", "duration_ms": 5_000}]});
+        assert_eq!(
+            pieces_line(&state, Language::English).unwrap(),
+            "Videos: 1 talk.mp4 (0:12) · 2 phone.mp4 (0:05); showing phone.mp4."
+        );
+        let one = json!({"drafts": [{"piece_id": "p1", "name": "talk.mp4"}]});
+        assert_eq!(pieces_line(&one, Language::English), None);
+        assert_eq!(current_name(&one), "talk.mp4");
+
+        let scratch = testkit::scratch();
+        let dir = scratch.path();
+        assert_eq!(
+            free_export_path(dir, "talk.mp4", "mp4"),
+            dir.join("talk-edited.mp4")
+        );
+        std::fs::write(dir.join("talk-edited.mp4"), b"").unwrap();
+        assert_eq!(
+            free_export_path(dir, "talk.mp4", "mp4"),
+            dir.join("talk-edited-2.mp4")
+        );
+        assert_eq!(
+            free_export_path(dir, "../x/.mp4", "gif"),
+            dir.join("___x_-edited.gif")
         );
     }
 

@@ -165,6 +165,7 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
             music: music.clone(),
             image: image.clone(),
             can_translate: model.is_some(),
+            ..agent::Context::default()
         };
         let words = understood(
             args.planner.planner().as_ref(),

@@ -62,6 +62,7 @@ pub fn run(args: &PlanArgs, cancel: &CancelToken) -> Result<(), String> {
             .find(|id| assets[*id].probe.kind == MediaKind::Image)
             .cloned(),
         can_translate: args.planner.config().is_some(),
+        ..agent::Context::default()
     };
     let understanding = args
         .planner

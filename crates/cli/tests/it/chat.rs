@@ -131,27 +131,34 @@ fn one_shot_upload_words_and_export_give_the_servers_render() {
     assert_eq!(of(&credits, "credits")[0]["balance"]["available"], 97);
     let chinese = events_of(&serve, &config, "积分");
     assert_eq!(of(&chinese, "credits")[0]["balance"]["available"], 97);
-    let downloaded = self::events(&chat(
-        &serve,
-        &config,
-        &[
-            "--upload",
-            path_str(&clip.path),
-            "--send",
-            "send me the video",
-            "--json",
-        ],
-        None,
-    ));
-    let saved = of(&downloaded, "exported")[0]["path"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(saved.starts_with("exports/render_"), "{saved}");
-    assert!(
-        scratch.path().join(&saved).is_file(),
-        "saved under ./exports"
-    );
+    // Saved under the name of the file it came from, never over an earlier one.
+    let stem = clip.path.file_stem().unwrap().to_string_lossy().to_string();
+    for expected in [
+        format!("exports/{stem}-edited.mp4"),
+        format!("exports/{stem}-edited-2.mp4"),
+    ] {
+        let downloaded = self::events(&chat(
+            &serve,
+            &config,
+            &[
+                "--upload",
+                path_str(&clip.path),
+                "--send",
+                "send me the video",
+                "--json",
+            ],
+            None,
+        ));
+        let saved = of(&downloaded, "exported")[0]["path"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(saved, expected);
+        assert!(
+            scratch.path().join(&saved).is_file(),
+            "saved under ./exports"
+        );
+    }
     for words in ["status", "状态", "show tracks"] {
         let status = events_of(&serve, &config, words);
         assert!(!of(&status, "state").is_empty(), "{words}: {status:?}");

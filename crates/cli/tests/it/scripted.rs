@@ -161,7 +161,7 @@ fn gui_talk_is_acted_on_not_repeated() {
     let said = chat(&scripted_server(), scratch.path(), "make it shorter");
     assert!(!said.contains("Click"), "{said}");
     assert!(
-        said.contains("Saved exports/render_"),
+        said.contains("Saved exports/video-edited.mp4"),
         "exported instead: {said}"
     );
     let saved: Vec<_> = std::fs::read_dir(scratch.path().join("exports"))

@@ -4,7 +4,9 @@
 //! - [`pcm`]: the audio decoded to mono 16-bit PCM and streamed in chunks.
 //! - [`pauses`]: the pure, streaming pause detector (an adaptive threshold from the clip's own
 //!   noise floor) that turns PCM into a `timeline::SilenceMap`.
+//! - [`levels`]: the level every 2 ms (`timeline::SoundLevels`), for cuts between two sounds.
 
+pub mod levels;
 pub mod pauses;
 pub mod pcm;
 

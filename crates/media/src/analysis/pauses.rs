@@ -10,9 +10,14 @@
 //! ```
 //!
 //! so a noisy room (floor −38 dBFS) and a quiet studio (floor −75 dBFS) are both split where a
-//! listener hears a pause. Speech blips under 30 ms (clicks) do not break a quiet run, and only
-//! quiet runs of at least `SilenceMap::MIN_QUIET_MS` are reported. Memory is a fixed window of
-//! one byte per frame plus the list of runs, whatever the length of the clip.
+//! listener hears a pause. Loud blips under 30 ms (clicks) do not break a quiet run, nor do
+//! bursts shorter than a word (150 ms) without speech energy: a knock on the mic stand is a
+//! click and a low thump, and would otherwise split one long pause into pieces, some shorter
+//! than the minimum pause and so kept whole. Speech energy is the level above 300 Hz (the
+//! telephone band, a second-order high-pass), compared with the same threshold; words have
+//! it, hum and thumps do not. Only quiet runs of at least `SilenceMap::MIN_QUIET_MS` are
+//! reported. Memory is a fixed window of two bytes per frame plus the list of runs, whatever
+//! the length of the clip.
 
 use std::collections::VecDeque;
 
@@ -24,6 +29,11 @@ const FRAME_MS: u64 = 10;
 const HALF_WINDOW_FRAMES: usize = 400;
 /// Speech shorter than this does not end a quiet run.
 const MIN_SPEECH_FRAMES: u64 = 3;
+/// A loud burst shorter than this (shorter than a word) ends a quiet run only when at least
+/// `MIN_SPEECH_FRAMES` of it have speech energy.
+const WORD_FRAMES: u64 = 15;
+/// Where the speech band starts for telling speech from hum and thumps (Hz).
+const SPEECH_BAND_HZ: f64 = 300.0;
 const FLOOR_PERCENTILE: f64 = 0.05;
 const SPEECH_PERCENTILE: f64 = 0.90;
 const MIN_MARGIN_DB: f64 = 6.0;
@@ -87,13 +97,58 @@ fn threshold_db(levels: &LevelHistogram) -> f64 {
     floor + (MARGIN_SHARE * (speech - floor)).clamp(MIN_MARGIN_DB, MAX_MARGIN_DB)
 }
 
+/// A second-order Butterworth high-pass (the RBJ cookbook's biquad), run sample by sample.
+struct HighPass {
+    b: [f64; 3],
+    a: [f64; 2],
+    x: [f64; 2],
+    y: [f64; 2],
+}
+
+impl HighPass {
+    fn new(cutoff_hz: f64, sample_rate: u32) -> Self {
+        let w0 = 2.0 * std::f64::consts::PI * cutoff_hz / sample_rate as f64;
+        let alpha = w0.sin() / (2.0 * std::f64::consts::FRAC_1_SQRT_2);
+        let a0 = 1.0 + alpha;
+        let cos = w0.cos();
+        Self {
+            b: [
+                (1.0 + cos) / 2.0 / a0,
+                -(1.0 + cos) / a0,
+                (1.0 + cos) / 2.0 / a0,
+            ],
+            a: [-2.0 * cos / a0, (1.0 - alpha) / a0],
+            x: [0.0; 2],
+            y: [0.0; 2],
+        }
+    }
+
+    fn next(&mut self, x: f64) -> f64 {
+        let y = self.b[0] * x + self.b[1] * self.x[0] + self.b[2] * self.x[1]
+            - self.a[0] * self.y[0]
+            - self.a[1] * self.y[1];
+        self.x = [x, self.x[0]];
+        self.y = [y, self.y[0]];
+        y
+    }
+}
+
+/// One frame's level bins: the whole sound, and the speech band alone.
+#[derive(Clone, Copy)]
+struct FrameLevels {
+    all: u8,
+    speech_band: u8,
+}
+
 /// Feed it PCM with [`push`](Self::push), then [`finish`](Self::finish) for the silence map.
 pub struct PauseDetector {
     frame_samples: usize,
     frame_sum_squares: f64,
+    band_sum_squares: f64,
     frame_filled: usize,
-    /// Level bins of the frames in the window, oldest first; `window_start` is the first's index.
-    window: VecDeque<u8>,
+    speech_band: HighPass,
+    /// Levels of the frames in the window, oldest first; `window_start` is the first's index.
+    window: VecDeque<FrameLevels>,
     window_start: u64,
     window_levels: LevelHistogram,
     all_levels: LevelHistogram,
@@ -108,7 +163,9 @@ impl PauseDetector {
         Self {
             frame_samples: (sample_rate as u64 * FRAME_MS / 1000).max(1) as usize,
             frame_sum_squares: 0.0,
+            band_sum_squares: 0.0,
             frame_filled: 0,
+            speech_band: HighPass::new(SPEECH_BAND_HZ, sample_rate),
             window: VecDeque::with_capacity(2 * HALF_WINDOW_FRAMES + 1),
             window_start: 0,
             window_levels: LevelHistogram::new(),
@@ -123,7 +180,9 @@ impl PauseDetector {
     pub fn push(&mut self, samples: &[i16]) {
         for &sample in samples {
             let x = sample as f64 / 32768.0;
+            let band = self.speech_band.next(x);
             self.frame_sum_squares += x * x;
+            self.band_sum_squares += band * band;
             self.frame_filled += 1;
             if self.frame_filled == self.frame_samples {
                 self.end_frame();
@@ -132,18 +191,17 @@ impl PauseDetector {
     }
 
     fn end_frame(&mut self) {
-        let rms = (self.frame_sum_squares / self.frame_filled as f64).sqrt();
-        let db = if rms > 0.0 {
-            20.0 * rms.log10()
-        } else {
-            LOWEST_DB
+        let frames = self.frame_filled as f64;
+        let levels = FrameLevels {
+            all: level_bin(rms_db(self.frame_sum_squares / frames)),
+            speech_band: level_bin(rms_db(self.band_sum_squares / frames)),
         };
         self.frame_sum_squares = 0.0;
+        self.band_sum_squares = 0.0;
         self.frame_filled = 0;
-        let bin = level_bin(db);
-        self.window.push_back(bin);
-        self.window_levels.add(bin);
-        self.all_levels.add(bin);
+        self.window.push_back(levels);
+        self.window_levels.add(levels.all);
+        self.all_levels.add(levels.all);
         self.frames_measured += 1;
         while self.window.len() > 2 * HALF_WINDOW_FRAMES + 1 {
             self.drop_oldest();
@@ -155,8 +213,8 @@ impl PauseDetector {
     }
 
     fn drop_oldest(&mut self) {
-        if let Some(bin) = self.window.pop_front() {
-            self.window_levels.remove(bin);
+        if let Some(levels) = self.window.pop_front() {
+            self.window_levels.remove(levels.all);
             self.window_start += 1;
         }
     }
@@ -164,10 +222,12 @@ impl PauseDetector {
     /// Classifies the oldest frame not yet classified, with the window as it stands.
     fn classify_next(&mut self) {
         let index = self.frames_classified;
-        let bin = self.window[(index - self.window_start) as usize];
+        let levels = self.window[(index - self.window_start) as usize];
         let threshold = threshold_db(&self.window_levels);
         self.threshold_sum += threshold;
-        self.runs.push(index, bin_db(bin as usize) > threshold);
+        let loud = |bin: u8| bin_db(bin as usize) > threshold;
+        self.runs
+            .push(index, loud(levels.all), loud(levels.speech_band));
         self.frames_classified += 1;
     }
 
@@ -195,23 +255,35 @@ impl PauseDetector {
     }
 }
 
-/// Builds quiet runs from classified frames, absorbing speech blips shorter than
-/// `MIN_SPEECH_FRAMES`.
+fn rms_db(mean_square: f64) -> f64 {
+    if mean_square > 0.0 {
+        10.0 * mean_square.log10()
+    } else {
+        LOWEST_DB
+    }
+}
+
+/// Builds quiet runs from classified frames, absorbing loud blips shorter than
+/// `MIN_SPEECH_FRAMES` and bursts shorter than `WORD_FRAMES` without speech energy.
 #[derive(Default)]
 struct QuietRuns {
     quiet_start: Option<u64>,
     speech_start: Option<u64>,
+    /// Frames of the current loud run with speech energy.
+    speech_band_frames: u64,
     runs: Vec<TimeRange>,
 }
 
 impl QuietRuns {
-    fn push(&mut self, index: u64, is_speech: bool) {
-        if is_speech {
+    /// One frame: whether it is loud, and whether it is loud in the speech band.
+    fn push(&mut self, index: u64, is_loud: bool, has_speech_energy: bool) {
+        if is_loud {
             self.speech_start.get_or_insert(index);
+            self.speech_band_frames += u64::from(has_speech_energy);
             return;
         }
         match self.speech_start.take() {
-            Some(start) if index - start >= MIN_SPEECH_FRAMES => {
+            Some(start) if self.is_speech(index - start) => {
                 self.close(start);
                 self.quiet_start = Some(index);
             }
@@ -222,6 +294,13 @@ impl QuietRuns {
                 self.quiet_start.get_or_insert(index);
             }
         }
+        self.speech_band_frames = 0;
+    }
+
+    /// Whether the loud run that just ended, `frames` long, was speech.
+    fn is_speech(&self, frames: u64) -> bool {
+        frames >= MIN_SPEECH_FRAMES
+            && (frames >= WORD_FRAMES || self.speech_band_frames >= MIN_SPEECH_FRAMES)
     }
 
     fn close(&mut self, end_frame: u64) {
@@ -235,7 +314,7 @@ impl QuietRuns {
 
     fn finish(mut self, frames: u64) -> Vec<TimeRange> {
         match self.speech_start {
-            Some(start) if frames - start >= MIN_SPEECH_FRAMES => self.close(start),
+            Some(start) if self.is_speech(frames - start) => self.close(start),
             Some(blip_start) => {
                 self.quiet_start.get_or_insert(blip_start);
                 self.close(frames);
@@ -343,6 +422,50 @@ mod tests {
             *s = 8_000;
         }
         assert_runs_near(&detect(&samples).quiet, &[(1_000, 3_000)]);
+    }
+
+    /// Adds `burst(t)` (t in seconds from its start) to `samples` from `at_ms` for `ms`.
+    fn add_burst(samples: &mut [i16], at_ms: u64, ms: u64, burst: impl Fn(f64) -> f64) {
+        let start = (at_ms * RATE as u64 / 1000) as usize;
+        for n in 0..(ms * RATE as u64 / 1000) as usize {
+            let t = n as f64 / RATE as f64;
+            let x = samples[start + n] as f64 / 32767.0 + burst(t);
+            samples[start + n] = (x.clamp(-1.0, 1.0) * 32767.0) as i16;
+        }
+    }
+
+    /// A knock: a 4 ms click and a 65 Hz thump ringing for 90 ms.
+    fn knock(t: f64) -> f64 {
+        let thump = 0.2 * (-t / 0.025).exp() * (t * 2.0 * std::f64::consts::PI * 65.0).sin();
+        let click = if t < 0.004 {
+            0.5 * (-t / 0.001).exp()
+        } else {
+            0.0
+        };
+        thump + click
+    }
+
+    #[test]
+    fn a_knock_shorter_than_a_word_does_not_split_a_pause() {
+        let plan = [(true, 1_000), (false, 3_000), (true, 1_000)];
+        let mut samples = signal(&plan, -20.0, -60.0);
+        add_burst(&mut samples, 1_400, 90, knock);
+        add_burst(&mut samples, 3_550, 90, knock);
+        assert_runs_near(&detect(&samples).quiet, &[(1_000, 4_000)]);
+    }
+
+    #[test]
+    fn a_short_word_between_two_pauses_still_splits_them() {
+        // "I", 120 ms of voice (energy above 300 Hz), alone in a pause: it is speech.
+        let plan = [(true, 1_000), (false, 3_000), (true, 1_000)];
+        let mut samples = signal(&plan, -20.0, -60.0);
+        add_burst(&mut samples, 2_400, 120, |t| {
+            let amp = 10f64.powf(-20.0 / 20.0) * 2f64.sqrt();
+            amp * ((t * 2.0 * std::f64::consts::PI * 140.0).sin()
+                + (t * 2.0 * std::f64::consts::PI * 700.0).sin())
+                / 2.0
+        });
+        assert_runs_near(&detect(&samples).quiet, &[(1_000, 2_400), (2_520, 4_000)]);
     }
 
     #[test]

@@ -6,12 +6,16 @@
 //!
 //! ```text
 //! input i ─split─► trim → setpts → fps → fit to canvas ─┐
-//!        ─asplit─► atrim → atempo → volume → 48 kHz ────┤ one (video, audio) pair per item,
+//!        ─asplit─► atrim → atempo → volume → stereo ────┤ one (video, audio) pair per item,
 //! gap    color black / anullsrc ─────────────────────────┤ each exactly the item's length
 //!                                                        ▼
 //!                                      concat ─► drawtext (titles) ─► fades ─► [vout]
 //!                                             ─► amix with music tracks ─► fades ─► [aout]
 //! ```
+//!
+//! Every sound becomes 48 kHz stereo before it is mixed; a mono sound is put in both channels
+//! at its own level (`pan`), not at ffmpeg's −3 dB centre-channel upmix, and `amix` adds its
+//! inputs as they are (`normalize=0`), so each is heard at the volume the Draft gives it.
 //!
 //! Cut points are the Draft's own milliseconds; each item's audio is padded or trimmed to the
 //! item's exact length, so concat starts every item's audio and video together and sync holds
@@ -606,7 +610,7 @@ impl<'a> Planner<'a> {
         let video = self.fit(timed, display);
         let audio = if probe.kind == MediaKind::Video && probe.audio.is_some() {
             let tap = self.tap(index, Stream::Audio);
-            let mut filters = segment_sound(segment);
+            let mut filters = segment_sound(segment, probe);
             filters.push(Filter::new("apad").opt("whole_dur", &duration));
             filters.push(Filter::new("atrim").opt("end", &duration));
             self.graph.then(&tap, filters, "a")
@@ -918,10 +922,10 @@ impl<'a> Planner<'a> {
         };
         let mut inputs = vec![main_audio];
         for segment in segments {
-            let (index, _) = self.source(segment);
+            let (index, source) = self.source(segment);
             let tap = self.tap(index, Stream::Audio);
             let duration = segment.duration_ms;
-            let mut filters = segment_sound(segment);
+            let mut filters = segment_sound(segment, &source.probe);
             if segment.meta.loop_source == Some(true) {
                 // Repeat the whole source (aloop keeps what it has read when the input ends).
                 filters.push(Filter::new("aloop").opt("loop", -1).opt("size", i32::MAX));
@@ -1163,7 +1167,7 @@ fn fade_alpha(start_ms: u64, end_ms: u64, fade_in_ms: u64, fade_out_ms: u64) -> 
 
 /// A segment's stretch of its source's sound at the segment's speed and volume, in the output
 /// format, starting at zero.
-fn segment_sound(segment: &Segment) -> Vec<Filter> {
+fn segment_sound(segment: &Segment, probe: &Probe) -> Vec<Filter> {
     let source_range = segment.source_range();
     let mut filters = vec![
         Filter::new("atrim")
@@ -1173,8 +1177,22 @@ fn segment_sound(segment: &Segment) -> Vec<Filter> {
     ];
     filters.extend(tempo(segment.speed()));
     filters.extend(gain(segment.volume()));
+    if probe
+        .audio
+        .as_ref()
+        .is_some_and(|audio| audio.channels == 1)
+    {
+        filters.push(mono_to_both_channels());
+    }
     filters.extend(to_output_audio());
     filters
+}
+
+/// A mono sound in both channels at its own level. (ffmpeg's own upmix, in `aformat`, puts it
+/// in each channel at −3 dB, as if it were the centre channel of a surround mix: a voice memo
+/// or a mono music file would come out 3 dB quieter than it is.)
+fn mono_to_both_channels() -> Filter {
+    Filter::new("pan").opt("args", "stereo|c0=c0|c1=c0")
 }
 
 /// `setpts` for a clip played at `speed`.

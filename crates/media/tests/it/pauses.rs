@@ -18,6 +18,11 @@ struct TrimScore {
 /// Finds the pauses of `spec`'s clip, trims them with the default settings and scores the
 /// kept source ranges against the truth.
 fn trim_and_score(spec: &TalkSpec) -> TrimScore {
+    score(&talk(spec).truth, &trim(spec))
+}
+
+/// The source ranges of `spec`'s clip that trimming its pauses with the default settings keeps.
+fn trim(spec: &TalkSpec) -> Vec<TimeRange> {
     let clip = talk(spec);
     let scratch = testkit::scratch();
     let library = Library::new(scratch.path().to_path_buf(), Limits::default());
@@ -31,12 +36,11 @@ fn trim_and_score(spec: &TalkSpec) -> TrimScore {
         padding_ms: PADDING_MS,
     };
     let trimmed = apply(&draft, &op, &context).unwrap().draft;
-    let kept: Vec<TimeRange> = trimmed.tracks[0]
+    trimmed.tracks[0]
         .segments
         .iter()
         .map(|s| s.source_range())
-        .collect();
-    score(&clip.truth, &kept)
+        .collect()
 }
 
 fn score(truth: &Truth, kept: &[TimeRange]) -> TrimScore {
@@ -111,6 +115,45 @@ fn trimming_works_in_a_quiet_studio() {
     assert_good_trim(&specs::STUDIO_TALK);
 }
 
+/// Regression: under mains hum, knocks (a click and a low thump, under 100 ms) split a 3 s
+/// pause, and the pieces shorter than the minimum pause were kept whole.
+#[test]
+fn knocks_under_hum_do_not_split_a_long_pause() {
+    let spec = &specs::HUM_KNOCK_TALK;
+    let clip = talk(spec);
+    let long_pause = clip
+        .truth
+        .pauses()
+        .into_iter()
+        .find(|&(s, e)| e - s >= 2_900)
+        .map(|(s, e)| TimeRange::new(s, e))
+        .expect("the 3 s pause");
+    assert!(clip
+        .truth
+        .knocks
+        .iter()
+        .all(|&(s, e)| long_pause.start_ms < s && e < long_pause.end_ms));
+    let kept = trim(spec);
+    let kept_of_pause: u64 = kept
+        .iter()
+        .filter_map(|k| k.intersect(&long_pause))
+        .map(|k| k.duration_ms())
+        .sum();
+    eprintln!(
+        "{}: {kept_of_pause} ms of the {} ms pause kept; kept {kept:?}",
+        spec.name,
+        long_pause.duration_ms()
+    );
+    // One cut, padding on each side: about 2 × 150 ms stays (a little more where the
+    // detector hears the word edges late).
+    assert!(
+        kept_of_pause <= 2 * PADDING_MS + 150,
+        "{kept_of_pause} ms of the {} ms pause kept",
+        long_pause.duration_ms()
+    );
+    assert_good_trim(spec);
+}
+
 #[test]
 fn the_scorer_notices_a_bad_trim() {
     // Keeping everything removes no pause; keeping nothing keeps no speech.
@@ -133,7 +176,7 @@ fn the_silence_map_is_cached_per_asset() {
         .path()
         .join("analyses")
         .join(&asset.id)
-        .join("silence-v1.json");
+        .join("silence-v2.json");
     assert!(cached.is_file());
     let mut progress_calls = 0;
     let second = library

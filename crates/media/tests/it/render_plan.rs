@@ -44,6 +44,11 @@ fn sources() -> Sources {
         kind: MediaKind::Audio,
         video: None,
         stream_count: 1,
+        // Mono, as many music files and voice memos are.
+        audio: Some(AudioInfo {
+            channels: 1,
+            ..audio_info()
+        }),
         ..video_probe(2, 2, 0)
     };
     let still = Probe {

@@ -14,12 +14,13 @@ use futures_util::stream;
 use media::render::{Format, Quality};
 use serde::Deserialize;
 use serde_json::Value;
+use timeline::{Draft, DraftMeta};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::auth::{attributed, Caller};
 use crate::error::{ok, ApiError};
 use crate::exports::{self, ExportRequest};
-use crate::store::{RenderRecord, RenderStatus};
+use crate::store::{self, RenderRecord, RenderStatus};
 use crate::{files, AppState};
 
 #[derive(Deserialize)]
@@ -96,14 +97,28 @@ pub async fn create(
         Some(quality) => quality.parse().map_err(ApiError::BadRequest)?,
         None => Quality::High,
     };
-    let draft = match request.draft {
-        Some(value) => timeline::wire::from_value(value)
-            .map_err(|e| ApiError::BadRequest(format!("the draft is not valid: {e}")))?,
-        None => timeline::wire::from_json(&session.draft_json).map_err(ApiError::internal)?,
+    // Without a draft, the session's current piece; a draft sent is recorded as the piece it
+    // is, if it is one.
+    let pieces = state.store.pieces(&session.id).await?;
+    let (draft, piece_id) = match request.draft {
+        Some(value) => {
+            let draft = timeline::wire::from_value(value)
+                .map_err(|e| ApiError::BadRequest(format!("the draft is not valid: {e}")))?;
+            let same = pieces
+                .iter()
+                .rev()
+                .find(|p| p.draft().is_ok_and(|d| d == draft));
+            (draft, same.map(|p| p.id.clone()))
+        }
+        None => match store::pieces::shown(&pieces, session.current_piece.as_deref()) {
+            Some(piece) => (piece.draft()?, Some(piece.id.clone())),
+            None => (Draft::new(DraftMeta::default()), None),
+        },
     };
     let export = ExportRequest {
         id: request.id,
         draft,
+        piece_id,
         quality,
         format,
         resolution: output.resolution,

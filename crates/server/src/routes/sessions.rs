@@ -9,7 +9,7 @@ use timeline::{Draft, DraftMeta};
 
 use crate::auth::Caller;
 use crate::error::{ok, ApiError};
-use crate::AppState;
+use crate::{store, AppState};
 
 #[derive(Deserialize)]
 pub struct NewSession {
@@ -43,10 +43,9 @@ pub async fn create(
             "task_name or language is too long".into(),
         ));
     }
-    let empty = timeline::wire::to_json(&Draft::new(DraftMeta::default()));
     let session = state
         .store
-        .create_session(&caller.0, &request.task_name, &request.language, &empty)
+        .create_session(&caller.0, &request.task_name, &request.language)
         .await?;
     Ok(ok(json!({
         "task_id": session.task_id,
@@ -62,7 +61,24 @@ pub async fn latest_state(
 ) -> Result<Json<Value>, ApiError> {
     caller.owns(&user)?;
     let session = state.store.session(&caller.0, &session_id).await?;
-    let draft: Value = serde_json::from_str(&session.draft_json).map_err(ApiError::internal)?;
+    // Every piece of work (one per uploaded video, and joins); `draft` is the current one.
+    let pieces = state.store.pieces(&session.id).await?;
+    let mut drafts = Vec::new();
+    for piece in &pieces {
+        let draft: Value = serde_json::from_str(&piece.draft_json).map_err(ApiError::internal)?;
+        drafts.push(json!({
+            "piece_id": piece.id,
+            "name": piece.name,
+            "duration_ms": draft["d"],
+            "draft": draft,
+        }));
+    }
+    let draft: Value = match store::pieces::shown(&pieces, session.current_piece.as_deref()) {
+        Some(piece) => serde_json::from_str(&piece.draft_json).map_err(ApiError::internal)?,
+        None => {
+            serde_json::to_value(Draft::new(DraftMeta::default())).map_err(ApiError::internal)?
+        }
+    };
     let canvas = json!({"width": draft["m"]["w"], "height": draft["m"]["h"]});
     let assets = state.store.session_assets(&session.id).await?;
     let video_infos = Value::Array(assets.iter().map(crate::routes::upload::describe).collect());
@@ -76,6 +92,7 @@ pub async fn latest_state(
                 "duration": job.duration_ms.unwrap_or(0) as f64 / 1000.0,
                 "size": job.size,
                 "format": job.format,
+                "piece_id": job.piece_id,
                 "created_at": job.completed_at.unwrap_or(job.created_at),
             })
         })
@@ -89,6 +106,8 @@ pub async fn latest_state(
         "language": session.language,
         "state": {
             "draft": draft,
+            "drafts": drafts,
+            "current_piece": session.current_piece,
             "video_infos": video_infos,
             "canvas_config": canvas,
             "video_analyses": {},

@@ -19,7 +19,7 @@ use tokio::io::AsyncWriteExt;
 use crate::auth::Caller;
 use crate::error::{ok, ApiError};
 use crate::fetch::{FetchError, FetchRules, PrivateAccess};
-use crate::store::{AssetRecord, Session};
+use crate::store::{self, AssetRecord, Session};
 use crate::{tokens, AppState};
 
 /// URLs one request may name.
@@ -270,42 +270,56 @@ fn refusal(error: MediaError) -> ApiError {
     }
 }
 
-/// The videos of an upload go on the timeline when it is empty, one after another (clip 1,
-/// clip 2, … as the words "the second clip" count them), the first setting the frame.
+/// Each video of an upload starts its own piece of work: its own Draft on its own canvas,
+/// named after its file. One video uploaded becomes the current piece; several leave the
+/// words to say which ("the second video"), as does "this one" (the last of them).
 async fn place_videos(
     state: &AppState,
     session: &Session,
     stored: &[AssetRecord],
 ) -> Result<bool, ApiError> {
-    let draft = timeline::wire::from_json(&session.draft_json).map_err(ApiError::internal)?;
-    let mut videos = stored.iter().filter(|a| a.kind == MediaKind::Video);
-    let Some(first) = videos.next() else {
+    let videos: Vec<&AssetRecord> = stored
+        .iter()
+        .filter(|a| a.kind == MediaKind::Video)
+        .collect();
+    if videos.is_empty() {
         return Ok(false);
+    }
+    let existing = state.store.pieces(&session.id).await?;
+    let mut names: Vec<String> = existing.iter().map(|p| p.name.clone()).collect();
+    let mut tx = state.store.begin().await?;
+    let mut placed = Vec::new();
+    for video in &videos {
+        let shape = (video.width.unwrap_or(1920), video.height.unwrap_or(1080));
+        let meta = DraftMeta::for_clip(shape, video.fps.unwrap_or(30.0));
+        let draft = Draft::single_clip(&video.id, video.duration_ms, meta);
+        let name = unique_name(&video.filename, &names);
+        names.push(name.clone());
+        let json = timeline::wire::to_json(&draft);
+        placed.push(store::pieces::insert_in(&mut tx, &session.id, &name, false, &json).await?);
+    }
+    let current = match placed.as_slice() {
+        [one] => Some(one.id.as_str()),
+        _ => None,
     };
-    if !draft.tracks.is_empty() {
-        return Ok(false);
-    }
-    let shape = (first.width.unwrap_or(1920), first.height.unwrap_or(1080));
-    let meta = DraftMeta::for_clip(shape, first.fps.unwrap_or(30.0));
-    let mut placed = Draft::single_clip(&first.id, first.duration_ms, meta);
-    for next in videos {
-        let append = timeline::Op::AppendClip {
-            src: next.id.clone(),
-            duration_ms: next.duration_ms,
-        };
-        placed = timeline::apply(&placed, &append, &timeline::EditContext::default())
-            .map_err(ApiError::internal)?
-            .draft;
-    }
-    // A chat turn that changed the timeline meanwhile wins; the files stay in the session.
-    state
-        .store
-        .set_draft(
-            &session.id,
-            session.draft_version,
-            &timeline::wire::to_json(&placed),
-        )
-        .await
+    store::pieces::set_current_in(&mut tx, &session.id, current).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// `name`, or `name (2)`, `name (3)`… when a piece of the session has it already.
+fn unique_name(name: &str, taken: &[String]) -> String {
+    let (stem, extension) = match name.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => (stem, format!(".{extension}")),
+        _ => (name, String::new()),
+    };
+    (1..)
+        .map(|n| match n {
+            1 => name.to_string(),
+            n => format!("{stem} ({n}){extension}"),
+        })
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or_else(|| name.to_string())
 }
 
 /// An asset as the protocol lists it.

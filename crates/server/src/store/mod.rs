@@ -7,6 +7,7 @@
 //! two of them never deadlock on upgrading a read.
 
 pub mod credits;
+pub mod pieces;
 pub mod renders;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use crate::error::ApiError;
 use crate::tokens;
 
 pub use credits::{Balance, HoldEnd};
+pub use pieces::Piece;
 pub use renders::{NewRender, RenderRecord, RenderStatus};
 
 #[derive(Clone, Debug)]
@@ -55,9 +57,9 @@ pub struct Session {
     pub user_id: String,
     pub task_name: String,
     pub language: String,
-    pub draft_json: String,
-    /// Goes up by one with every change of the Draft.
-    pub draft_version: i64,
+    /// The piece of work words without a name are for (see `pieces`); `None` when the words
+    /// must say which.
+    pub current_piece: Option<String>,
     /// The id of the last chat event sent in this session.
     pub last_event_id: i64,
 }
@@ -237,7 +239,6 @@ impl Store {
         user_id: &str,
         task_name: &str,
         language: &str,
-        draft_json: &str,
     ) -> Result<Session, ApiError> {
         let session = Session {
             id: format!("ses_{}", tokens::random_hex(12)),
@@ -245,8 +246,7 @@ impl Store {
             user_id: user_id.to_string(),
             task_name: task_name.to_string(),
             language: language.to_string(),
-            draft_json: draft_json.to_string(),
-            draft_version: 0,
+            current_piece: None,
             last_event_id: 0,
         };
         sqlx::query(
@@ -257,7 +257,7 @@ impl Store {
         .bind(&session.user_id)
         .bind(&session.task_name)
         .bind(&session.language)
-        .bind(&session.draft_json)
+        .bind("{}")
         .bind(now_s())
         .execute(&self.pool)
         .await?;
@@ -267,7 +267,7 @@ impl Store {
     /// A session of `user_id`; another user's session is as missing as an unknown one.
     pub async fn session(&self, user_id: &str, session_id: &str) -> Result<Session, ApiError> {
         let row = sqlx::query(
-            "SELECT id, task_id, user_id, task_name, language, draft, draft_version, last_event_id \
+            "SELECT id, task_id, user_id, task_name, language, current_piece, last_event_id \
              FROM sessions WHERE id = ? AND user_id = ?",
         )
         .bind(session_id)
@@ -281,8 +281,7 @@ impl Store {
             user_id: row.get("user_id"),
             task_name: row.get("task_name"),
             language: row.get("language"),
-            draft_json: row.get("draft"),
-            draft_version: row.get("draft_version"),
+            current_piece: row.get("current_piece"),
             last_event_id: row.get("last_event_id"),
         })
     }
@@ -336,17 +335,6 @@ impl Store {
             .collect())
     }
 
-    /// Replaces a session's Draft if it is still at `version`; `false` when it changed since.
-    pub async fn set_draft(
-        &self,
-        session_id: &str,
-        version: i64,
-        draft_json: &str,
-    ) -> Result<bool, ApiError> {
-        let mut connection = self.pool.acquire().await?;
-        set_draft_in(&mut connection, session_id, version, draft_json).await
-    }
-
     /// Records the id of the last chat event sent in a session.
     pub async fn set_last_event_id(&self, session_id: &str, id: i64) -> Result<(), ApiError> {
         sqlx::query("UPDATE sessions SET last_event_id = MAX(last_event_id, ?) WHERE id = ?")
@@ -369,23 +357,4 @@ impl Store {
             .await?;
         Ok(row.get(0))
     }
-}
-
-/// [`Store::set_draft`] inside a transaction.
-pub async fn set_draft_in(
-    connection: &mut sqlx::SqliteConnection,
-    session_id: &str,
-    version: i64,
-    draft_json: &str,
-) -> Result<bool, ApiError> {
-    let changed = sqlx::query(
-        "UPDATE sessions SET draft = ?, draft_version = draft_version + 1 WHERE id = ? AND draft_version = ?",
-    )
-    .bind(draft_json)
-    .bind(session_id)
-    .bind(version)
-    .execute(&mut *connection)
-    .await?
-    .rows_affected();
-    Ok(changed == 1)
 }

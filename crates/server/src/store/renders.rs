@@ -60,6 +60,8 @@ pub struct NewRender {
     pub user_id: String,
     pub id: String,
     pub session_id: String,
+    /// The piece of work it is made of, if any.
+    pub piece_id: Option<String>,
     pub draft_json: String,
     pub draft_hash: String,
     pub quality: Quality,
@@ -73,6 +75,7 @@ pub struct RenderRecord {
     pub user_id: String,
     pub id: String,
     pub session_id: String,
+    pub piece_id: Option<String>,
     pub draft_json: String,
     pub draft_hash: String,
     pub quality: Quality,
@@ -105,7 +108,7 @@ pub enum Refused {
 }
 
 const COLUMNS: &str =
-    "user_id, id, session_id, draft, draft_hash, quality, format, status, progress, \
+    "user_id, id, session_id, piece_id, draft, draft_hash, quality, format, status, progress, \
                        attempt, error, duration_ms, size, created_at, completed_at";
 
 fn record(row: &SqliteRow) -> RenderRecord {
@@ -113,6 +116,7 @@ fn record(row: &SqliteRow) -> RenderRecord {
         user_id: row.get("user_id"),
         id: row.get("id"),
         session_id: row.get("session_id"),
+        piece_id: row.get("piece_id"),
         draft_json: row.get("draft"),
         draft_hash: row.get("draft_hash"),
         // Written by `queue_render` from the same types, so they read back.
@@ -138,12 +142,13 @@ impl Store {
     ) -> Result<Result<(RenderRecord, bool), Refused>, ApiError> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO renders (user_id, id, session_id, draft, draft_hash, quality, format, \
-             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING",
+            "INSERT INTO renders (user_id, id, session_id, piece_id, draft, draft_hash, quality, \
+             format, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING",
         )
         .bind(&new.user_id)
         .bind(&new.id)
         .bind(&new.session_id)
+        .bind(&new.piece_id)
         .bind(&new.draft_json)
         .bind(&new.draft_hash)
         .bind(new.quality.name())

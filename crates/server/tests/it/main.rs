@@ -2,6 +2,7 @@
 //! process, on a free port, with its own data folder) and talks to it as a client would.
 
 mod auth_and_sessions;
+mod batch;
 mod chat_and_export;
 mod credits;
 mod export_rules;

@@ -1,0 +1,128 @@
+//! Pieces of work: a session's timelines, one per uploaded video (named after its file) and
+//! one per join. A piece's Draft changes only from the version a change started from, so a
+//! turn and an upload never overwrite each other.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+
+use super::{now_s, Store};
+use crate::error::ApiError;
+use crate::tokens;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Piece {
+    pub id: String,
+    pub session_id: String,
+    pub position: i64,
+    pub name: String,
+    pub joined: bool,
+    pub draft_json: String,
+    pub draft_version: i64,
+}
+
+impl Piece {
+    pub fn draft(&self) -> Result<timeline::Draft, ApiError> {
+        timeline::wire::from_json(&self.draft_json).map_err(ApiError::internal)
+    }
+}
+
+fn piece(row: &SqliteRow) -> Piece {
+    Piece {
+        id: row.get("id"),
+        session_id: row.get("session_id"),
+        position: row.get("position"),
+        name: row.get("name"),
+        joined: row.get::<i64, _>("joined") != 0,
+        draft_json: row.get("draft"),
+        draft_version: row.get("draft_version"),
+    }
+}
+
+impl Store {
+    /// A session's pieces, in upload (and join) order.
+    pub async fn pieces(&self, session_id: &str) -> Result<Vec<Piece>, ApiError> {
+        let rows = sqlx::query(
+            "SELECT id, session_id, position, name, joined, draft, draft_version FROM pieces \
+             WHERE session_id = ? ORDER BY position",
+        )
+        .bind(session_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(piece).collect())
+    }
+}
+
+/// Adds a piece after the session's others.
+pub async fn insert_in(
+    connection: &mut SqliteConnection,
+    session_id: &str,
+    name: &str,
+    joined: bool,
+    draft_json: &str,
+) -> Result<Piece, ApiError> {
+    let id = format!("piece_{}", tokens::random_hex(8));
+    let position: i64 = sqlx::query_scalar(
+        "INSERT INTO pieces (id, session_id, position, name, joined, draft, created_at) \
+         VALUES (?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM pieces WHERE session_id = ?), \
+         ?, ?, ?, ?) RETURNING position",
+    )
+    .bind(&id)
+    .bind(session_id)
+    .bind(session_id)
+    .bind(name)
+    .bind(joined as i64)
+    .bind(draft_json)
+    .bind(now_s())
+    .fetch_one(&mut *connection)
+    .await?;
+    Ok(Piece {
+        id,
+        session_id: session_id.to_string(),
+        position,
+        name: name.to_string(),
+        joined,
+        draft_json: draft_json.to_string(),
+        draft_version: 0,
+    })
+}
+
+/// Replaces a piece's Draft if it is still at `version`; `false` when it changed since.
+pub async fn set_draft_in(
+    connection: &mut SqliteConnection,
+    piece_id: &str,
+    version: i64,
+    draft_json: &str,
+) -> Result<bool, ApiError> {
+    let changed = sqlx::query(
+        "UPDATE pieces SET draft = ?, draft_version = draft_version + 1 WHERE id = ? AND draft_version = ?",
+    )
+    .bind(draft_json)
+    .bind(piece_id)
+    .bind(version)
+    .execute(&mut *connection)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
+
+/// Makes `piece_id` the piece words without a name are for (`None`: they must say which).
+pub async fn set_current_in(
+    connection: &mut SqliteConnection,
+    session_id: &str,
+    piece_id: Option<&str>,
+) -> Result<(), ApiError> {
+    sqlx::query("UPDATE sessions SET current_piece = ? WHERE id = ?")
+        .bind(piece_id)
+        .bind(session_id)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+/// The piece words without a name are for: the current one, else the last (what "this one"
+/// means, and what the protocol's `draft` shows).
+pub fn shown<'a>(pieces: &'a [Piece], current: Option<&str>) -> Option<&'a Piece> {
+    current
+        .and_then(|id| pieces.iter().find(|p| p.id == id))
+        .or(pieces.last())
+}
