@@ -119,10 +119,15 @@ fn two_hundred_turns_and_exports_across_twenty_users_never_go_below_zero() {
             })
             .collect();
         assert_eq!(requests.len(), USERS * REQUESTS_PER_USER);
-        let charged = requests.into_iter().map(|r| r.join().unwrap()).collect();
+        // Every request ends (a failed one too) before the watcher is stopped, so a failure
+        // is reported instead of leaving the watcher running.
+        let ended: Vec<_> = requests.into_iter().map(|r| r.join()).collect();
         running.store(false, Ordering::SeqCst);
         assert!(watcher.join().unwrap() > 0, "balances were watched");
-        charged
+        ended
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
     });
 
     for (u, (bearer, _)) in users.iter().enumerate() {
