@@ -271,13 +271,17 @@ fn each_error_rule_with_the_server_producing_the_condition() {
     );
 }
 
-/// A tmux session running a command in a 160×50 terminal; closed when dropped.
+/// A tmux session running a command in a 160×50 terminal, on a tmux server of its own (the
+/// socket is named after the session), so tests in parallel never reach each other's;
+/// closed when dropped.
 struct Terminal(String);
 
 impl Terminal {
     fn open(name: &str, command: &str) -> Terminal {
         let started = Command::new("tmux")
             .args([
+                "-L",
+                name,
                 "new-session",
                 "-d",
                 "-s",
@@ -298,7 +302,7 @@ impl Terminal {
 impl Drop for Terminal {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.0])
+            .args(["-L", &self.0, "kill-server"])
             .status();
     }
 }
@@ -306,7 +310,17 @@ impl Drop for Terminal {
 /// What a tmux pane shows.
 fn pane(name: &str) -> String {
     let shown = Command::new("tmux")
-        .args(["capture-pane", "-p", "-J", "-S", "-200", "-t", name])
+        .args([
+            "-L",
+            name,
+            "capture-pane",
+            "-p",
+            "-J",
+            "-S",
+            "-200",
+            "-t",
+            name,
+        ])
         .output()
         .unwrap();
     String::from_utf8_lossy(&shown.stdout).into_owned()
@@ -330,12 +344,12 @@ fn wait_for(name: &str, text: &str, times: usize) -> String {
 
 fn type_line(name: &str, line: &str) {
     let typed = Command::new("tmux")
-        .args(["send-keys", "-t", name, "-l", line])
+        .args(["-L", name, "send-keys", "-t", name, "-l", line])
         .status()
         .unwrap();
     assert!(typed.success());
     Command::new("tmux")
-        .args(["send-keys", "-t", name, "Enter"])
+        .args(["-L", name, "send-keys", "-t", name, "Enter"])
         .status()
         .unwrap();
 }
@@ -348,7 +362,7 @@ fn the_interactive_chat_in_a_real_terminal() {
     let clip = talk(&specs::WIDE_TALK);
     let name = format!("cutline-chat-{}", std::process::id());
     let command = format!(
-        "cd '{}' && CUTLINE_CONFIG_DIR='{}' '{}' chat --server {}; sleep 30",
+        "cd '{}' && CUTLINE_CONFIG_DIR='{}' '{}' chat --server {}; sleep 600",
         path_str(scratch.path()),
         path_str(&scratch.path().join("config")),
         env!("CARGO_BIN_EXE_cutline"),
@@ -614,7 +628,7 @@ fn with_no_server_running_the_chat_offers_to_start_one() {
         .port();
     let name = format!("cutline-offer-{}", std::process::id());
     let command = format!(
-        "cd '{}' && CUTLINE_DATA='{}' CUTLINE_CONFIG_DIR='{}' '{}' chat --server http://127.0.0.1:{port}; sleep 30",
+        "cd '{}' && CUTLINE_DATA='{}' CUTLINE_CONFIG_DIR='{}' '{}' chat --server http://127.0.0.1:{port}; sleep 600",
         path_str(scratch.path()),
         path_str(&data),
         path_str(&scratch.path().join("config")),
@@ -633,7 +647,9 @@ fn with_no_server_running_the_chat_offers_to_start_one() {
     type_line(&name, "quit");
     // The server it started is a process of its own, with its data where it was told.
     assert!(data.join("cutline.db").is_file());
-    let _ = Command::new("pkill").args(["-f", path_str(&data)]).status();
+    // Only that server: the terminal's own command line names the same folder.
+    let serve = format!("serve --addr 127.0.0.1:{port} --data");
+    let _ = Command::new("pkill").args(["-f", &serve]).status();
 }
 
 #[test]
