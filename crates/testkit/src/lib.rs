@@ -57,6 +57,28 @@ pub fn cached(name: &str, make: impl FnOnce(&Path)) -> PathBuf {
     path
 }
 
+/// A silent H.264 clip of the lavfi `source` ("testsrc2=s=320x180:r=30:d=2") through
+/// `filters` ("null" for none), made once and cached as `name`: the picture fixtures' recipe.
+pub fn picture_clip(name: &str, source: &str, filters: &str) -> PathBuf {
+    cached(name, |path| {
+        tools::ffmpeg([
+            "-f",
+            "lavfi",
+            "-i",
+            source,
+            "-vf",
+            filters,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            path.to_str().unwrap(),
+        ]);
+    })
+}
+
 /// A silent, flat dark 640×360 clip of `seconds` at `path` (white text on it is easy to
 /// measure).
 pub fn dark_video(path: &Path, seconds: u32) {

@@ -11,85 +11,49 @@ use crate::{cutline_ok, path_str};
 /// Lines of a terminal, 320×180, still for 2 s: a red `$` prompt at the very left of each
 /// line, light grey commands after it, on a flat dark background.
 fn screen_recording() -> PathBuf {
-    testkit::cached("screen-recording-320x180.mp4", |path| {
-        let font = media::render::fonts::title_font(["$ cargo"]).expect("a font");
-        let font = font.path.to_str().unwrap().to_string();
-        let lines = [
-            "cargo build --release",
-            "ls -la target/release",
-            "./cutline edit talk.mp4",
-            "git log --oneline | head",
-            "cargo test -p media",
-            "echo done",
-        ];
-        let mut filters = Vec::new();
-        for (i, line) in lines.iter().enumerate() {
-            let y = 12 + 26 * i;
-            filters.push(format!(
-                "drawtext=fontfile='{font}':text='$':x=2:y={y}:fontsize=16:fontcolor=0xff2020"
-            ));
-            filters.push(format!(
-                "drawtext=fontfile='{font}':text='{line}':x=16:y={y}:fontsize=16:fontcolor=0xd0d0d0"
-            ));
-        }
-        testkit::tools::ffmpeg([
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=0x1e1e1e:s=320x180:r=30:d=2",
-            "-vf",
-            &filters.join(","),
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            path.to_str().unwrap(),
-        ]);
-    })
+    let font = media::render::fonts::title_font(["$ cargo"]).expect("a font");
+    let font = font.path.to_str().unwrap().to_string();
+    let lines = [
+        "cargo build --release",
+        "ls -la target/release",
+        "./cutline edit talk.mp4",
+        "git log --oneline | head",
+        "cargo test -p media",
+        "echo done",
+    ];
+    let mut filters = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let y = 12 + 26 * i;
+        filters.push(format!(
+            "drawtext=fontfile='{font}':text='$':x=2:y={y}:fontsize=16:fontcolor=0xff2020"
+        ));
+        filters.push(format!(
+            "drawtext=fontfile='{font}':text='{line}':x=16:y={y}:fontsize=16:fontcolor=0xd0d0d0"
+        ));
+    }
+    testkit::picture_clip(
+        "screen-recording-320x180.mp4",
+        "color=c=0x1e1e1e:s=320x180:r=30:d=2",
+        &filters.join(","),
+    )
 }
 
 /// Camera-like footage: a moving test pattern with sensor-like noise, 320×180, 2 s.
 fn camera_footage() -> PathBuf {
-    testkit::cached("camera-noise-320x180.mp4", |path| {
-        testkit::tools::ffmpeg([
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=320x180:r=30:d=2",
-            "-vf",
-            "noise=alls=24:allf=t",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            path.to_str().unwrap(),
-        ]);
-    })
+    testkit::picture_clip(
+        "camera-noise-320x180.mp4",
+        "testsrc2=s=320x180:r=30:d=2",
+        "noise=alls=24:allf=t",
+    )
 }
 
 /// A portrait clip, 180×320, of three equal bands from top to bottom: red, green, blue.
 fn portrait_bands() -> PathBuf {
-    testkit::cached("portrait-bands-180x320.mp4", |path| {
-        testkit::tools::ffmpeg([
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=0x00c000:s=180x320:r=30:d=2",
-            "-vf",
-            "drawbox=x=0:y=0:w=180:h=107:color=0xe00000:t=fill,drawbox=x=0:y=213:w=180:h=107:color=0x0000e0:t=fill",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            path.to_str().unwrap(),
-        ]);
-    })
+    testkit::picture_clip(
+        "portrait-bands-180x320.mp4",
+        "color=c=0x00c000:s=180x320:r=30:d=2",
+        "drawbox=x=0:y=0:w=180:h=107:color=0xe00000:t=fill,drawbox=x=0:y=213:w=180:h=107:color=0x0000e0:t=fill",
+    )
 }
 
 fn is_red(p: &[u8]) -> bool {

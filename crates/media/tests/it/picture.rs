@@ -6,23 +6,7 @@ use media::process::CancelToken;
 use media::Limits;
 
 fn traits_of(name: &str, source: &str, filters: &str) -> PictureTraits {
-    let path = testkit::cached(name, |path| {
-        testkit::tools::ffmpeg([
-            "-f",
-            "lavfi",
-            "-i",
-            source,
-            "-vf",
-            filters,
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            path.to_str().unwrap(),
-        ]);
-    });
+    let path = testkit::picture_clip(name, source, filters);
     let limits = Limits::default();
     let probe = media::probe(&path, &limits).unwrap();
     let frames = sample_frames(Sample {

@@ -13,21 +13,11 @@ const PLACES: [&str; 3] = ["top", "center", "bottom"];
 
 /// A flat black clip of one second, `width`×`height`, no sound.
 fn black_clip(width: u32, height: u32) -> PathBuf {
-    testkit::cached(&format!("black-{width}x{height}.mp4"), |path| {
-        testkit::tools::ffmpeg([
-            "-f",
-            "lavfi",
-            "-i",
-            &format!("color=c=black:s={width}x{height}:r=30:d=1"),
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            path.to_str().unwrap(),
-        ]);
-    })
+    testkit::picture_clip(
+        &format!("black-{width}x{height}.mp4"),
+        &format!("color=c=black:s={width}x{height}:r=30:d=1"),
+        "null",
+    )
 }
 
 /// The box (x0, y0, x1, y1) around the pixels `is_colour` picks, and how many there are.
