@@ -9,9 +9,10 @@ use crate::plan::Step;
 use crate::session::Media;
 
 /// The fit of a new `canvas` the words left open: blur when a main-track clip of another
-/// shape looks like a screen, else crop.
-pub fn unsaid_fit(draft: &Draft, canvas: (u32, u32), media: &dyn Media) -> Fit {
-    let mut cropped = draft
+/// shape looks like a screen, else crop; nothing when every clip has the canvas's shape
+/// (then a clip joined later of the other orientation is fitted by `canvas::fit_for`).
+pub fn unsaid_fit(draft: &Draft, canvas: (u32, u32), media: &dyn Media) -> Option<Fit> {
+    let cropped = draft
         .main_segments()
         .iter()
         .filter_map(|segment| segment.src.clone())
@@ -20,10 +21,13 @@ pub fn unsaid_fit(draft: &Draft, canvas: (u32, u32), media: &dyn Media) -> Fit {
                 .video_size(src)
                 .is_some_and(|size| !same_shape(size, canvas))
         });
-    if cropped.any(|src| media.looks_like_screen(&src)) {
-        Fit::Blur
+    let cropped: Vec<String> = cropped.collect();
+    if cropped.is_empty() {
+        None
+    } else if cropped.iter().any(|src| media.looks_like_screen(src)) {
+        Some(Fit::Blur)
     } else {
-        Fit::Crop
+        Some(Fit::Crop)
     }
 }
 
@@ -82,9 +86,9 @@ mod tests {
         let portrait = (1080, 1920);
         let screen = Draft::single_clip("screen", 5_000, DraftMeta::default());
         let camera = Draft::single_clip("camera", 5_000, DraftMeta::default());
-        assert_eq!(unsaid_fit(&screen, portrait, &Clips), Fit::Blur);
-        assert_eq!(unsaid_fit(&camera, portrait, &Clips), Fit::Crop);
-        // Of its own shape, a screen is not fitted at all: nothing to choose.
-        assert_eq!(unsaid_fit(&screen, (1280, 720), &Clips), Fit::Crop);
+        assert_eq!(unsaid_fit(&screen, portrait, &Clips), Some(Fit::Blur));
+        assert_eq!(unsaid_fit(&camera, portrait, &Clips), Some(Fit::Crop));
+        // Of its own shape, nothing is fitted: nothing to choose.
+        assert_eq!(unsaid_fit(&screen, (1280, 720), &Clips), None);
     }
 }

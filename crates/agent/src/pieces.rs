@@ -161,12 +161,17 @@ pub fn take_reference(clause: &str, names: &[PieceName]) -> Option<(Vec<PieceRef
         let next = words.get(i + 1).map(|w| bare(w)).unwrap_or_default();
         let named = names
             .iter()
+            .filter(|p| stem(&p.name).chars().any(char::is_alphanumeric))
             .find(|p| word == p.name.to_lowercase())
             .map(|p| (p.name.clone(), 1))
             .or_else(|| {
                 names
                     .iter()
-                    .find(|p| stem(&p.name) == word && NAME_NOUNS.contains(&next.as_str()))
+                    .find(|p| {
+                        !word.is_empty()
+                            && stem(&p.name) == word
+                            && NAME_NOUNS.contains(&next.as_str())
+                    })
                     .map(|p| (p.name.clone(), 2))
             });
         let (piece, len) = if let Some((name, len)) = named {
@@ -174,18 +179,20 @@ pub fn take_reference(clause: &str, names: &[PieceName]) -> Option<(Vec<PieceRef
         } else if let Some(n) = ORDINALS.iter().find(|(w, _)| *w == word).map(|(_, n)| *n) {
             // "the second one"; in a list ("the first and the second video") the noun comes
             // once, at the end.
-            let noun = PIECE_NOUNS.contains(&next.as_str());
-            let listed = !found.is_empty() || list_ends_in_noun(&words[i + 1..]);
+            let noun = is_noun(&words[i + 1..]);
+            let joined_on = i > 0 && ["and", "⊕", "&"].contains(&bare(words[i - 1]).as_str())
+                || i > 1
+                    && bare(words[i - 1]) == "the"
+                    && ["and", "⊕", "&"].contains(&bare(words[i - 2]).as_str());
+            let listed = (!found.is_empty() && joined_on) || list_ends_in_noun(&words[i + 1..]);
             (
                 (noun || listed).then_some(PieceRef::Nth { n }),
                 1 + usize::from(noun),
             )
-        } else if ["last", "final", "latest"].contains(&word.as_str())
-            && PIECE_NOUNS.contains(&next.as_str())
-        {
+        } else if ["last", "final", "latest"].contains(&word.as_str()) && is_noun(&words[i + 1..]) {
             (Some(PieceRef::Last), 2)
         } else if ["this", "that"].contains(&word.as_str())
-            && PIECE_NOUNS.contains(&next.as_str())
+            && is_noun(&words[i + 1..])
             && next != "ones"
         {
             (Some(PieceRef::This), 2)
@@ -227,6 +234,26 @@ pub fn take_reference(clause: &str, names: &[PieceName]) -> Option<(Vec<PieceRef
     }
     Some((found, cut_out(&words, start, end, true)))
 }
+
+/// Whether `rest` starts with a piece noun: "video", "one" ("the second one") — but not the
+/// "1" of a quantity ("the last one second", "the first 1 minute").
+fn is_noun(rest: &[&str]) -> bool {
+    let bare = |w: &&str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    let Some(first) = rest.first().map(bare) else {
+        return false;
+    };
+    let quantity = rest
+        .get(1)
+        .map(bare)
+        .is_some_and(|unit| UNITS.contains(&unit.as_str()));
+    PIECE_NOUNS.contains(&first.as_str()) && !(first == "1" && quantity)
+}
+
+/// Words after a number that make it a quantity, not "one" of the videos.
+const UNITS: &[&str] = &[
+    "second", "seconds", "sec", "secs", "s", "ms", "minute", "minutes", "min", "mins", "frame",
+    "frames", "time", "times", "x", "percent", "db", "hour", "hours",
+];
 
 /// Whether the words after an ordinal are "and the third video"-like: a list of ordinals
 /// that ends in a piece noun.
@@ -299,7 +326,7 @@ fn take_chinese(clause: &str, names: &[PieceName]) -> Option<(Vec<PieceRef>, Str
         }
     };
     // "talk.mp4", "talk视频"
-    for name in names {
+    for name in names.iter().filter(|n| !stem(&n.name).trim().is_empty()) {
         let forms = [
             format!("{}视频", stem(&name.name)),
             name.name.to_lowercase(),
@@ -477,22 +504,20 @@ pub fn route(
             Some(to) => to.clone(),
             None => match current {
                 Some(c) => vec![c],
-                None if count == 0 => {
-                    return Err(match language {
-                        Language::English => {
-                            "There is no video in this session yet: upload one first.".into()
-                        }
-                        Language::Chinese => "这个会话里还没有视频，请先上传一个。".into(),
-                    })
-                }
+                None if count == 0 => return Err(no_video(language)),
                 None => return Err(which(pieces, language)),
             },
         };
         for piece in to {
-            match works.last_mut() {
-                Some(Work::Edit { piece: last, plan }) if *last == piece => {
-                    plan.steps.push(step.clone())
-                }
+            // One apply per piece between joins: "all of them" with two Steps is one edit of
+            // each, not two of the first.
+            let since_join = works
+                .iter_mut()
+                .rev()
+                .take_while(|w| !matches!(w, Work::Join { .. }))
+                .find(|w| matches!(w, Work::Edit { piece: p, .. } if *p == piece));
+            match since_join {
+                Some(Work::Edit { plan, .. }) => plan.steps.push(step.clone()),
                 _ => works.push(Work::Edit {
                     piece,
                     plan: Plan {
@@ -502,6 +527,19 @@ pub fn route(
                 }),
             }
         }
+    }
+    // A piece named after the last Step ("the second one" alone): it becomes current.
+    for aim in plan.aims.iter().filter(|a| a.from >= plan.steps.len()) {
+        let mut named = Vec::new();
+        for piece in &aim.pieces {
+            named.extend(resolve(piece, pieces, count, &joined, current, language)?);
+        }
+        if let [one] = named[..] {
+            current = Some(one);
+        }
+    }
+    if count == 0 && (!plan.assumptions.is_empty() || !plan.not_done.is_empty()) {
+        return Err(no_video(language));
     }
     // What was assumed and what is not done is said once, with the first edit.
     match works.iter_mut().find(|w| matches!(w, Work::Edit { .. })) {
@@ -571,6 +609,13 @@ fn resolve(
             .position(|p| &p.name == name)
             .map(|i| vec![i])
             .ok_or_else(|| missing(name.clone())),
+    }
+}
+
+fn no_video(language: Language) -> String {
+    match language {
+        Language::English => "There is no video in this session yet: upload one first.".into(),
+        Language::Chinese => "这个会话里还没有视频，请先上传一个。".into(),
     }
 }
 
@@ -667,6 +712,48 @@ mod tests {
         let third = plan(vec![Step::Undo], vec![(0, PieceRef::Nth { n: 3 })]);
         let missing = route(&third, &two(), None, Language::Chinese).unwrap_err();
         assert!(missing.contains("第3个视频"), "{missing}");
+    }
+
+    #[test]
+    fn a_piece_named_alone_becomes_current_and_all_is_one_edit_of_each() {
+        let named = plan(Vec::new(), vec![(0, PieceRef::Nth { n: 2 })]);
+        let routed = route(&named, &two(), Some(0), Language::English).unwrap();
+        assert_eq!((routed.works.len(), routed.current), (0, Some(1)));
+        let both = plan(
+            vec![Step::RemoveFillers, Step::Undo],
+            vec![(0, PieceRef::All)],
+        );
+        let routed = route(&both, &two(), None, Language::English).unwrap();
+        let steps: Vec<(usize, usize)> = routed
+            .works
+            .iter()
+            .filter_map(|w| match w {
+                Work::Edit { piece, plan } => Some((*piece, plan.steps.len())),
+                Work::Join { .. } => None,
+            })
+            .collect();
+        assert_eq!(steps, [(0, 2), (1, 2)]);
+    }
+
+    #[test]
+    fn on_the_command_line_a_video_by_number_is_named_as_not_done() {
+        use crate::{Context, RulePlanner, Understand, Understanding};
+        let context = Context::default();
+        let Understanding::NotUnderstood { not_done, .. } =
+            RulePlanner.understand("trim the pauses in the second video", &context)
+        else {
+            panic!("not named as not done");
+        };
+        assert!(
+            not_done[0].why.contains("name a clip instead"),
+            "{not_done:?}"
+        );
+        let Understanding::Plan(plan) =
+            RulePlanner.understand("trim the pauses in all of them", &context)
+        else {
+            panic!("all of one timeline is that timeline");
+        };
+        assert!(plan.aims.is_empty() && plan.not_done.is_empty());
     }
 
     #[test]

@@ -556,7 +556,6 @@ fn look_words(look: &CaptionLook) -> (Vec<String>, Vec<String>) {
     (en, zh)
 }
 
-/// What a Step that changed nothing says: never what it would have done.
 /// Why a frame the words asked for without a fit was not filled by cropping: cutline blurs
 /// only what looks like a screen recording (see `fitting`), and says how to crop instead.
 pub fn why_fitted(step: &Step, edited: &Draft, language: Language) -> Option<String> {
@@ -576,6 +575,7 @@ pub fn why_fitted(step: &Step, edited: &Draft, language: Language) -> Option<Str
     })
 }
 
+/// What a Step that changed nothing says: never what it would have done.
 pub fn unchanged(step: &Step, effects: &[Effect], language: Language) -> String {
     let l = language;
     if let Step::Remove { what } = step {

@@ -432,13 +432,8 @@ impl Session {
             }],
             Step::Aspect { aspect, fit } => {
                 let (width, height) = choose_canvas(Some(*aspect), None, (width, height));
-                let fit = fit
-                    .unwrap_or_else(|| crate::fitting::unsaid_fit(draft, (width, height), media));
-                vec![Op::Canvas {
-                    width,
-                    height,
-                    fit: Some(fit),
-                }]
+                let fit = fit.or_else(|| crate::fitting::unsaid_fit(draft, (width, height), media));
+                vec![Op::Canvas { width, height, fit }]
             }
             Step::Fade {
                 fade_in_ms,

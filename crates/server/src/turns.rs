@@ -631,7 +631,10 @@ impl<'a> PieceWork<'a> {
             .iter()
             .map(|n| n.rsplit_once('.').map_or(*n, |(stem, _)| stem))
             .collect();
-        let name = format!("{}.mp4", stems.join("+"));
+        let taken: Vec<String> = (0..self.drafts.len())
+            .map(|i| self.name(i).to_string())
+            .collect();
+        let name = store::pieces::unique_name(&format!("{}.mp4", stems.join("+")), &taken);
         let lost = timeline::join::settings_not_kept(&refs);
         let said = agent::reply::joined(&names, joined.duration_ms, &lost, self.language);
         self.drafts.push(joined);

@@ -6,7 +6,7 @@
 //! the result (the main video track, the captions), so later edits ("remove the captions")
 //! see one layer; segment ids are made unique.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::draft::{Draft, Track};
 
@@ -14,13 +14,17 @@ use crate::draft::{Draft, Track};
 pub fn join(drafts: &[&Draft]) -> Option<Draft> {
     let (first, rest) = drafts.split_first()?;
     let mut joined = (*first).clone();
-    let mut ids: HashSet<String> = joined
+    // Segment ids are `root` or `root-n`, and a clip is the segments of one root (see
+    // `ops::clips`): each later Draft's roots are renamed to roots not used yet, so its clips
+    // stay clips of their own.
+    let mut roots: HashSet<String> = joined
         .tracks
         .iter()
-        .flat_map(|t| t.segments.iter().map(|s| s.id.clone()))
+        .flat_map(|t| t.segments.iter().map(|s| root(&s.id).to_string()))
         .collect();
-    for (number, draft) in rest.iter().enumerate() {
+    for draft in rest {
         let offset = joined.duration_ms;
+        let mut renamed: HashMap<String, String> = HashMap::new();
         for track in &draft.tracks {
             let at = joined
                 .tracks
@@ -36,20 +40,34 @@ pub fn join(drafts: &[&Draft]) -> Option<Draft> {
             for segment in &track.segments {
                 let mut moved = segment.clone();
                 moved.start_ms += offset;
-                let mut id = segment.id.clone();
-                let mut n = number + 2;
-                while ids.contains(&id) {
-                    id = format!("{}-{n}", segment.id);
-                    n += 1;
-                }
-                ids.insert(id.clone());
-                moved.id = id;
+                let old_root = root(&segment.id);
+                let new_root = renamed
+                    .entry(old_root.to_string())
+                    .or_insert_with(|| fresh_root(old_root, &mut roots))
+                    .clone();
+                moved.id = format!("{new_root}{}", &segment.id[old_root.len()..]);
                 joined.tracks[at].segments.push(moved);
             }
         }
         joined.duration_ms = offset + draft.duration_ms;
     }
     Some(joined)
+}
+
+fn root(id: &str) -> &str {
+    id.split('-').next().unwrap_or(id)
+}
+
+/// A root like `root` ("s1" → "s3") that is not in `taken`, then taken.
+fn fresh_root(root: &str, taken: &mut HashSet<String>) -> String {
+    let letters = root.trim_end_matches(|c: char| c.is_ascii_digit());
+    let letters = if letters.is_empty() { "s" } else { letters };
+    let fresh = (1..)
+        .map(|n| format!("{letters}{n}"))
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or_else(|| root.to_string());
+    taken.insert(fresh.clone());
+    fresh
 }
 
 /// Whole-output settings of a later Draft that the joined one does not keep (the first one's
@@ -102,6 +120,8 @@ mod tests {
             .map(|s| s.id.as_str())
             .collect();
         assert_eq!(ids.len(), 3);
+        // Each joined Draft's clips stay clips: "delete the second clip" means the second.
+        assert_eq!(crate::ops::clips::clips(&joined).len(), 3);
         validate(&joined, |_| true).expect("a valid Draft");
         assert!(join(&[]).is_none());
     }

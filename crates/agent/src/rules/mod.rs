@@ -64,6 +64,25 @@ impl Understand for RulePlanner {
             // "… in the first video", "make the second one 9:16": the piece is set aside, the
             // rest read as an edit.
             let clause = match pieces::take_reference(&clause, &context.pieces) {
+                // One timeline of the files given (the command line): "all of them" and "this
+                // one" are all of it; a video by number is a clip there, and said so.
+                Some((named, rest)) if context.pieces.is_empty() => {
+                    if named
+                        .iter()
+                        .all(|p| matches!(p, PieceRef::All | PieceRef::This))
+                    {
+                        rest
+                    } else {
+                        plan.not_done.push(NotDone {
+                            text: words_of(instruction, &clause, &refs.quotes),
+                            why: pick((
+                                "the files given are one timeline here: name a clip instead (“the second clip”)",
+                                "这里给出的文件是同一条时间线：请说第几段（“第二段”）",
+                            )),
+                        });
+                        continue;
+                    }
+                }
                 Some((named, rest)) => {
                     plan.aims.push(Aim {
                         from: plan.steps.len(),
@@ -152,7 +171,7 @@ impl Understand for RulePlanner {
                 }
             }
         }
-        merge_exports(&mut plan.steps);
+        merge_exports_by_aim(&mut plan);
         // Only questions: ask them.
         if plan.steps.is_empty() && !questions.is_empty() && plan.not_done.len() == questions.len()
         {
@@ -494,6 +513,33 @@ fn fold_width(text: &str) -> String {
 }
 
 /// "export 1080p" and "as a GIF" said apart are one export, made after the edits.
+/// [`merge_exports`] within each run of Steps aimed at the same pieces ("make the first one
+/// 9:16 and export it, then trim the second one" keeps its export with the first), the aims
+/// moved with their Steps.
+fn merge_exports_by_aim(plan: &mut Plan) {
+    let len = plan.steps.len();
+    let mut bounds: Vec<usize> = std::iter::once(0)
+        .chain(plan.aims.iter().map(|a| a.from.min(len)))
+        .chain(std::iter::once(len))
+        .collect();
+    bounds.dedup();
+    let mut steps = Vec::new();
+    let mut moved = Vec::new();
+    for run in bounds.windows(2) {
+        moved.push((run[0], steps.len()));
+        let mut part = plan.steps[run[0]..run[1]].to_vec();
+        merge_exports(&mut part);
+        steps.extend(part);
+    }
+    moved.push((len, steps.len()));
+    for aim in &mut plan.aims {
+        if let Some((_, to)) = moved.iter().find(|(from, _)| *from == aim.from.min(len)) {
+            aim.from = *to;
+        }
+    }
+    plan.steps = steps;
+}
+
 pub fn merge_exports(steps: &mut Vec<Step>) {
     let mut merged: Option<Step> = None;
     steps.retain(|step| {

@@ -361,8 +361,13 @@ impl Conversation {
             let (Some(id), Some(piece)) = (result["id"].as_str(), result["piece"].as_str()) else {
                 continue;
             };
-            let extension = result["format"].as_str().unwrap_or("mp4").to_string();
-            let path = self.saving_path(piece, &extension)?;
+            // The server's word for the format, as cutline's own: never a path of its own.
+            let format: media::render::Format = result["format"]
+                .as_str()
+                .and_then(|f| f.parse().ok())
+                .unwrap_or_default();
+            let extension = format.extension();
+            let path = self.saving_path(piece, extension)?;
             let bytes = self.with_rules(|client, _| client.download(id, &path))?;
             self.emit(&json!({"type": "exported", "path": path, "size": bytes, "status": result}));
             let saved = Said::Saved {

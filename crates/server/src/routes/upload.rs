@@ -293,7 +293,7 @@ async fn place_videos(
         let shape = (video.width.unwrap_or(1920), video.height.unwrap_or(1080));
         let meta = DraftMeta::for_clip(shape, video.fps.unwrap_or(30.0));
         let draft = Draft::single_clip(&video.id, video.duration_ms, meta);
-        let name = unique_name(&video.filename, &names);
+        let name = store::pieces::unique_name(&video.filename, &names);
         names.push(name.clone());
         let json = timeline::wire::to_json(&draft);
         placed.push(store::pieces::insert_in(&mut tx, &session.id, &name, false, &json).await?);
@@ -305,21 +305,6 @@ async fn place_videos(
     store::pieces::set_current_in(&mut tx, &session.id, current).await?;
     tx.commit().await?;
     Ok(true)
-}
-
-/// `name`, or `name (2)`, `name (3)`… when a piece of the session has it already.
-fn unique_name(name: &str, taken: &[String]) -> String {
-    let (stem, extension) = match name.rsplit_once('.') {
-        Some((stem, extension)) if !stem.is_empty() => (stem, format!(".{extension}")),
-        _ => (name, String::new()),
-    };
-    (1..)
-        .map(|n| match n {
-            1 => name.to_string(),
-            n => format!("{stem} ({n}){extension}"),
-        })
-        .find(|candidate| !taken.contains(candidate))
-        .unwrap_or_else(|| name.to_string())
 }
 
 /// An asset as the protocol lists it.

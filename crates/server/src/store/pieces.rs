@@ -126,3 +126,44 @@ pub fn shown<'a>(pieces: &'a [Piece], current: Option<&str>) -> Option<&'a Piece
         .and_then(|id| pieces.iter().find(|p| p.id == id))
         .or(pieces.last())
 }
+
+/// A piece's name from a file's: `name`, or `name (2)`, `name (3)`… when a piece of the
+/// session has it already.
+pub fn unique_name(name: &str, taken: &[String]) -> String {
+    // A name words can say: one with no letters or digits before its extension is "video".
+    let name = match name.rsplit_once('.') {
+        Some((stem, _)) if stem.chars().any(char::is_alphanumeric) => name,
+        None if name.chars().any(char::is_alphanumeric) => name,
+        _ => "video.mp4",
+    };
+    let (stem, extension) = match name.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => (stem, format!(".{extension}")),
+        _ => (name, String::new()),
+    };
+    (1..)
+        .map(|n| match n {
+            1 => name.to_string(),
+            n => format!("{stem} ({n}){extension}"),
+        })
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or_else(|| name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unique_name;
+
+    #[test]
+    fn piece_names_are_ones_words_can_say_and_never_taken_twice() {
+        let taken = ["talk.mp4".to_string(), "talk (2).mp4".to_string()];
+        assert_eq!(unique_name("phone.mp4", &taken), "phone.mp4");
+        assert_eq!(unique_name("talk.mp4", &taken), "talk (3).mp4");
+        for nameless in ["", ".mp4", "-", "…"] {
+            assert_eq!(unique_name(nameless, &taken), "video.mp4", "{nameless:?}");
+        }
+        assert_eq!(
+            unique_name("video.mp4", &["video.mp4".into()]),
+            "video (2).mp4"
+        );
+    }
+}
