@@ -118,8 +118,11 @@ impl LibraryMedia<'_> {
             let levels = if fillers.is_empty() {
                 None
             } else {
-                let decode = self.library.decode(asset);
-                Some(media::analysis::levels::sound_levels(decode).map_err(|e| e.to_string())?)
+                Some(
+                    self.library
+                        .sound_levels(asset)
+                        .map_err(|e| e.to_string())?,
+                )
             };
             let ranges = speech::fillers::filler_cuts(
                 &transcript.words,

@@ -33,6 +33,7 @@ use crate::process::CancelToken;
 /// Bump when the pause detector changes what it finds.
 const SILENCE_CACHE_NAME: &str = "silence-v2.json";
 const PICTURE_CACHE_NAME: &str = "picture-v1.json";
+const LEVELS_CACHE_NAME: &str = "levels-v1.json";
 
 /// A probed local file with its id.
 #[derive(Clone, Debug)]
@@ -130,6 +131,14 @@ impl Library {
     ) -> Result<SilenceMap, MediaError> {
         self.cached(asset, SILENCE_CACHE_NAME, || {
             analysis::silence_map(self.decode(asset), on_progress)
+        })
+    }
+
+    /// How loud the asset's sound is over time (for cuts between two sounds), from the cache
+    /// or decoded once (and then cached).
+    pub fn sound_levels(&self, asset: &Asset) -> Result<timeline::SoundLevels, MediaError> {
+        self.cached(asset, LEVELS_CACHE_NAME, || {
+            analysis::levels::sound_levels(self.decode(asset))
         })
     }
 
