@@ -290,11 +290,20 @@ fn files_and_instruction(inputs: &[String]) -> Result<(Vec<PathBuf>, Option<Stri
                 || agent::understand::language_of(input) == agent::Language::Chinese);
         if path.exists() || !words {
             files.push(path);
-        } else if instruction.is_some() {
-            return Err(format!(
-                "two instructions given (\"{}\" and \"{input}\"): say everything in one",
-                instruction.unwrap_or_default()
-            ));
+        } else if let Some(earlier) = &instruction {
+            // "talk" (a file given without its extension, or mistyped) before the words: a
+            // missing file, not a second instruction.
+            let single = |text: &str| {
+                !text.trim().contains(' ')
+                    && agent::understand::language_of(text) != agent::Language::Chinese
+            };
+            return Err(match (single(earlier), single(input)) {
+                (true, false) => format!("{earlier}: no such file"),
+                (false, true) => format!("{input}: no such file"),
+                _ => format!(
+                    "two instructions given (\"{earlier}\" and \"{input}\"): say everything in one"
+                ),
+            });
         } else {
             instruction = Some(input.clone());
         }

@@ -74,4 +74,12 @@ fn a_one_word_instruction_with_a_draft_is_words_not_a_missing_file() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(stderr.contains("clip: no such file"), "{stderr}");
+
+    // A file named without its extension before the words is a missing file, not a second
+    // instruction.
+    let output = cutline(["edit", "talk", "trim the pauses", "-o", path_str(&again)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("talk: no such file"), "{stderr}");
+    assert!(!stderr.contains("two instructions"), "{stderr}");
 }
