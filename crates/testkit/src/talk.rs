@@ -390,14 +390,8 @@ pub mod specs {
             1_500, 600, 2_200, 900, 1_200, 700, 2_600, 1_000, 800, 1_900, 1_100, 650, 1_400, 2_000,
             900, 1_300, 750, 2_400, 1_000, 600, 1_700, 1_200, 900, 1_500,
         ],
-        noise_dbfs: -50.0,
-        width: 320,
-        height: 240,
-        dark_picture: true,
-        rotation: None,
-        marker_after: None,
-        hum_dbfs: None,
-        knocks_after: None,
+        // A quiet room, 320×240, over a flat dark picture.
+        ..DARK_TALK
     };
 
     /// Talk with filler words ("um", "uh") in it.
@@ -409,14 +403,8 @@ pub mod specs {
         ],
         lead_in_ms: 500,
         gaps_ms: &[800, 600],
-        noise_dbfs: -50.0,
-        width: 320,
-        height: 240,
-        dark_picture: true,
-        rotation: None,
-        marker_after: None,
-        hum_dbfs: None,
-        knocks_after: None,
+        // A quiet room, 320×240, over a flat dark picture.
+        ..DARK_TALK
     };
 
     /// The same talk over a flat dark picture, so burnt-in captions can be measured.
@@ -483,14 +471,8 @@ pub mod specs {
             120, 900, //
             100, 140, 80, 700,
         ],
-        noise_dbfs: -50.0,
-        width: 320,
-        height: 240,
-        dark_picture: true,
-        rotation: None,
-        marker_after: None,
-        hum_dbfs: None,
-        knocks_after: None,
+        // A quiet room, 320×240, over a flat dark picture.
+        ..DARK_TALK
     };
 
     /// An "um" between two phrases, 30–40 ms from each (too close for padding): the
@@ -500,14 +482,8 @@ pub mod specs {
         sentences: &["So,", "um,", "I think we should start the video now."],
         lead_in_ms: 500,
         gaps_ms: &[120, 90, 600],
-        noise_dbfs: -50.0,
-        width: 320,
-        height: 240,
-        dark_picture: true,
-        rotation: None,
-        marker_after: None,
-        hum_dbfs: None,
-        knocks_after: None,
+        // A quiet room, 320×240, over a flat dark picture.
+        ..DARK_TALK
     };
 
     /// Four pauses, then a beep whose onset is a white flash frame, then more talk.
