@@ -39,6 +39,20 @@ pub struct Config {
     pub lease: Duration,
     /// How long a signed `outputUrl` works.
     pub signed_url_lifetime: Duration,
+    /// The base of the links the server hands out (`https://cutline.example.com`); unset, the
+    /// address it listens on. Never taken from a request's `Host`.
+    pub public_url: Option<String>,
+    /// How long a client may take to send a request's head (also the longest a kept-alive
+    /// connection waits for its next request).
+    pub header_timeout: Duration,
+    /// How long a request body may pause, and its grace time before it must average
+    /// `listen::MIN_BODY_RATE`.
+    pub body_timeout: Duration,
+    /// Open connections one client address may have.
+    pub max_connections_per_client: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (and whose own connections
+    /// are not capped).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// What work costs, in credits.
@@ -84,7 +98,20 @@ impl Config {
             workers: 1,
             lease: Duration::from_secs(30),
             signed_url_lifetime: Duration::from_secs(24 * 3600),
+            public_url: None,
+            header_timeout: Duration::from_secs(20),
+            body_timeout: Duration::from_secs(30),
+            max_connections_per_client: 256,
+            trusted_proxies: Vec::new(),
         }
+    }
+
+    /// The base of the links handed out (`serve` sets it to the listening address when the
+    /// operator did not).
+    pub fn public_url(&self) -> &str {
+        self.public_url
+            .as_deref()
+            .map_or("http://127.0.0.1", |url| url.trim_end_matches('/'))
     }
 
     pub fn media_dir(&self) -> PathBuf {

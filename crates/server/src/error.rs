@@ -8,6 +8,11 @@ use axum::Json;
 use serde_json::{json, Value};
 use thiserror::Error;
 
+/// The largest JSON request body, on every endpoint but the one below.
+pub const JSON_LIMIT: usize = 64 * 1024;
+/// The largest export request: it may carry a whole Draft (`POST /api/render/proxy/lambda`).
+pub const DRAFT_JSON_LIMIT: usize = 2 * 1024 * 1024;
+
 #[derive(Debug, Error)]
 pub enum ApiError {
     #[error("{0}")]
@@ -35,6 +40,17 @@ pub enum ApiError {
         "the file is larger than the limit of {limit_mb} MB; trim or compress it and upload again"
     )]
     TooLarge { limit_mb: u64 },
+    /// A JSON request body over its endpoint's limit.
+    #[error(
+        "the request body is too large: JSON bodies are limited to {} KB ({} KB for an export request carrying a draft)",
+        JSON_LIMIT / 1024,
+        DRAFT_JSON_LIMIT / 1024
+    )]
+    BodyTooLarge,
+    /// Refused by HTTP itself (405, 414, 431, a path or query that does not parse): the
+    /// envelope's `code` is the HTTP status.
+    #[error("{message}")]
+    Status { status: StatusCode, message: String },
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("internal error {id}; retry later")]
@@ -59,9 +75,20 @@ impl ApiError {
             ApiError::Conflict(_) => (409, StatusCode::CONFLICT),
             ApiError::UnsupportedFile(_) => (4001, StatusCode::UNSUPPORTED_MEDIA_TYPE),
             ApiError::TooLarge { .. } => (4002, StatusCode::PAYLOAD_TOO_LARGE),
+            ApiError::BodyTooLarge => (413, StatusCode::PAYLOAD_TOO_LARGE),
+            ApiError::Status { status, .. } => (u32::from(status.as_u16()), *status),
             ApiError::RateLimited { .. } => (429, StatusCode::TOO_MANY_REQUESTS),
             ApiError::Internal { .. } => (5000, StatusCode::INTERNAL_SERVER_ERROR),
         }
+    }
+}
+
+/// Why a JSON body was not taken: over its limit (413), or not the JSON `what` says.
+pub fn json_refusal(rejection: axum::extract::rejection::JsonRejection, what: &str) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::BodyTooLarge
+    } else {
+        ApiError::BadRequest(format!("{what}: {}", rejection.body_text()))
     }
 }
 

@@ -37,16 +37,15 @@ pub fn attribution_missing() -> ApiError {
 /// Export ids are the client's, so they are kept to a safe alphabet and length.
 pub fn check_id(id: &str) -> Result<(), ApiError> {
     let fine = !id.is_empty()
-        && id.len() <= 100
+        && id.len() <= 64
         && id
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
     if fine {
         Ok(())
     } else {
         Err(ApiError::BadRequest(
-            "an export id is 1 to 100 letters, digits, '_', '-' or '.' (e.g. render_1700000000)"
-                .into(),
+            "an export id is 1 to 64 letters, digits, '_' or '-' (e.g. render_1700000000)".into(),
         ))
     }
 }

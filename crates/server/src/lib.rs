@@ -12,6 +12,7 @@
 //! - [`exports`]: export requests and jobs as the protocol sees them; [`worker`]: the export
 //!   workers that render them; [`signing`]: signed output links; [`files`]: where files live.
 //! - [`error`]: the one mapping from errors to protocol codes and the reply envelope.
+//! - [`listen`]: how connections are taken (timeouts, caps, the client's address).
 
 pub mod auth;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod events;
 pub mod exports;
 pub mod fetch;
 pub mod files;
+pub mod listen;
 pub mod routes;
 pub mod signing;
 pub mod store;
@@ -114,7 +116,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/credits/balance/simple", get(routes::credits::balance))
         .route("/run_sse", post(routes::chat::run_sse))
-        .route("/api/render/proxy/lambda", post(routes::render::create))
+        .route(
+            "/api/render/proxy/lambda",
+            post(routes::render::create).layer(DefaultBodyLimit::max(error::DRAFT_JSON_LIMIT)),
+        )
         .route("/api/render/proxy/lambda/{id}", get(routes::render::status))
         .route(
             "/api/render/proxy/lambda/{id}/cancel",
@@ -130,6 +135,12 @@ pub fn app(state: AppState) -> Router {
             post(routes::upload::upload).layer(DefaultBodyLimit::disable()),
         )
         .fallback(|| async { ApiError::BadRequest("no such endpoint".into()).into_response() })
+        .layer(DefaultBodyLimit::max(error::JSON_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            listen::check_head,
+        ))
+        .layer(middleware::from_fn(listen::envelope_errors))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
@@ -170,16 +181,23 @@ const TURNS_GRACE: Duration = Duration::from_secs(30);
 /// changes nothing; its held credits are released when their hold expires).
 pub async fn serve(
     listener: TcpListener,
-    state: AppState,
+    mut state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if state.config.public_url.is_none() {
+        let mut config = (*state.config).clone();
+        config.public_url = Some(listening_url(listener.local_addr()?));
+        state.config = Arc::new(config);
+    }
     let stop_workers = media::process::CancelToken::new();
     let workers = worker::spawn(&state, &stop_workers);
     let sweeper = tokio::spawn(release_expired_holds(state.clone()));
-    let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let rules = listen::ConnectionRules {
+        header_timeout: state.config.header_timeout,
+        max_per_client: state.config.max_connections_per_client,
+        trusted_proxies: state.config.trusted_proxies.clone(),
+    };
+    let served = listen::run(listener, app(state.clone()), rules, shutdown, TURNS_GRACE).await;
     stop_workers.cancel();
     for worker in workers {
         let _ = worker.await;
@@ -190,6 +208,17 @@ pub async fn serve(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     served
+}
+
+/// The base of the links a server started on `address` hands out when no public URL is
+/// configured: the address itself, or loopback when it listens on every address.
+fn listening_url(address: SocketAddr) -> String {
+    let host = match address.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        ip => ip.to_string(),
+    };
+    format!("http://{host}:{}", address.port())
 }
 
 /// Gives back, every minute, credits held by work whose process died.

@@ -76,6 +76,28 @@ pub struct Settings {
     /// Speech model for captions and filler words (see `cutline models list`).
     #[arg(long, env = "CUTLINE_MODEL")]
     pub model: Option<String>,
+    /// The base of the links the server hands out (https://cutline.example.com); default: the
+    /// address it listens on.
+    #[arg(long, env = "CUTLINE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Seconds a client may take to send a request's head (and a kept-alive connection may
+    /// wait for its next request).
+    #[arg(long, env = "CUTLINE_HEADER_TIMEOUT_SECS")]
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a request body may pause (and its grace time before it must average 8 KB/s).
+    #[arg(long, env = "CUTLINE_BODY_TIMEOUT_SECS")]
+    pub body_timeout_secs: Option<u64>,
+    /// Open connections one client address may have.
+    #[arg(long, env = "CUTLINE_MAX_CONNECTIONS_PER_CLIENT")]
+    pub max_connections_per_client: Option<usize>,
+    /// Reverse proxies (comma-separated addresses) whose X-Forwarded-For names the client.
+    #[arg(
+        long,
+        env = "CUTLINE_TRUSTED_PROXY",
+        value_delimiter = ',',
+        value_name = "ADDR"
+    )]
+    pub trusted_proxy: Option<Vec<std::net::IpAddr>>,
 }
 
 impl Settings {
@@ -96,6 +118,13 @@ impl Settings {
             lease_secs: self.lease_secs.or(under.lease_secs),
             heartbeat_secs: self.heartbeat_secs.or(under.heartbeat_secs),
             model: self.model.or(under.model),
+            public_url: self.public_url.or(under.public_url),
+            header_timeout_secs: self.header_timeout_secs.or(under.header_timeout_secs),
+            body_timeout_secs: self.body_timeout_secs.or(under.body_timeout_secs),
+            max_connections_per_client: self
+                .max_connections_per_client
+                .or(under.max_connections_per_client),
+            trusted_proxy: self.trusted_proxy.or(under.trusted_proxy),
         }
     }
 
@@ -128,6 +157,20 @@ impl Settings {
         }
         if let Some(model) = self.model {
             c.speech.model = model;
+        }
+        c.public_url = self.public_url.or(c.public_url.take());
+        if let Some(secs) = self.header_timeout_secs {
+            c.header_timeout = Duration::from_secs(secs.max(1));
+        }
+        if let Some(secs) = self.body_timeout_secs {
+            c.body_timeout = Duration::from_secs(secs.max(1));
+        }
+        c.max_connections_per_client = self
+            .max_connections_per_client
+            .unwrap_or(c.max_connections_per_client)
+            .max(1);
+        if let Some(list) = self.trusted_proxy {
+            c.trusted_proxies = list;
         }
     }
 }
@@ -170,10 +213,17 @@ pub fn config(data: &Path, file: Option<&Path>, settings: Settings) -> Result<Co
 
 pub fn run(args: &ServeArgs, cancel: &CancelToken) -> Result<(), String> {
     let config = config(&args.data, args.config.as_deref(), args.settings.clone())?;
+    if let Some(url) = &config.public_url {
+        let parsed = url::Url::parse(url).map_err(|e| format!("--public-url {url}: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+            return Err(format!("--public-url {url}: an http(s) URL with a host"));
+        }
+    }
     if args.print_config {
         println!("{config:#?}");
         return Ok(());
     }
+    let public_url_set = config.public_url.is_some();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -190,6 +240,12 @@ pub fn run(args: &ServeArgs, cancel: &CancelToken) -> Result<(), String> {
             listener.local_addr().unwrap_or(args.addr),
             args.data.display()
         );
+        if args.addr.ip().is_unspecified() && !public_url_set {
+            eprintln!(
+                "cutline serve: links to downloads will name 127.0.0.1; set --public-url to \
+                 the address clients reach this server at"
+            );
+        }
         // Ctrl-C and SIGTERM cancel the token (see main); requests under way finish first.
         let cancel = cancel.clone();
         let stopped = async move {

@@ -17,7 +17,7 @@ use futures_util::stream::{self, Stream};
 use serde::Deserialize;
 
 use crate::auth::{attributed, Caller};
-use crate::error::ApiError;
+use crate::error::{json_refusal, ApiError};
 use crate::events::{Event, TurnLog};
 use crate::{turns, AppState};
 
@@ -51,19 +51,14 @@ pub async fn run_sse(
     headers: HeaderMap,
     body: Result<Json<RunRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(request) = body.map_err(|e| {
-        ApiError::BadRequest(format!(
-            "the body is not a chat request ({{\"session_id\", \"new_message\": {{\"parts\": [{{\"text\"}}]}}}}): {}",
-            e.body_text()
-        ))
-    })?;
+    let Json(request) = body.map_err(|e| json_refusal(e, "the body is not a chat request ({\"session_id\", \"new_message\": {\"parts\": [{\"text\"}]}})"))?;
     caller.owns(&request.user_id)?;
     let session = state.store.session(&caller.0, &request.session_id).await?;
     let heartbeat = state.config.heartbeat;
     let resume_after = headers
         .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok());
+        .map(|v| event_id(v.as_bytes()))
+        .transpose()?;
     if let Some(after) = resume_after {
         let log = state
             .turns
@@ -86,6 +81,22 @@ pub async fn run_sse(
     let log = turns::start(&state, session, text, attributed(&headers)).await?;
     let after = log.first_after;
     Ok(stream_of(log, after, heartbeat).into_response())
+}
+
+/// A `Last-Event-ID` as sent: a non-negative integer, or the request is refused (anything
+/// else would silently start a new, charged turn).
+fn event_id(value: &[u8]) -> Result<i64, ApiError> {
+    std::str::from_utf8(value)
+        .ok()
+        .filter(|v| !v.is_empty() && v.len() <= 18 && v.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            ApiError::BadRequest(
+                "Last-Event-ID must be the id of an event received (a non-negative integer); \
+                 send no Last-Event-ID to start a new turn"
+                    .into(),
+            )
+        })
 }
 
 /// A turn that is over and said nothing (a reconnect after a restart).
@@ -139,6 +150,32 @@ async fn next_event(mut reading: Reading) -> Option<(Result<SseEvent, Infallible
         if waited.is_err() {
             let beat = serde_json::to_string(&Event::Heartbeat).unwrap_or_default();
             return Some((Ok(SseEvent::default().data(beat)), reading));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_last_event_id_is_a_non_negative_integer_or_refused() {
+        for (value, expected) in [(&b"0"[..], Some(0)), (b"17", Some(17)), (b"007", Some(7))] {
+            assert_eq!(event_id(value).ok(), expected);
+        }
+        for value in [
+            &b""[..],
+            b"abc",
+            b"-1",
+            b"+1",
+            b"1.5",
+            b"\t",
+            b"\x10",
+            b" 1",
+            b"1e3",
+            b"99999999999999999999",
+        ] {
+            assert!(event_id(value).is_err(), "{value:?}");
         }
     }
 }

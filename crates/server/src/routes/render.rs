@@ -18,7 +18,7 @@ use timeline::{Draft, DraftMeta};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::auth::{attributed, Caller};
-use crate::error::{ok, ApiError};
+use crate::error::{json_refusal, ok, ApiError};
 use crate::exports::{self, ExportRequest};
 use crate::store::{self, RenderRecord, RenderStatus};
 use crate::{files, AppState};
@@ -44,24 +44,11 @@ struct Output {
     resolution: Option<String>,
 }
 
-/// `http://host` as the client reached us, for links in replies.
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("127.0.0.1");
-    format!("http://{host}")
-}
-
 /// The job as the protocol shows it, with the status also at the top level.
-fn reply(state: &AppState, headers: &HeaderMap, job: &RenderRecord) -> Json<Value> {
+fn reply(state: &AppState, job: &RenderRecord) -> Json<Value> {
     let url = (job.status == RenderStatus::Completed).then(|| {
         let lifetime = state.config.signed_url_lifetime.as_secs() as i64;
-        exports::signed_url(&base_url(headers), job, &state.signer, lifetime)
+        exports::signed_url(state.config.public_url(), job, &state.signer, lifetime)
     });
     let Json(mut body) = ok(exports::view(job, url));
     body["status"] = Value::String(job.status.as_str().into());
@@ -75,10 +62,10 @@ pub async fn create(
     body: Result<Json<PostRender>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(request) = body.map_err(|e| {
-        ApiError::BadRequest(format!(
-            "the body is not an export request ({{\"id\", \"sessionId\", \"draft\"?, \"output\"?}}): {}",
-            e.body_text()
-        ))
+        json_refusal(
+            e,
+            "the body is not an export request ({\"id\", \"sessionId\", \"draft\"?, \"output\"?})",
+        )
     })?;
     if state.config.attribution_required && !attributed(&headers) {
         return Err(exports::attribution_missing());
@@ -124,35 +111,35 @@ pub async fn create(
         resolution: output.resolution,
     };
     let job = exports::queue(&state, &session, export).await?;
-    Ok(reply(&state, &headers, &job))
+    Ok(reply(&state, &job))
 }
 
 pub async fn status(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    exports::check_id(&id)?;
     let job = state
         .store
         .render(&caller.0, &id)
         .await?
         .ok_or(ApiError::NotFound("export"))?;
-    Ok(reply(&state, &headers, &job))
+    Ok(reply(&state, &job))
 }
 
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    exports::check_id(&id)?;
     let job = state
         .store
         .cancel_render(&caller.0, &id)
         .await?
         .ok_or(ApiError::NotFound("export"))?;
-    Ok(reply(&state, &headers, &job))
+    Ok(reply(&state, &job))
 }
 
 #[derive(Deserialize)]
@@ -186,6 +173,7 @@ pub async fn download(
     Query(signed): Query<Signed>,
     request: axum::extract::Request,
 ) -> Result<Response, ApiError> {
+    exports::check_id(&id)?;
     let (mut parts, _) = request.into_parts();
     let user = downloader(&state, &mut parts, &id, &signed).await?;
     let job = state

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use timeline::{Draft, DraftMeta};
 
 use crate::auth::Caller;
-use crate::error::{ok, ApiError};
+use crate::error::{json_refusal, ok, ApiError};
 use crate::{store, AppState};
 
 #[derive(Deserialize)]
@@ -32,12 +32,7 @@ pub async fn create(
     caller: Caller,
     body: Result<Json<NewSession>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(request) = body.map_err(|e| {
-        ApiError::BadRequest(format!(
-            "the body is not a session request: {}",
-            e.body_text()
-        ))
-    })?;
+    let Json(request) = body.map_err(|e| json_refusal(e, "the body is not a session request"))?;
     if request.language.len() > 16 || request.task_name.chars().count() > 200 {
         return Err(ApiError::BadRequest(
             "task_name or language is too long".into(),

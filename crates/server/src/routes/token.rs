@@ -1,19 +1,20 @@
 //! `POST /api/auth/anonymous-token`: a token for the user of an `X-Client-Id`, created with
-//! the free grant the first time; at most `anonymous_per_hour` new users per address.
+//! the free grant the first time; at most `anonymous_per_hour` new users per client address
+//! (behind a trusted proxy, the address it forwards).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::Extension;
 use axum::Json;
 use serde_json::{json, Value};
 
 use crate::error::{ok, ApiError};
+use crate::listen::ClientAddr;
 use crate::AppState;
 
 pub async fn anonymous_token(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let client_id = headers
@@ -22,7 +23,7 @@ pub async fn anonymous_token(
         .map(str::trim)
         .filter(|v| !v.is_empty() && v.len() <= 128)
         .ok_or_else(|| ApiError::BadRequest("the X-Client-Id header is required".into()))?;
-    let ip = peer.ip().to_string();
+    let ip = client.to_string();
     let store = &state.store;
     let (count, free_in_s) = store.recent_signups(&ip).await?;
     let known = store.user_of_client(client_id).await?;

@@ -6,7 +6,7 @@
 
 use std::path::{Path as FsPath, PathBuf};
 
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::Json;
 use media::{Limits, MediaError, MediaKind};
@@ -17,7 +17,7 @@ use timeline::{Draft, DraftMeta};
 use tokio::io::AsyncWriteExt;
 
 use crate::auth::Caller;
-use crate::error::{ok, ApiError};
+use crate::error::{json_refusal, ok, ApiError, JSON_LIMIT};
 use crate::fetch::{FetchError, FetchRules, PrivateAccess};
 use crate::store::{self, AssetRecord, Session};
 use crate::{tokens, AppState};
@@ -141,13 +141,16 @@ pub async fn upload(
         .to_string();
     let media_dir = state.config.media_dir();
     let stored = if content_type.starts_with("application/json") {
+        // The route takes large bodies for files; a list of URLs is small JSON all the same.
+        let mut request = request;
+        DefaultBodyLimit::max(JSON_LIMIT).apply(&mut request);
         let Json(body) = Json::<ByUrl>::from_request(request, &state)
             .await
             .map_err(|e| {
-                ApiError::BadRequest(format!(
-                    "an upload by URL is {{\"urls\": [\"https://…\"], \"source_type\": \"url\"}}: {}",
-                    e.body_text()
-                ))
+                json_refusal(
+                    e,
+                    "an upload by URL is {\"urls\": [\"https://…\"], \"source_type\": \"url\"}",
+                )
             })?;
         if body.urls.is_empty() || body.urls.len() > MAX_URLS {
             return Err(ApiError::BadRequest(format!(

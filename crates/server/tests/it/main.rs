@@ -4,6 +4,7 @@
 mod auth_and_sessions;
 mod batch;
 mod chat_and_export;
+mod connections;
 mod credits;
 mod export_rules;
 mod turns;
