@@ -26,8 +26,12 @@ pub struct Config {
     pub allow_private_urls: bool,
     /// Private `address:port`s uploads by URL may reach even so (a NAS, a test's server).
     pub allowed_private: Vec<std::net::SocketAddr>,
-    /// The longest an upload by URL may take.
+    /// The longest an upload by URL may take, all of it: redirects, waits for a byte.
     pub url_timeout: Duration,
+    /// Uploads by URL one user may have running at once (more get 429).
+    pub url_fetches_per_user: usize,
+    /// Uploads by URL running at once in all (more get 429).
+    pub url_fetches_total: usize,
     pub speech: agent::SpeechOptions,
     /// How often a chat stream says it is still working when nothing else happened.
     pub heartbeat: Duration,
@@ -92,6 +96,8 @@ impl Config {
             allow_private_urls: false,
             allowed_private: Vec::new(),
             url_timeout: Duration::from_secs(300),
+            url_fetches_per_user: 4,
+            url_fetches_total: 32,
             speech: agent::SpeechOptions::default(),
             heartbeat: Duration::from_secs(10),
             turn_limit: Duration::from_secs(15 * 60),

@@ -8,7 +8,7 @@
 //!   queue, in SQLite (sqlx, migrations).
 //! - [`turns`]: chat turns (the agent applying Plans to the session's Draft); [`events`]: the
 //!   numbered events they stream.
-//! - [`fetch`]: uploads by URL, refused for private addresses.
+//! - [`fetch`]: uploads by URL, refused for private addresses, capped in time and number.
 //! - [`exports`]: export requests and jobs as the protocol sees them; [`worker`]: the export
 //!   workers that render them; [`signing`]: signed output links; [`files`]: where files live.
 //! - [`error`]: the one mapping from errors to protocol codes and the reply envelope.
@@ -61,6 +61,8 @@ pub struct AppState {
     pub signer: Arc<signing::Signer>,
     /// Woken when an export is queued, so an idle worker starts at once.
     pub work_queued: Arc<tokio::sync::Notify>,
+    /// Uploads by URL running now, capped per user and in all.
+    pub url_fetches: Arc<fetch::FetchSlots>,
 }
 
 impl AppState {
@@ -86,8 +88,11 @@ impl AppState {
                 config.data_dir.display()
             )
         })?;
+        let url_fetches =
+            fetch::FetchSlots::new(config.url_fetches_per_user, config.url_fetches_total);
         Ok(Self {
             store,
+            url_fetches: Arc::new(url_fetches),
             config: Arc::new(config),
             planner,
             turns: Arc::default(),

@@ -64,6 +64,15 @@ pub struct Settings {
         value_name = "ADDR:PORT"
     )]
     pub allowed_private: Option<Vec<SocketAddr>>,
+    /// Seconds an upload by URL may take in all (redirects and slow sources included).
+    #[arg(long, env = "CUTLINE_URL_TIMEOUT_SECS")]
+    pub url_timeout_secs: Option<u64>,
+    /// Uploads by URL one user may have running at once (more get 429).
+    #[arg(long, env = "CUTLINE_URL_FETCHES_PER_USER")]
+    pub url_fetches_per_user: Option<usize>,
+    /// Uploads by URL running at once in all (more get 429).
+    #[arg(long, env = "CUTLINE_URL_FETCHES_TOTAL")]
+    pub url_fetches_total: Option<usize>,
     /// Export workers in this process.
     #[arg(long, env = "CUTLINE_WORKERS")]
     pub workers: Option<usize>,
@@ -114,6 +123,9 @@ impl Settings {
             attribution: self.attribution.or(under.attribution),
             allow_private_urls: self.allow_private_urls.or(under.allow_private_urls),
             allowed_private: self.allowed_private.or(under.allowed_private),
+            url_timeout_secs: self.url_timeout_secs.or(under.url_timeout_secs),
+            url_fetches_per_user: self.url_fetches_per_user.or(under.url_fetches_per_user),
+            url_fetches_total: self.url_fetches_total.or(under.url_fetches_total),
             workers: self.workers.or(under.workers),
             lease_secs: self.lease_secs.or(under.lease_secs),
             heartbeat_secs: self.heartbeat_secs.or(under.heartbeat_secs),
@@ -148,6 +160,12 @@ impl Settings {
         if let Some(list) = self.allowed_private {
             c.allowed_private = list;
         }
+        if let Some(secs) = self.url_timeout_secs {
+            c.url_timeout = Duration::from_secs(secs.max(1));
+        }
+        let per_user = self.url_fetches_per_user.unwrap_or(c.url_fetches_per_user);
+        c.url_fetches_per_user = per_user.max(1);
+        c.url_fetches_total = self.url_fetches_total.unwrap_or(c.url_fetches_total).max(1);
         c.workers = self.workers.unwrap_or(c.workers).max(1);
         if let Some(secs) = self.lease_secs {
             c.lease = Duration::from_secs(secs.max(1));

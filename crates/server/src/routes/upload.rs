@@ -4,7 +4,11 @@
 //! arrives, then is identified by probing its content. A refused upload leaves no file behind.
 //! The videos of an upload into an empty timeline are placed on it, one after another.
 
+use std::io::Write;
 use std::path::{Path as FsPath, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::header::CONTENT_TYPE;
@@ -159,7 +163,7 @@ pub async fn upload(
         }
         let mut stored = Vec::new();
         for url in &body.urls {
-            stored.push(fetch_one(&state, &media_dir, url, &session.id).await?);
+            stored.push(fetch_one(&state, &media_dir, url, &session).await?);
         }
         stored
     } else {
@@ -205,14 +209,24 @@ async fn receive_multipart(
     Ok(stored)
 }
 
-/// Fetches one URL on a blocking thread, its pieces written here as they come.
+/// Fetches one URL within the user's share of fetch slots (over a cap: 429 at once). One
+/// blocking thread fetches, writes and hashes (no channel, no second thread to wait for), and
+/// the wait for it ends at the deadline even if that thread is stuck; a request given up on
+/// tells the thread to stop at its next piece.
 async fn fetch_one(
     state: &AppState,
     media_dir: &FsPath,
     url: &str,
-    session_id: &str,
+    session: &Session,
 ) -> Result<AssetRecord, ApiError> {
     let config = &state.config;
+    crate::fetch::checked_url(url).map_err(from_url)?;
+    let slot = state
+        .url_fetches
+        .take(&session.user_id)
+        .ok_or(ApiError::RateLimited {
+            retry_after_secs: FETCH_RETRY_AFTER_SECS,
+        })?;
     let rules = FetchRules {
         access: if config.allow_private_urls {
             PrivateAccess::Allowed
@@ -224,31 +238,96 @@ async fn fetch_one(
         max_bytes: config.max_upload_bytes,
         timeout: config.url_timeout,
     };
+    let too_slow = FetchError::TooSlow {
+        limit_secs: config.url_timeout.as_secs().max(1),
+    };
     let mut incoming = Incoming::create(media_dir, config.max_upload_bytes).await?;
-    let (pieces, mut arriving) = tokio::sync::mpsc::channel::<Vec<u8>>(8);
+    let file = incoming
+        .file
+        .try_clone()
+        .await
+        .map_err(ApiError::internal)?;
+    let mut written = Written::new(file.into_std().await);
+    let given_up = GivenUp::default();
+    let stop = Arc::clone(&given_up.0);
     let url = url.to_string();
     let fetching = tokio::task::spawn_blocking(move || {
-        crate::fetch::fetch(&url, &rules, |piece| {
-            pieces
-                .blocking_send(piece.to_vec())
-                .map_err(|_| "the upload was abandoned".to_string())
-        })
+        let _slot = slot;
+        let fetched = crate::fetch::fetch(&url, &rules, |piece| {
+            if stop.load(Ordering::Relaxed) {
+                return Err("the upload was given up".into());
+            }
+            written.push(piece)
+        });
+        (fetched, written)
     });
-    let mut written = Ok(());
-    while let Some(piece) = arriving.recv().await {
-        written = incoming.push(&piece).await;
-        if written.is_err() {
-            break;
+    let waited = tokio::time::timeout(config.url_timeout + DEADLINE_GRACE, fetching).await;
+    let (fetched, written) = waited
+        .map_err(|_| from_url(too_slow))?
+        .map_err(ApiError::internal)?;
+    if let Some(error) = written.broken {
+        return Err(ApiError::internal(format!(
+            "writing a fetched file: {error}"
+        )));
+    }
+    let name = fetched.map_err(from_url)?;
+    incoming.hasher = written.hasher;
+    incoming.size = written.size;
+    incoming.finish(media_dir, &name, &session.id).await
+}
+
+/// What a busy client is told to wait before fetching again.
+const FETCH_RETRY_AFTER_SECS: u64 = 15;
+
+/// How long past its deadline a fetch's thread may take to notice it.
+const DEADLINE_GRACE: Duration = Duration::from_secs(2);
+
+/// Set when the request waiting for a fetch is over, however it ended.
+#[derive(Default)]
+struct GivenUp(Arc<AtomicBool>);
+
+impl Drop for GivenUp {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A fetched file as its thread writes and hashes it.
+struct Written {
+    file: std::fs::File,
+    hasher: Sha256,
+    size: u64,
+    /// The disk's failure, which is the server's, not the URL's.
+    broken: Option<std::io::Error>,
+}
+
+impl Written {
+    fn new(file: std::fs::File) -> Self {
+        Self {
+            file,
+            hasher: Sha256::new(),
+            size: 0,
+            broken: None,
         }
     }
-    drop(arriving);
-    let fetched = fetching.await.map_err(ApiError::internal)?;
-    written?;
-    let name = fetched.map_err(|e| match e {
+
+    fn push(&mut self, piece: &[u8]) -> Result<(), String> {
+        if let Err(error) = self.file.write_all(piece) {
+            self.broken = Some(error);
+            return Err("the file could not be stored".into());
+        }
+        self.hasher.update(piece);
+        self.size += piece.len() as u64;
+        Ok(())
+    }
+}
+
+/// A URL's refusal as the protocol says it.
+fn from_url(error: FetchError) -> ApiError {
+    match error {
         FetchError::TooLarge { limit_mb } => ApiError::TooLarge { limit_mb },
         other => ApiError::BadRequest(format!("cannot upload from the URL: {other}")),
-    })?;
-    incoming.finish(media_dir, &name, session_id).await
+    }
 }
 
 /// Why a file is refused, without the server's paths.
