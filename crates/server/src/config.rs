@@ -39,6 +39,14 @@ pub struct Config {
     pub lease: Duration,
     /// How long a signed `outputUrl` works.
     pub signed_url_lifetime: Duration,
+    /// The longest timeline an export may have (its media may allow less, see
+    /// `export_length`).
+    pub max_export: Duration,
+    /// Exports of one user rendering at once, at most; the others wait their turn.
+    pub exports_per_user: u32,
+    /// Exports at most this long also have a worker of their own (the short lane), so they
+    /// never wait behind long ones; zero turns the lane off.
+    pub short_export: Duration,
 }
 
 /// What work costs, in credits.
@@ -64,7 +72,8 @@ impl Default for Prices {
 
 impl Config {
     /// API.md's defaults: 100 credits valid 7 days, 5 new anonymous users per address an hour,
-    /// 500 MB uploads, exports up to 1920 pixels on the long side, attribution required.
+    /// 500 MB uploads, exports up to 1920 pixels on the long side and 3 hours, attribution
+    /// required; one export rendering per user, and a short lane for exports up to 5 minutes.
     pub fn with_data_dir(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
@@ -84,6 +93,9 @@ impl Config {
             workers: 1,
             lease: Duration::from_secs(30),
             signed_url_lifetime: Duration::from_secs(24 * 3600),
+            max_export: Duration::from_secs(3 * 3600),
+            exports_per_user: 1,
+            short_export: Duration::from_secs(5 * 60),
         }
     }
 
@@ -93,6 +105,12 @@ impl Config {
 
     pub fn renders_dir(&self) -> PathBuf {
         self.data_dir.join("renders")
+    }
+
+    /// The work folders of renders under way (emptied at each start: what is in it is a
+    /// killed render's).
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.data_dir.join("tmp")
     }
 
     /// The analysis cache (pause maps, transcripts) of the uploaded media.

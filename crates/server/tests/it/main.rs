@@ -5,6 +5,7 @@ mod auth_and_sessions;
 mod batch;
 mod chat_and_export;
 mod credits;
+mod export_queue;
 mod export_rules;
 mod turns;
 mod uploads;
