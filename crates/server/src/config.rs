@@ -57,6 +57,14 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client (and whose own connections
     /// are not capped).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The longest timeline an export may have (its media may allow less, see
+    /// `export_length`).
+    pub max_export: Duration,
+    /// Exports of one user rendering at once, at most; the others wait their turn.
+    pub exports_per_user: u32,
+    /// Exports at most this long also have a worker of their own (the short lane), so they
+    /// never wait behind long ones; zero turns the lane off.
+    pub short_export: Duration,
 }
 
 /// What work costs, in credits.
@@ -82,7 +90,8 @@ impl Default for Prices {
 
 impl Config {
     /// API.md's defaults: 100 credits valid 7 days, 5 new anonymous users per address an hour,
-    /// 500 MB uploads, exports up to 1920 pixels on the long side, attribution required.
+    /// 500 MB uploads, exports up to 1920 pixels on the long side and 3 hours, attribution
+    /// required; one export rendering per user, and a short lane for exports up to 5 minutes.
     pub fn with_data_dir(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
@@ -109,6 +118,9 @@ impl Config {
             body_timeout: Duration::from_secs(30),
             max_connections_per_client: 256,
             trusted_proxies: Vec::new(),
+            max_export: Duration::from_secs(3 * 3600),
+            exports_per_user: 1,
+            short_export: Duration::from_secs(5 * 60),
         }
     }
 
@@ -126,6 +138,12 @@ impl Config {
 
     pub fn renders_dir(&self) -> PathBuf {
         self.data_dir.join("renders")
+    }
+
+    /// The work folders of renders under way (emptied at each start: what is in it is a
+    /// killed render's).
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.data_dir.join("tmp")
     }
 
     /// The analysis cache (pause maps, transcripts) of the uploaded media.

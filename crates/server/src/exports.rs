@@ -1,5 +1,6 @@
-//! Exports as the protocol sees them: a request checked against the plan (resolution) and the
-//! session (every file it names is the session's), queued under the client's id, and the job
+//! Exports as the protocol sees them: a request checked against the plan (resolution), the
+//! session (every file it names is the session's) and its length ([`crate::export_length`]),
+//! queued under the client's id, and the job
 //! as `GET /api/render/proxy/lambda/{id}` shows it. Shared by the export endpoints and by chat
 //! turns that ask for an export. The rendering itself is [`crate::worker`].
 
@@ -9,6 +10,7 @@ use timeline::canvas::{cap_long_side, scale_to_short_side};
 use timeline::{apply, Draft, EditContext, Op};
 
 use crate::error::ApiError;
+use crate::export_length::{self, SourceFile};
 use crate::signing::Signer;
 use crate::store::renders::Refused;
 use crate::store::{NewRender, RenderRecord, Session};
@@ -117,6 +119,19 @@ pub async fn queue(
             "the draft uses \"{src}\", which is not a file of this session"
         )));
     }
+    let files = assets
+        .iter()
+        .map(|a| {
+            let file = SourceFile {
+                name: a.filename.clone(),
+                kind: a.kind,
+                duration_ms: a.duration_ms,
+            };
+            (a.id.clone(), file)
+        })
+        .collect();
+    let max_ms = state.config.max_export.as_millis() as u64;
+    export_length::check(&draft, &files, max_ms).map_err(ApiError::BadRequest)?;
     if request.format == Format::Gif && draft.duration_ms > media::render::format::GIF_MAX_MS {
         return Err(ApiError::BadRequest(format!(
             "a GIF is for clips up to {} s and this one is {}; cut it shorter or ask for mp4",
@@ -152,6 +167,7 @@ pub async fn queue(
         draft_hash,
         quality: request.quality,
         format: request.format,
+        length_ms: draft.duration_ms,
         price: state.config.prices.export,
     };
     match state.store.queue_render(&new).await? {

@@ -5,6 +5,7 @@
 //! media/<asset id>           uploads (a refused one never gets a name here)
 //! renders/<sha256>.mp4       exports, named by the hash of (user, export id)
 //! cache/analyses/<asset id>/ pause maps and transcripts of uploads (media::library)
+//! tmp/<random>/              a render's work folder (emptied at start, `recovery`)
 //! secret.key                 the key that signs output URLs
 //! ```
 //!

@@ -9,8 +9,10 @@
 //! - [`turns`]: chat turns (the agent applying Plans to the session's Draft); [`events`]: the
 //!   numbered events they stream.
 //! - [`fetch`]: uploads by URL, refused for private addresses, capped in time and number.
-//! - [`exports`]: export requests and jobs as the protocol sees them; [`worker`]: the export
-//!   workers that render them; [`signing`]: signed output links; [`files`]: where files live.
+//! - [`exports`]: export requests and jobs as the protocol sees them ([`export_length`]: how
+//!   long one may be); [`worker`]: the export workers that render them (fairly);
+//!   [`signing`]: signed output links; [`files`]: where files live.
+//! - [`recovery`]: what a start clears of a killed run (turn holds, work folders, orphans).
 //! - [`error`]: the one mapping from errors to protocol codes and the reply envelope.
 //! - [`listen`]: how connections are taken (timeouts, caps, the client's address).
 
@@ -18,10 +20,12 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod export_length;
 pub mod exports;
 pub mod fetch;
 pub mod files;
 pub mod listen;
+pub mod recovery;
 pub mod routes;
 pub mod signing;
 pub mod store;
@@ -82,6 +86,10 @@ impl AppState {
                 config.data_dir.display()
             )
         })?;
+        let recovered = recovery::recover(&store, &config).await?;
+        if recovered != recovery::Recovered::default() {
+            eprintln!("cutline serve: cleared what the last run left: {recovered:?}");
+        }
         let signer = signing::Signer::open(&config.data_dir.join("secret.key")).map_err(|e| {
             format!(
                 "cannot keep the signing key in {}: {e}",
@@ -183,7 +191,7 @@ const TURNS_GRACE: Duration = Duration::from_secs(30);
 /// Serves `state` on `listener` with its export workers until `shutdown` resolves. Then it
 /// takes no new requests, stops running renders and puts them back in the queue for the next
 /// start, and lets chat turns under way end (each commits all or nothing, so one cut short
-/// changes nothing; its held credits are released when their hold expires).
+/// changes nothing; its held credits are released at the next start, or when the hold expires).
 pub async fn serve(
     listener: TcpListener,
     mut state: AppState,

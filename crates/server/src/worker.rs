@@ -4,6 +4,11 @@
 //! attempt it claimed. When the server stops, a running render is stopped and its job put
 //! back in the queue for the next start; a worker that dies without a word leaves a lease
 //! that runs out, and the job is claimed again.
+//!
+//! Besides the `workers` general workers there is one of the short lane (unless
+//! `short_export` is zero): it takes only exports at most that long, so with a single general
+//! worker busy for an hour a one-minute export still starts at once. Every worker keeps to
+//! `exports_per_user` (see `store::renders` for how a claim is fair).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -14,8 +19,9 @@ use media::render::{render, RenderSettings};
 use media::{Limits, MediaError};
 use timeline::TrackKind;
 
+use crate::config::Config;
 use crate::error::ApiError;
-use crate::store::renders::RenderEnd;
+use crate::store::renders::{Lane, RenderEnd};
 use crate::store::RenderRecord;
 use crate::{files, AppState};
 
@@ -23,24 +29,45 @@ use crate::{files, AppState};
 /// job is queued in this process).
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
-/// Starts `state.config.workers` workers; they stop when `stop` is cancelled.
+/// The lanes of this process's workers: `workers` that take any job, and the short lane.
+pub fn lanes(config: &Config) -> Vec<Lane> {
+    let per_user = config.exports_per_user.max(1);
+    let any = Lane {
+        longest_ms: None,
+        per_user,
+    };
+    let mut lanes = vec![any; config.workers.max(1)];
+    let short_ms = config.short_export.as_millis() as u64;
+    if short_ms > 0 {
+        lanes.push(Lane {
+            longest_ms: Some(short_ms),
+            per_user,
+        });
+    }
+    lanes
+}
+
+/// Starts the workers of [`lanes`]; they stop when `stop` is cancelled.
 pub fn spawn(state: &AppState, stop: &CancelToken) -> Vec<tokio::task::JoinHandle<()>> {
-    (0..state.config.workers.max(1))
-        .map(|_| {
+    lanes(&state.config)
+        .into_iter()
+        .map(|lane| {
             let (state, stop) = (state.clone(), stop.clone());
-            tokio::spawn(async move { work(state, stop).await })
+            tokio::spawn(async move { work(state, lane, stop).await })
         })
         .collect()
 }
 
-async fn work(state: AppState, stop: CancelToken) {
+async fn work(state: AppState, lane: Lane, stop: CancelToken) {
     let lease_ms = state.config.lease.as_millis() as i64;
     while !stop.is_cancelled() {
-        match state.store.claim_render(lease_ms).await {
+        match state.store.claim_render(lease_ms, lane).await {
             Ok(Some(job)) => {
                 if let Err(error) = run(&state, &job, &stop).await {
                     eprintln!("export {}: {error}", job.id);
                 }
+                // A job of this user that waited for this one may start now.
+                state.work_queued.notify_waiters();
             }
             Ok(None) => {
                 let queued = state.work_queued.notified();
@@ -81,6 +108,7 @@ async fn run(state: &AppState, job: &RenderRecord, stop: &CancelToken) -> Result
                 font: media::render::fonts::title_font(texts),
                 limits: Limits::default(),
                 cancel,
+                work_in: Some(config.tmp_dir()),
             };
             let sources = media::library::render_sources(&assets);
             render(&draft, &sources, &output, &settings, |fraction| {

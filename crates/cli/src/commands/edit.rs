@@ -234,6 +234,7 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         font: media::render::fonts::title_font(texts),
         limits: library.limits().clone(),
         cancel: cancel.clone(),
+        work_in: None,
     };
     let bar = Progress::through("rendering", draft.duration_ms);
     let outcome =

@@ -82,6 +82,15 @@ pub struct Settings {
     /// Seconds between heartbeats of a chat stream with nothing else to say.
     #[arg(long, env = "CUTLINE_HEARTBEAT_SECS")]
     pub heartbeat_secs: Option<u64>,
+    /// The longest export, in seconds of timeline (its media may allow less).
+    #[arg(long, env = "CUTLINE_MAX_EXPORT_SECS")]
+    pub max_export_secs: Option<u64>,
+    /// Exports of one user rendering at once.
+    #[arg(long, env = "CUTLINE_EXPORTS_PER_USER")]
+    pub exports_per_user: Option<u32>,
+    /// Exports at most this many seconds long have a worker of their own (0: no short lane).
+    #[arg(long, env = "CUTLINE_SHORT_EXPORT_SECS")]
+    pub short_export_secs: Option<u64>,
     /// Speech model for captions and filler words (see `cutline models list`).
     #[arg(long, env = "CUTLINE_MODEL")]
     pub model: Option<String>,
@@ -128,6 +137,9 @@ impl Settings {
             url_fetches_total: self.url_fetches_total.or(under.url_fetches_total),
             workers: self.workers.or(under.workers),
             lease_secs: self.lease_secs.or(under.lease_secs),
+            max_export_secs: self.max_export_secs.or(under.max_export_secs),
+            exports_per_user: self.exports_per_user.or(under.exports_per_user),
+            short_export_secs: self.short_export_secs.or(under.short_export_secs),
             heartbeat_secs: self.heartbeat_secs.or(under.heartbeat_secs),
             model: self.model.or(under.model),
             public_url: self.public_url.or(under.public_url),
@@ -172,6 +184,13 @@ impl Settings {
         }
         if let Some(secs) = self.heartbeat_secs {
             c.heartbeat = Duration::from_secs(secs.max(1));
+        }
+        if let Some(secs) = self.max_export_secs {
+            c.max_export = Duration::from_secs(secs.max(1));
+        }
+        c.exports_per_user = self.exports_per_user.unwrap_or(c.exports_per_user).max(1);
+        if let Some(secs) = self.short_export_secs {
+            c.short_export = Duration::from_secs(secs);
         }
         if let Some(model) = self.model {
             c.speech.model = model;

@@ -5,6 +5,7 @@ mod captions;
 mod chat;
 mod draft_render;
 mod edit_words;
+mod faults;
 mod fitting;
 mod instructions;
 mod interrupt;

@@ -56,7 +56,7 @@ impl Serve {
         Serve { child, base, log }
     }
 
-    fn call(&self, method: &str, path: &str, bearer: &str, body: Option<Value>) -> Value {
+    pub fn call(&self, method: &str, path: &str, bearer: &str, body: Option<Value>) -> Value {
         let request = ureq::request(method, &format!("{}{path}", self.base))
             .set("Authorization", &format!("Bearer {bearer}"));
         let response = match body {
@@ -121,6 +121,34 @@ fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// Starts an upload of one file of `file_bytes` by hand: the request's head and the part's
+/// head are sent, the file's bytes are the caller's to send; the open connection.
+pub fn upload_by_hand(
+    serve: &Serve,
+    bearer: &str,
+    session_id: &str,
+    filename: &str,
+    file_bytes: u64,
+) -> std::net::TcpStream {
+    use std::io::Write;
+    let boundary = "by-hand";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{filename}\"\r\n\r\n"
+    );
+    let tail = format!("\r\n--{boundary}--\r\n");
+    let address = serve.base.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /api/upload-video/nemo_agent/me/{session_id} HTTP/1.1\r\nHost: {address}\r\n\
+         Authorization: Bearer {bearer}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n\
+         Content-Length: {}\r\n\r\n{head}",
+        head.len() as u64 + file_bytes + tail.len() as u64
+    )
+    .unwrap();
+    stream
+}
+
 /// Uploads `clip` into the session (the first video goes on its timeline).
 pub fn upload_clip(serve: &Serve, bearer: &str, session_id: &str, clip: &[u8]) {
     let (content_type, body) = multipart("talk.mp4", clip);
@@ -138,7 +166,7 @@ pub fn upload_clip(serve: &Serve, bearer: &str, session_id: &str, clip: &[u8]) {
 }
 
 /// Queues a 1080p export `id` of the session and waits until it is rendering.
-fn export_until_rendering(serve: &Serve, bearer: &str, session_id: &str, id: &str) {
+pub fn export_until_rendering(serve: &Serve, bearer: &str, session_id: &str, id: &str) {
     let export = json!({"id": id, "sessionId": session_id, "output": {"resolution": "1080p"}});
     serve.call("POST", "/api/render/proxy/lambda", bearer, Some(export));
     let started = Instant::now();
@@ -153,7 +181,7 @@ fn export_until_rendering(serve: &Serve, bearer: &str, session_id: &str, id: &st
 }
 
 /// Polls export `id` until it is over; its status.
-fn export_end(serve: &Serve, bearer: &str, id: &str) -> Value {
+pub fn export_end(serve: &Serve, bearer: &str, id: &str) -> Value {
     let started = Instant::now();
     loop {
         let status = export_status(serve, bearer, id);
@@ -175,7 +203,7 @@ fn export_status(serve: &Serve, bearer: &str, id: &str) -> Value {
 }
 
 /// What `look` finds in the database of a stopped server.
-fn in_database<T, F>(data: &Path, look: impl FnOnce(server::Store) -> F) -> T
+pub fn in_database<T, F>(data: &Path, look: impl FnOnce(server::Store) -> F) -> T
 where
     F: std::future::Future<Output = T>,
 {
@@ -190,7 +218,7 @@ where
 }
 
 /// Processes whose command line names `needle` (an orphaned ffmpeg would).
-fn processes_naming(needle: &str) -> usize {
+pub fn processes_naming(needle: &str) -> usize {
     let output = Command::new("pgrep").args(["-f", needle]).output().unwrap();
     String::from_utf8_lossy(&output.stdout).lines().count()
 }
@@ -314,21 +342,8 @@ fn a_huge_upload_is_refused_while_it_streams_in_flat_memory_and_leaves_nothing()
     let before_mb = resident_mb(pid);
 
     // 1 GB announced and sent as fast as the server takes it, from no buffer at all.
-    let boundary = "huge-upload";
-    let head = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"huge.mp4\"\r\n\r\n"
-    );
     let total: u64 = 1 << 30;
-    let address = serve.base.trim_start_matches("http://").to_string();
-    let mut stream = std::net::TcpStream::connect(&address).unwrap();
-    write!(
-        stream,
-        "POST /api/upload-video/nemo_agent/me/{session_id} HTTP/1.1\r\nHost: {address}\r\n\
-         Authorization: Bearer {bearer}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n\
-         Content-Length: {}\r\n\r\n{head}",
-        head.len() as u64 + total + 4 + boundary.len() as u64 + 4
-    )
-    .unwrap();
+    let mut stream = upload_by_hand(&serve, &bearer, &session_id, "huge.mp4", total);
     let mut writer = stream.try_clone().unwrap();
     let sender = std::thread::spawn(move || {
         let chunk = vec![0u8; 1 << 20];

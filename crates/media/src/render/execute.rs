@@ -48,7 +48,11 @@ pub fn render(
 ) -> Result<RenderOutcome, MediaError> {
     refuse_overwriting_a_source(output, sources)?;
     let partial = partial_output(output, settings.format)?;
-    let work_dir = tempfile::tempdir().map_err(|e| MediaError::io("creating a work folder", e))?;
+    let work_dir = match &settings.work_in {
+        Some(folder) => tempfile::tempdir_in(folder),
+        None => tempfile::tempdir(),
+    }
+    .map_err(|e| MediaError::io("creating a work folder", e))?;
     let paths = RenderPaths {
         output: partial.path().to_path_buf(),
         work_dir: work_dir.path().to_path_buf(),

@@ -158,6 +158,10 @@ pub struct RenderSettings {
     pub limits: Limits,
     /// Stops the render (and removes its partial output) when cancelled.
     pub cancel: CancelToken,
+    /// The folder its work folder (text files for ffmpeg, with the titles' words) is made in;
+    /// the system's temporary folder when `None`. A server keeps it in its data folder, so
+    /// it can clear what a killed render left.
+    pub work_in: Option<PathBuf>,
 }
 
 impl RenderSettings {

@@ -90,6 +90,7 @@ fn check(name: &str, draft_json: &str) {
         }),
         limits: Limits::default(),
         cancel: CancelToken::new(),
+        work_in: None,
     };
     let paths = RenderPaths {
         output: PathBuf::from("/out/.cutline-x.part.mp4"),

@@ -88,6 +88,7 @@ fn render_pair(
         font: media::render::fonts::title_font(texts),
         limits: Limits::default(),
         cancel: CancelToken::new(),
+        work_in: None,
     };
     let out = folder.join(format!(
         "layout-{width}x{height}-title-{title_at}-captions-{captions_at}.mp4"

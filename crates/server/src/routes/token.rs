@@ -1,6 +1,7 @@
 //! `POST /api/auth/anonymous-token`: a token for the user of an `X-Client-Id`, created with
 //! the free grant the first time; at most `anonymous_per_hour` new users per client address
-//! (behind a trusted proxy, the address it forwards).
+//! (behind a trusted proxy, the address it forwards; counted and made in one statement, so
+//! concurrent requests cannot get past the limit).
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -10,6 +11,7 @@ use serde_json::{json, Value};
 
 use crate::error::{ok, ApiError};
 use crate::listen::ClientAddr;
+use crate::store::Signup;
 use crate::AppState;
 
 pub async fn anonymous_token(
@@ -25,16 +27,18 @@ pub async fn anonymous_token(
         .ok_or_else(|| ApiError::BadRequest("the X-Client-Id header is required".into()))?;
     let ip = client.to_string();
     let store = &state.store;
-    let (count, free_in_s) = store.recent_signups(&ip).await?;
-    let known = store.user_of_client(client_id).await?;
-    if known.is_none() && count >= state.config.anonymous_per_hour {
-        return Err(ApiError::RateLimited {
-            retry_after_secs: free_in_s as u64,
-        });
-    }
-    let (user_id, _) = store
-        .anonymous_user(client_id, &ip, state.config.free_credits)
-        .await?;
+    let per_hour = state.config.anonymous_per_hour;
+    let user_id = match store
+        .anonymous_user(client_id, &ip, state.config.free_credits, per_hour)
+        .await?
+    {
+        Signup::Known(user_id) | Signup::New(user_id) => user_id,
+        Signup::Limited { retry_after_s } => {
+            return Err(ApiError::RateLimited {
+                retry_after_secs: retry_after_s.max(1) as u64,
+            })
+        }
+    };
     let lifetime = state.config.token_lifetime.as_secs() as i64;
     let (token, expires_at) = store.issue_token(&user_id, lifetime).await?;
     let balance = store.balance(&user_id).await?;

@@ -2,6 +2,11 @@
 //! it for work under way and ends exactly once: settled (a ledger entry charges it) or
 //! released. `available = ledger − held`, and a hold is only taken when that covers it, in
 //! one statement, so no interleaving of requests takes a balance below zero.
+//!
+//! A hold for work of this process only (a chat turn) carries the process's instance id; when
+//! the process dies the work dies with it, so the next start releases such holds at once
+//! ([`Store::release_holds_of_gone_processes`]) instead of waiting for them to expire. An
+//! export's hold carries none: its job resumes after a restart and ends the hold then.
 
 use sqlx::{Row, SqliteConnection};
 
@@ -41,8 +46,9 @@ impl Store {
         })
     }
 
-    /// Holds `amount` credits of `user_id` for `reason`, if that many are available; `None`
-    /// when they are not. An unended hold is released after `lifetime_s` (its work died).
+    /// Holds `amount` credits of `user_id` for `reason`, for work of this process, if that
+    /// many are available; `None` when they are not. An unended hold is released after
+    /// `lifetime_s`, or when the server starts again.
     pub async fn hold(
         &self,
         user_id: &str,
@@ -51,7 +57,28 @@ impl Store {
         lifetime_s: i64,
     ) -> Result<Option<String>, ApiError> {
         let mut connection = self.pool.acquire().await?;
-        hold_in(&mut connection, user_id, amount, reason, lifetime_s).await
+        let hold = NewHold {
+            user_id,
+            amount,
+            reason,
+            lifetime_s,
+            instance: Some(&self.instance),
+        };
+        hold_in(&mut connection, &hold).await
+    }
+
+    /// Releases the holds of work of server processes other than this one (they died: one
+    /// data folder has one server); how many. Called once at start.
+    pub async fn release_holds_of_gone_processes(&self) -> Result<u64, ApiError> {
+        let released = sqlx::query(
+            "UPDATE holds SET state = 'released' \
+             WHERE state = 'held' AND instance IS NOT NULL AND instance != ?",
+        )
+        .bind(&*self.instance)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(released)
     }
 
     /// Ends a hold (see [`end_hold_in`]) on its own.
@@ -75,29 +102,41 @@ impl Store {
     }
 }
 
-/// [`Store::hold`] inside a transaction (e.g. the one that creates the export it pays for).
+/// A hold to take.
+#[derive(Clone, Copy, Debug)]
+pub struct NewHold<'a> {
+    pub user_id: &'a str,
+    pub amount: i64,
+    pub reason: &'a str,
+    /// Released after this long if still held (its work died).
+    pub lifetime_s: i64,
+    /// The server process whose work it pays for (a chat turn); `None` for work that
+    /// outlives the process (an export, whose job resumes).
+    pub instance: Option<&'a str>,
+}
+
+/// Takes `hold` if its amount is available (see [`Store::hold`]), on `connection` (e.g. in
+/// the transaction that creates the export it pays for); its id, `None` when not available.
 pub async fn hold_in(
     connection: &mut SqliteConnection,
-    user_id: &str,
-    amount: i64,
-    reason: &str,
-    lifetime_s: i64,
+    hold: &NewHold<'_>,
 ) -> Result<Option<String>, ApiError> {
     let id = format!("h_{}", tokens::random_hex(10));
     let now = now_s();
     // One statement: the check and the hold cannot be split by another request.
     let taken = sqlx::query(
-        "INSERT INTO holds (id, user_id, amount, reason, expires_at, created_at) \
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
+        "INSERT INTO holds (id, user_id, amount, reason, expires_at, created_at, instance) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 \
          WHERE (SELECT COALESCE(SUM(delta), 0) FROM ledger WHERE user_id = ?2) \
              - (SELECT COALESCE(SUM(amount), 0) FROM holds WHERE user_id = ?2 AND state = 'held') >= ?3",
     )
     .bind(&id)
-    .bind(user_id)
-    .bind(amount)
-    .bind(reason)
-    .bind(now + lifetime_s)
+    .bind(hold.user_id)
+    .bind(hold.amount)
+    .bind(hold.reason)
+    .bind(now + hold.lifetime_s)
     .bind(now)
+    .bind(hold.instance)
     .execute(&mut *connection)
     .await?
     .rows_affected()

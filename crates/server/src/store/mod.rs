@@ -30,6 +30,19 @@ pub struct Store {
     /// Tokens already looked up: hash → (user, expiry). Every request starts with its token,
     /// and a token never changes owner or expiry, so this saves a query per request.
     known_tokens: std::sync::Arc<std::sync::Mutex<HashMap<String, (String, i64)>>>,
+    /// This process's id, made at open: the holds of its chat turns carry it (see `credits`).
+    instance: std::sync::Arc<str>,
+}
+
+/// What asking for the user of an `X-Client-Id` got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Signup {
+    /// The client's user from before.
+    Known(String),
+    /// A new user, with the free grant.
+    New(String),
+    /// The address made its new users for this hour; the oldest ages out in this many seconds.
+    Limited { retry_after_s: i64 },
 }
 
 /// Tokens remembered at most; past that the memory starts again.
@@ -94,36 +107,45 @@ impl Store {
         Ok(Self {
             pool,
             known_tokens: Default::default(),
+            instance: format!("i_{}", tokens::random_hex(8)).into(),
         })
     }
 
-    /// The user of `client_id`, created with `free_credits` when new (then `true`). Two first
-    /// requests of one client racing each other get the same user, granted once.
+    /// The user of `client_id`, created with `free_credits` when new, unless `ip` already
+    /// made `per_hour` new users in the last hour. Two first requests of one client racing
+    /// each other get the same user, granted once; the count of the address's sign-ups and the
+    /// new user are one statement, so racing requests never make more than `per_hour`.
     pub async fn anonymous_user(
         &self,
         client_id: &str,
         ip: &str,
         free_credits: i64,
-    ) -> Result<(String, bool), ApiError> {
+        per_hour: u32,
+    ) -> Result<Signup, ApiError> {
         let mut tx = self.pool.begin().await?;
         let id = format!("u_{}", tokens::random_hex(8));
         let now = now_s();
         let inserted = sqlx::query(
-            "INSERT INTO users (id, client_id, created_at) VALUES (?, ?, ?) ON CONFLICT (client_id) DO NOTHING",
+            "INSERT INTO users (id, client_id, created_at) SELECT ?1, ?2, ?3 \
+             WHERE (SELECT COUNT(*) FROM anonymous_signups WHERE ip = ?4 AND created_at > ?3 - 3600) < ?5 \
+             ON CONFLICT (client_id) DO NOTHING",
         )
         .bind(&id)
         .bind(client_id)
         .bind(now)
+        .bind(ip)
+        .bind(i64::from(per_hour))
         .execute(&mut *tx)
         .await?
         .rows_affected()
             == 1;
         if !inserted {
             tx.rollback().await?;
-            let existing = self.user_of_client(client_id).await?;
-            return existing
-                .map(|id| (id, false))
-                .ok_or_else(|| ApiError::internal("a client's user vanished"));
+            if let Some(known) = self.user_of_client(client_id).await? {
+                return Ok(Signup::Known(known));
+            }
+            let (_, retry_after_s) = self.recent_signups(ip).await?;
+            return Ok(Signup::Limited { retry_after_s });
         }
         sqlx::query("INSERT INTO ledger (user_id, delta, reason, created_at) VALUES (?, ?, 'free grant', ?)")
             .bind(&id)
@@ -137,7 +159,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok((id, true))
+        Ok(Signup::New(id))
     }
 
     /// A new named user with a grant of `credits` (the operator's `admin token create`).
@@ -306,6 +328,14 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// The ids of every stored asset (what `media/` should hold).
+    pub async fn asset_ids(&self) -> Result<std::collections::HashSet<String>, ApiError> {
+        let rows = sqlx::query("SELECT id FROM assets")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|row| row.get("id")).collect())
     }
 
     /// The assets of a session, oldest first.

@@ -3,12 +3,18 @@
 //! claimed, so a worker that lost its job (it was cancelled, or its lease ran out and another
 //! took it) cannot overwrite what came after. A job whose lease ran out is claimed again.
 //! Holds paid for a job are settled or released in the transaction that ends it.
+//!
+//! Claims are fair: a worker takes a job only while its user has fewer than `per_user` jobs
+//! rendering, users with fewer running jobs first, then the oldest job; a worker of the short
+//! lane takes only jobs whose timeline is at most its `longest_ms`, so a short export never
+//! waits behind a long one. Each claim is one SQL statement, so two workers never take the
+//! same job or together go past a user's cap.
 
 use media::render::{Format, Quality};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use super::credits::{end_hold_in, hold_in, HoldEnd};
+use super::credits::{end_hold_in, hold_in, HoldEnd, NewHold};
 use super::{now_ms, Store};
 use crate::error::ApiError;
 
@@ -66,8 +72,19 @@ pub struct NewRender {
     pub draft_hash: String,
     pub quality: Quality,
     pub format: Format,
+    /// The length of its timeline.
+    pub length_ms: u64,
     /// Credits to hold until it ends (none when 0).
     pub price: i64,
+}
+
+/// Which jobs a worker may claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lane {
+    /// Only jobs whose timeline is at most this long (the short lane); `None`: any job.
+    pub longest_ms: Option<u64>,
+    /// Jobs of one user rendering at once, at most (at least 1).
+    pub per_user: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -143,7 +160,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO renders (user_id, id, session_id, piece_id, draft, draft_hash, quality, \
-             format, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING",
+             format, length_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (user_id, id) DO NOTHING",
         )
         .bind(&new.user_id)
         .bind(&new.id)
@@ -153,6 +171,7 @@ impl Store {
         .bind(&new.draft_hash)
         .bind(new.quality.name())
         .bind(new.format.name())
+        .bind(new.length_ms.min(i64::MAX as u64) as i64)
         .bind(now_ms())
         .execute(&mut *tx)
         .await?
@@ -161,7 +180,14 @@ impl Store {
         if inserted && new.price > 0 {
             let reason = format!("export {}", new.id);
             let week = 7 * 24 * 3600;
-            let Some(hold) = hold_in(&mut tx, &new.user_id, new.price, &reason, week).await? else {
+            let hold = NewHold {
+                user_id: &new.user_id,
+                amount: new.price,
+                reason: &reason,
+                lifetime_s: week,
+                instance: None,
+            };
+            let Some(hold) = hold_in(&mut tx, &hold).await? else {
                 tx.rollback().await?;
                 return Ok(Err(Refused::OutOfCredits));
             };
@@ -210,20 +236,38 @@ impl Store {
         Ok(rows.iter().map(record).collect())
     }
 
-    /// Claims the oldest job that is pending or whose worker stopped renewing its lease, for
-    /// `lease_ms`. A job claimed too often fails instead (its hold released).
-    pub async fn claim_render(&self, lease_ms: i64) -> Result<Option<RenderRecord>, ApiError> {
+    /// Claims, for `lease_ms`, a job `lane` may take that is pending or whose worker stopped
+    /// renewing its lease (see the module's note on fairness). A job claimed too often fails
+    /// instead (its hold released).
+    pub async fn claim_render(
+        &self,
+        lease_ms: i64,
+        lane: Lane,
+    ) -> Result<Option<RenderRecord>, ApiError> {
+        let longest = lane
+            .longest_ms
+            .map_or(i64::MAX, |ms| ms.min(i64::MAX as u64) as i64);
         loop {
             let now = now_ms();
+            // `running` is the user's jobs under a live lease (one whose lease ran out is
+            // nobody's, and may be claimed again).
             let row = sqlx::query(&format!(
                 "UPDATE renders SET status = 'processing', attempt = attempt + 1, lease_until = ?1 \
-                 WHERE rowid = (SELECT rowid FROM renders \
-                                WHERE status = 'pending' OR (status = 'processing' AND lease_until < ?2) \
-                                ORDER BY created_at LIMIT 1) \
+                 WHERE rowid = ( \
+                   SELECT job FROM ( \
+                     SELECT r.rowid AS job, r.created_at, \
+                            (SELECT COUNT(*) FROM renders o WHERE o.user_id = r.user_id \
+                              AND o.status = 'processing' AND o.lease_until >= ?2) AS running \
+                     FROM renders r \
+                     WHERE (r.status = 'pending' OR (r.status = 'processing' AND r.lease_until < ?2)) \
+                       AND r.length_ms <= ?3) \
+                   WHERE running < ?4 ORDER BY running, created_at, job LIMIT 1) \
                  RETURNING {COLUMNS}"
             ))
             .bind(now + lease_ms)
             .bind(now)
+            .bind(longest)
+            .bind(i64::from(lane.per_user.max(1)))
             .fetch_optional(&self.pool)
             .await?;
             let Some(job) = row.as_ref().map(record) else {

@@ -165,6 +165,48 @@ fn a_malformed_request_is_400_and_new_anonymous_users_are_rate_limited() {
     crate::token(&server, "first");
 }
 
+/// Issue 13, defect 8: the count of an address's sign-ups and the new user were two steps,
+/// and 50 requests at once with a limit of 5 made 7 users.
+#[test]
+fn fifty_signups_at_once_from_one_address_make_exactly_the_limit() {
+    let server = start(|config| config.anonymous_per_hour = 5);
+    let url = format!("{}/api/auth/anonymous-token", server.base);
+    let gate = std::sync::Barrier::new(50);
+    let replies: Vec<crate::Reply> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..50)
+            .map(|i| {
+                let (url, gate) = (&url, &gate);
+                scope.spawn(move || {
+                    let client = format!("racer-{i}");
+                    gate.wait();
+                    call("POST", url, &[("X-Client-Id", client.as_str())], None)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let created: std::collections::HashSet<&str> = replies
+        .iter()
+        .filter(|r| r.status == 200)
+        .map(|r| r.data()["user_id"].as_str().unwrap())
+        .collect();
+    let limited: Vec<&crate::Reply> = replies.iter().filter(|r| r.status == 429).collect();
+    println!(
+        "signups: 50 at once, limit 5: {} users created, {} refused with 429",
+        created.len(),
+        limited.len()
+    );
+    assert_eq!((created.len(), limited.len()), (5, 45));
+    for reply in limited {
+        reply.expect_error(429, 429);
+        let wait: u64 = reply.retry_after.as_deref().unwrap().parse().unwrap();
+        assert!((1..=3600).contains(&wait), "retry after {wait} s");
+    }
+    // The limit holds after the race too.
+    let later = call("POST", &url, &[("X-Client-Id", "latecomer")], None);
+    later.expect_error(429, 429);
+}
+
 #[test]
 fn first_requests_of_one_client_racing_get_one_user_granted_once() {
     let server = start(|_| {});

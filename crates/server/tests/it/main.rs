@@ -6,6 +6,7 @@ mod batch;
 mod chat_and_export;
 mod connections;
 mod credits;
+mod export_queue;
 mod export_rules;
 mod listeners;
 mod slow_sources;

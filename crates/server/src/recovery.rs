@@ -1,0 +1,93 @@
+//! What a start does about the process before it, which may have been killed (`kill -9`, a
+//! power cut) in the middle of work: nothing it left may outlive it.
+//!
+//! - Chat turns die with their process (a turn commits all or nothing, so a cut one changed
+//!   nothing): their credit holds are released now, not when they expire.
+//! - Render work folders (`tmp/`, which hold a Draft's titles) are removed; a render that was
+//!   under way starts again from its job, which stays in the queue with its hold.
+//! - Temporary files of the analysis cache's atomic writes (`.tmp…`, a transcript being
+//!   saved) are removed.
+//! - Files in `media/` without an asset row (an upload cut between its file and its row) are
+//!   removed; half-written ones (`.part`) are removed by `files::prepare`.
+//!
+//! One data folder has one server at a time, so all of this is safe at start.
+
+use crate::config::Config;
+use crate::store::Store;
+
+/// What a start cleared, for its log line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Recovered {
+    pub holds_released: u64,
+    pub work_folders_removed: usize,
+    pub orphan_files_removed: usize,
+    pub cache_temporaries_removed: usize,
+}
+
+/// Clears what a process before this one left; called once before serving.
+pub async fn recover(store: &Store, config: &Config) -> Result<Recovered, String> {
+    let failed = |what: &str, e: &dyn std::fmt::Display| format!("cannot clear {what}: {e}");
+    let holds_released = store
+        .release_holds_of_gone_processes()
+        .await
+        .map_err(|e| failed("the credit holds of stopped turns", &e))?;
+    let work_folders_removed =
+        empty_folder(&config.tmp_dir()).map_err(|e| failed("the render work folders", &e))?;
+    let known = store
+        .asset_ids()
+        .await
+        .map_err(|e| failed("the uploads without a record", &e))?;
+    let mut orphan_files_removed = 0;
+    let entries = std::fs::read_dir(config.media_dir())
+        .map_err(|e| failed("the uploads without a record", &e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with('.') && !known.contains(&name) && entry.path().is_file() {
+            std::fs::remove_file(entry.path())
+                .map_err(|e| failed("the uploads without a record", &e))?;
+            orphan_files_removed += 1;
+        }
+    }
+    let cache_temporaries_removed = remove_temporaries(&config.cache_dir())
+        .map_err(|e| failed("the analysis cache's temporary files", &e))?;
+    Ok(Recovered {
+        holds_released,
+        work_folders_removed,
+        orphan_files_removed,
+        cache_temporaries_removed,
+    })
+}
+
+/// Creates `folder` if needed and removes everything in it; how many entries it held.
+fn empty_folder(folder: &std::path::Path) -> std::io::Result<usize> {
+    std::fs::create_dir_all(folder)?;
+    let mut removed = 0;
+    for entry in std::fs::read_dir(folder)?.flatten() {
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(&path)?;
+        } else {
+            std::fs::remove_file(&path)?;
+        }
+        removed += 1;
+    }
+    Ok(removed)
+}
+
+/// Removes the `.tmp…` files (unfinished atomic writes) under `folder`; how many.
+fn remove_temporaries(folder: &std::path::Path) -> std::io::Result<usize> {
+    let mut removed = 0;
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Ok(0);
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            removed += remove_temporaries(&path)?;
+        } else if entry.file_name().to_string_lossy().starts_with(".tmp") {
+            std::fs::remove_file(&path)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
