@@ -1,11 +1,13 @@
 //! The server over real HTTP on loopback: each test starts its own `cutline serve` (in this
 //! process, on a free port, with its own data folder) and talks to it as a client would.
 
+mod assets;
 mod auth_and_sessions;
 mod batch;
 mod chat_and_export;
 mod credits;
 mod export_rules;
+mod hostile_media;
 mod turns;
 mod uploads;
 mod words;
@@ -75,6 +77,21 @@ pub fn start(configure: impl FnOnce(&mut Config)) -> Running {
         thread: Some(thread),
         _data: data,
     }
+}
+
+/// Every file in the server's media folder (hidden part files too), sorted: what a refused
+/// upload must not add to.
+pub fn media_files(data: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(data.join("media"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
 }
 
 /// A reply: HTTP status, the JSON envelope, and the Retry-After header if any.
