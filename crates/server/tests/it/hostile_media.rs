@@ -197,6 +197,10 @@ fn hostile_media_through_upload_turn_and_export() {
                 .faults
                 .push(format!("{}: media holds {now:?}, kept {kept:?}", case.name));
         }
+        if tally.tried % 100 == 0 {
+            // A long run shows how it goes (with --nocapture).
+            eprintln!("so far: {}", tally.summary(started.elapsed()));
+        }
     }
     let summary = tally.summary(started.elapsed());
     println!("{summary}");
