@@ -66,11 +66,11 @@ struct Received {
 }
 
 impl Received {
-    /// Gives the part file its asset's name.
+    /// Gives the part file its asset's name. Called once its row is committed, so the part
+    /// stays even if the rename fails ([`files::settle_uploads`] names it at the next start).
     fn keep(mut self, media_dir: &FsPath) -> std::io::Result<()> {
-        std::fs::rename(&self.partial.path, media_dir.join(&self.record.id))?;
         self.partial.kept = true;
-        Ok(())
+        std::fs::rename(&self.partial.path, media_dir.join(&self.record.id))
     }
 }
 
@@ -105,7 +105,8 @@ impl Incoming {
         self.file.write_all(chunk).await.map_err(ApiError::internal)
     }
 
-    /// Probes what came in; it stays a part file until the upload is kept whole.
+    /// Probes what came in; it stays a part file until the upload is kept whole (so the
+    /// media folder, kept for callers, is no longer needed here).
     async fn finish(
         mut self,
         _media_dir: &FsPath,
@@ -213,12 +214,18 @@ pub async fn upload(
     };
     let stored: Vec<AssetRecord> = received.iter().map(|r| r.record.clone()).collect();
     let placed = commit(&state, &caller.0, &session, &stored).await?;
+    let mut unnamed = Vec::new();
     for one in received {
         let id = one.record.id.clone();
-        // Committed: a rename that fails now is finished by the next start.
         if let Err(e) = one.keep(&media_dir) {
-            return Err(ApiError::internal(format!("keeping upload {id}: {e}")));
+            unnamed.push(format!("{id}: {e}"));
         }
+    }
+    if !unnamed.is_empty() {
+        return Err(ApiError::internal(format!(
+            "uploads committed but not renamed (the next start names them): {}",
+            unnamed.join("; ")
+        )));
     }
     let files: Vec<Value> = stored
         .iter()

@@ -9,7 +9,7 @@ use testkit::talk::{specs, talk};
 use crate::{run_sse, session, session_for, start, upload, Running};
 
 /// GET `url` with these headers: (status, Content-Range, body).
-fn get(url: &str, headers: &[(&str, &str)]) -> (u16, Option<String>, Vec<u8>) {
+pub fn get(url: &str, headers: &[(&str, &str)]) -> (u16, Option<String>, Vec<u8>) {
     let mut request = ureq::get(url).timeout(Duration::from_secs(30));
     for (name, value) in headers {
         request = request.set(name, value);

@@ -33,8 +33,9 @@ impl Running {
     }
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
+impl Running {
+    /// Stops the server gracefully.
+    fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -42,11 +43,29 @@ impl Drop for Running {
             let _ = thread.join();
         }
     }
+
+    /// Stops this server, lets `meanwhile` change its data folder, and starts another on it.
+    pub fn restart(mut self, meanwhile: impl FnOnce(&std::path::Path)) -> Running {
+        self.stop();
+        meanwhile(&self.data_dir);
+        let data = std::mem::replace(&mut self._data, testkit::scratch());
+        launch(data, |_| {})
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 /// Starts a server with `configure` applied to the default configuration.
 pub fn start(configure: impl FnOnce(&mut Config)) -> Running {
-    let data = testkit::scratch();
+    launch(testkit::scratch(), configure)
+}
+
+/// Starts a server on the data folder in `data`.
+fn launch(data: testkit::TempDir, configure: impl FnOnce(&mut Config)) -> Running {
     let data_dir = data.path().join("data");
     let mut config = Config::with_data_dir(data_dir.clone());
     configure(&mut config);

@@ -377,3 +377,31 @@ fn an_upload_by_url_of_several_keeps_none_when_one_fails() {
     let state = crate::state(&server, &bearer, &session_id);
     assert_eq!(state["video_infos"], serde_json::json!([]));
 }
+
+#[test]
+fn uploads_committed_but_not_renamed_when_the_process_died_are_named_at_the_next_start() {
+    let clip = std::fs::read(talk(&specs::SHORT_LANDSCAPE).path).unwrap();
+    let server = start(|_| {});
+    let (bearer, session_id) = session(&server);
+    let reply = upload(&server, &bearer, &session_id, &[("talk.mp4", &clip)]);
+    let asset_id = reply.data()["files"][0]["asset_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // As if the process died after the commit and before the rename, while another upload
+    // was still coming in (a part with no row).
+    let server = server.restart(|data| {
+        let media = data.join("media");
+        std::fs::rename(
+            media.join(&asset_id),
+            media.join(format!(".{asset_id}.part")),
+        )
+        .unwrap();
+        std::fs::write(media.join(".a_00000000000000000000.part"), b"half").unwrap();
+    });
+    assert_eq!(media_files(&server.data_dir()), [asset_id.as_str()]);
+    let auth = ("Authorization", bearer.as_str());
+    let (status, _, body) =
+        crate::assets::get(&format!("{}/api/assets/{asset_id}", server.base), &[auth]);
+    assert_eq!((status, body == clip), (200, true));
+}
