@@ -322,7 +322,9 @@ fn rotation(stream: &FfStream) -> u32 {
         .get("rotate")
         .and_then(|r| r.parse::<f64>().ok());
     let degrees = from_matrix.or(from_tag).unwrap_or(0.0);
-    ((degrees / 90.0).round() as i64 * 90).rem_euclid(360) as u32
+    // In quarter turns, taken modulo a full turn before any integer: a damaged file may say
+    // 1e300 degrees (or NaN, which becomes 0).
+    (degrees / 90.0).round().rem_euclid(4.0) as u32 * 90
 }
 
 fn audio_info(stream: &FfStream) -> Result<AudioInfo, ProbeParseError> {

@@ -17,6 +17,8 @@ pub struct Config {
     pub anonymous_per_hour: u32,
     /// The largest upload, enforced while it streams in.
     pub max_upload_bytes: u64,
+    /// The most one upload request may bring, all its files together (at most 20 files).
+    pub max_request_bytes: u64,
     pub prices: Prices,
     /// The longest side an export may have on the free plan.
     pub max_export_long_side: u32,
@@ -90,8 +92,9 @@ impl Default for Prices {
 
 impl Config {
     /// API.md's defaults: 100 credits valid 7 days, 5 new anonymous users per address an hour,
-    /// 500 MB uploads, exports up to 1920 pixels on the long side and 3 hours, attribution
-    /// required; one export rendering per user, and a short lane for exports up to 5 minutes.
+    /// uploads of 500 MB a file and 2 GB a request, exports up to 1920 pixels on the long side
+    /// and 3 hours, attribution required; one export rendering per user, and a short lane for
+    /// exports up to 5 minutes.
     pub fn with_data_dir(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
@@ -99,6 +102,7 @@ impl Config {
             token_lifetime: Duration::from_secs(7 * 24 * 3600),
             anonymous_per_hour: 5,
             max_upload_bytes: 500 * 1024 * 1024,
+            max_request_bytes: 2 * 1024 * 1024 * 1024,
             prices: Prices::default(),
             max_export_long_side: 1920,
             attribution_required: true,

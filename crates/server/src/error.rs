@@ -51,6 +51,11 @@ pub enum ApiError {
     /// envelope's `code` is the HTTP status.
     #[error("{message}")]
     Status { status: StatusCode, message: String },
+    #[error(
+        "the upload is larger than the limit of {limit_mb} MB for one request (all its files \
+         together); nothing was kept, send fewer files at a time"
+    )]
+    RequestTooLarge { limit_mb: u64 },
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("internal error {id}; retry later")]
@@ -74,7 +79,9 @@ impl ApiError {
             ApiError::PlanLimit(_) => (402, StatusCode::PAYMENT_REQUIRED),
             ApiError::Conflict(_) => (409, StatusCode::CONFLICT),
             ApiError::UnsupportedFile(_) => (4001, StatusCode::UNSUPPORTED_MEDIA_TYPE),
-            ApiError::TooLarge { .. } => (4002, StatusCode::PAYLOAD_TOO_LARGE),
+            ApiError::TooLarge { .. } | ApiError::RequestTooLarge { .. } => {
+                (4002, StatusCode::PAYLOAD_TOO_LARGE)
+            }
             ApiError::BodyTooLarge => (413, StatusCode::PAYLOAD_TOO_LARGE),
             ApiError::Status { status, .. } => (u32::from(status.as_u16()), *status),
             ApiError::RateLimited { .. } => (429, StatusCode::TOO_MANY_REQUESTS),

@@ -3,6 +3,7 @@
 //! ```text
 //! cutline.db                 the database
 //! media/<asset id>           uploads (a refused one never gets a name here)
+//! media/.<asset id>.part     an upload coming in, named once its whole request is kept
 //! renders/<sha256>.mp4       exports, named by the hash of (user, export id)
 //! cache/analyses/<asset id>/ pause maps and transcripts of uploads (media::library)
 //! tmp/<random>/              a render's work folder (emptied at start, `recovery`)
@@ -12,7 +13,7 @@
 //! A client's file name or export id is never part of a path.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use media::library::{Asset, Library};
 use media::render::Format;
@@ -25,6 +26,16 @@ use crate::store::AssetRecord;
 /// The stored file of an asset.
 pub fn asset_path(config: &Config, asset_id: &str) -> PathBuf {
     config.media_dir().join(asset_id)
+}
+
+/// Where an upload is written until its request is kept whole.
+pub fn part_path(media_dir: &Path, asset_id: &str) -> PathBuf {
+    media_dir.join(format!(".{asset_id}.part"))
+}
+
+/// The asset id of a part file's name (`.a_….part`).
+fn part_of(name: &str) -> Option<&str> {
+    name.strip_prefix('.')?.strip_suffix(".part")
 }
 
 /// Where the export `id` of `user_id` is written, named for its format.
@@ -41,7 +52,8 @@ pub fn library(config: &Config, cancel: &media::process::CancelToken) -> Library
 }
 
 /// The assets of a session as the media layer sees them (probed again: cheap, and the stored
-/// file is the truth). Blocking: call from a worker thread.
+/// file is the truth). A file that no longer reads is named to the user by its file name.
+/// Blocking: call from a worker thread.
 pub fn load_assets(
     config: &Config,
     records: &[AssetRecord],
@@ -49,8 +61,13 @@ pub fn load_assets(
     let mut assets = BTreeMap::new();
     for record in records {
         let path = asset_path(config, &record.id);
-        let probe = media::probe(&path, &Limits::default())
-            .map_err(|e| ApiError::internal(format!("asset {}: {e}", record.id)))?;
+        let probe = media::probe(&path, &Limits::default()).map_err(|e| {
+            eprintln!("asset {}: {e}", record.id);
+            ApiError::UnsupportedFile(format!(
+                "“{}” can no longer be read (it is damaged or missing); upload it again",
+                record.filename
+            ))
+        })?;
         let asset = Asset {
             id: record.id.clone(),
             path,
@@ -61,13 +78,73 @@ pub fn load_assets(
     Ok(assets)
 }
 
-/// `text` without the server's own folder in it (for messages that reach a client).
+/// `text` without the server's own folder in it (for messages that reach a client): each
+/// path inside the data folder becomes "a file of the server".
 pub fn without_paths(text: &str, config: &Config) -> String {
     let data = config.data_dir.display().to_string();
     let absolute = std::fs::canonicalize(&config.data_dir)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| data.clone());
-    text.replace(&absolute, "").replace(&data, "")
+    let text = replace_paths(text, &absolute, "a file of the server");
+    replace_paths(&text, &data, "a file of the server")
+}
+
+/// `text` in the user's terms: the path of each of `records` becomes its file name (“talk.mp4”),
+/// and any other path of the server goes as in [`without_paths`].
+pub fn in_users_terms(text: &str, config: &Config, records: &[AssetRecord]) -> String {
+    let mut text = text.to_string();
+    for record in records {
+        let path = asset_path(config, &record.id);
+        let named = format!("“{}”", record.filename);
+        if let Ok(absolute) = std::fs::canonicalize(&path) {
+            text = text.replace(&absolute.display().to_string(), &named);
+        }
+        text = text.replace(&path.display().to_string(), &named);
+    }
+    without_paths(&text, config)
+}
+
+/// `text` with each path that starts with `root` (up to the next space, quote, colon or
+/// bracket) replaced by `with`.
+fn replace_paths(text: &str, root: &str, with: &str) -> String {
+    if root.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(root) {
+        out.push_str(&rest[..at]);
+        out.push_str(with);
+        let after = &rest[at..];
+        let end = after
+            .find(|c: char| c.is_whitespace() || "'\"“”:,;()[]<>".contains(c))
+            .unwrap_or(after.len());
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Finishes uploads a process that died left between their commit and their renames: a part
+/// file whose asset has a row gets its name (the rest are removed by [`prepare`]).
+pub async fn settle_uploads(config: &Config, store: &crate::Store) -> Result<(), String> {
+    let media_dir = config.media_dir();
+    let Ok(entries) = std::fs::read_dir(&media_dir) else {
+        return Ok(());
+    };
+    let parts: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| part_of(&e.file_name().to_string_lossy()).map(str::to_string))
+        .collect();
+    let kept = store
+        .known_assets(&parts)
+        .await
+        .map_err(|e| format!("finishing uploads: {e}"))?;
+    for id in kept {
+        std::fs::rename(part_path(&media_dir, &id), media_dir.join(&id))
+            .map_err(|e| format!("finishing upload {id}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Creates the folders the server writes to, and removes what a process that died left
@@ -87,4 +164,39 @@ pub fn prepare(config: &Config) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_of_the_server_become_words_and_assets_their_names() {
+        let config = Config::with_data_dir(PathBuf::from("/srv/cutline-data"));
+        let record = AssetRecord {
+            id: "a_0123".into(),
+            session_id: "s".into(),
+            filename: "talk.mp4".into(),
+            kind: media::MediaKind::Video,
+            duration_ms: 1,
+            width: None,
+            height: None,
+            fps: None,
+            size: 1,
+            sha256: String::new(),
+        };
+        let said = "ffmpeg failed: /srv/cutline-data/media/a_0123: Invalid data; \
+                    see /srv/cutline-data/cache/analyses/a_0123/x.json.";
+        let text = in_users_terms(said, &config, &[record]);
+        assert_eq!(
+            text,
+            "ffmpeg failed: “talk.mp4”: Invalid data; see a file of the server"
+        );
+        assert_eq!(
+            without_paths("reading /srv/cutline-data/media/a_9 failed", &config),
+            "reading a file of the server failed"
+        );
+        assert_eq!(part_of(".a_0123.part"), Some("a_0123"));
+        assert_eq!(part_of("a_0123"), None);
+    }
 }

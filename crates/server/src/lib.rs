@@ -80,6 +80,7 @@ impl AppState {
         planner: Arc<dyn agent::Understand + Send + Sync>,
     ) -> Result<Self, String> {
         let store = Store::open(&config.data_dir).await?;
+        files::settle_uploads(&config, &store).await?;
         files::prepare(&config).map_err(|e| {
             format!(
                 "cannot create folders in {}: {e}",
@@ -142,6 +143,7 @@ pub fn app(state: AppState) -> Router {
             "/api/render/proxy/{id}/download",
             get(routes::render::download),
         )
+        .route("/api/assets/{id}", get(routes::assets::download))
         .route(
             "/api/upload-video/nemo_agent/{user}/{session_id}",
             // The size limit is the configured one, enforced while the file streams in.

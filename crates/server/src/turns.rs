@@ -504,7 +504,7 @@ async fn follow(
                             reply
                         };
                         log.push(Event::Text {
-                            content: files::without_paths(&reply, &state.config),
+                            content: files::in_users_terms(&reply, &state.config, &records),
                         });
                         return Ok(());
                     }

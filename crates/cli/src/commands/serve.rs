@@ -38,6 +38,9 @@ pub struct Settings {
     /// The largest upload, in MB.
     #[arg(long, env = "CUTLINE_MAX_UPLOAD_MB")]
     pub max_upload_mb: Option<u64>,
+    /// The most one upload request may bring, all its files together, in MB.
+    #[arg(long, env = "CUTLINE_MAX_REQUEST_MB")]
+    pub max_request_mb: Option<u64>,
     /// Credits for a chat turn that changes the timeline.
     #[arg(long, env = "CUTLINE_PRICE_TURN")]
     pub price_turn: Option<i64>,
@@ -125,6 +128,7 @@ impl Settings {
             free_credits: self.free_credits.or(under.free_credits),
             anonymous_per_hour: self.anonymous_per_hour.or(under.anonymous_per_hour),
             max_upload_mb: self.max_upload_mb.or(under.max_upload_mb),
+            max_request_mb: self.max_request_mb.or(under.max_request_mb),
             price_turn: self.price_turn.or(under.price_turn),
             price_minute: self.price_minute.or(under.price_minute),
             price_export: self.price_export.or(under.price_export),
@@ -163,6 +167,9 @@ impl Settings {
         c.anonymous_per_hour = self.anonymous_per_hour.unwrap_or(c.anonymous_per_hour);
         if let Some(mb) = self.max_upload_mb {
             c.max_upload_bytes = mb * 1024 * 1024;
+        }
+        if let Some(mb) = self.max_request_mb {
+            c.max_request_bytes = mb * 1024 * 1024;
         }
         c.max_export_long_side = self.max_export_side.unwrap_or(c.max_export_long_side);
         if let Some(attribution) = self.attribution {

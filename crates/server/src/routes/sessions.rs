@@ -9,6 +9,7 @@ use timeline::{Draft, DraftMeta};
 
 use crate::auth::Caller;
 use crate::error::{json_refusal, ok, ApiError};
+use crate::routes::upload;
 use crate::{store, AppState};
 
 #[derive(Deserialize)]
@@ -76,7 +77,10 @@ pub async fn latest_state(
     };
     let canvas = json!({"width": draft["m"]["w"], "height": draft["m"]["h"]});
     let assets = state.store.session_assets(&session.id).await?;
-    let video_infos = Value::Array(assets.iter().map(crate::routes::upload::describe).collect());
+    let video_infos = assets
+        .iter()
+        .map(|a| upload::describe(&state, &session.user_id, a));
+    let video_infos = Value::Array(video_infos.collect());
     let renders = state.store.completed_renders(&session.id).await?;
     let generated_media: Vec<Value> = renders
         .iter()

@@ -1,8 +1,14 @@
 //! `POST /api/upload-video/nemo_agent/{user}/{session_id}`: multipart files (fields `files` or
 //! `file`), or JSON `{"urls": [...]}` fetched by the server (see [`crate::fetch`]). Either way
-//! a file streams to disk under a server-made key, counted against the size limit as it
-//! arrives, then is identified by probing its content. A refused upload leaves no file behind.
-//! The videos of an upload into an empty timeline are placed on it, one after another.
+//! a file streams to disk under a server-made key, counted against the size limits (per file
+//! and per request) as it arrives, then is identified by probing its content.
+//!
+//! An upload is all or nothing: every file stays a hidden `.part` file until all of the
+//! request's files passed and their rows (the assets, and the pieces the videos start)
+//! committed in one transaction; only then do they get their names. Any failure before that
+//! (a refused file, a limit, a cut connection) removes every part and adds no row. A process
+//! that dies between the commit and the renames finishes them at the next start
+//! ([`crate::files::settle_uploads`]).
 
 use std::io::Write;
 use std::path::{Path as FsPath, PathBuf};
@@ -24,10 +30,13 @@ use crate::auth::Caller;
 use crate::error::{json_refusal, ok, ApiError, JSON_LIMIT};
 use crate::fetch::{FetchError, FetchRules, PrivateAccess};
 use crate::store::{self, AssetRecord, Session};
-use crate::{tokens, AppState};
+use crate::{files, tokens, AppState};
 
 /// URLs one request may name.
 const MAX_URLS: usize = 10;
+
+/// Files one multipart request may hold.
+pub const MAX_FILES: usize = 20;
 
 /// Removes a partly written file unless it was kept.
 struct Partial {
@@ -53,11 +62,27 @@ struct Incoming {
     max_bytes: u64,
 }
 
+/// A file that came in and passed the probe, still a hidden part file: removed when dropped,
+/// named only by [`Received::keep`] once its row is committed.
+struct Received {
+    record: AssetRecord,
+    partial: Partial,
+}
+
+impl Received {
+    /// Gives the part file its asset's name. Called once its row is committed, so the part
+    /// stays even if the rename fails ([`files::settle_uploads`] names it at the next start).
+    fn keep(mut self, media_dir: &FsPath) -> std::io::Result<()> {
+        self.partial.kept = true;
+        std::fs::rename(&self.partial.path, media_dir.join(&self.record.id))
+    }
+}
+
 impl Incoming {
     async fn create(media_dir: &FsPath, max_bytes: u64) -> Result<Self, ApiError> {
         let asset_id = format!("a_{}", tokens::random_hex(10));
         let partial = Partial {
-            path: media_dir.join(format!(".{asset_id}.part")),
+            path: files::part_path(media_dir, &asset_id),
             kept: false,
         };
         let file = tokio::fs::File::create(&partial.path)
@@ -84,13 +109,14 @@ impl Incoming {
         self.file.write_all(chunk).await.map_err(ApiError::internal)
     }
 
-    /// Probes what came in and keeps it under its asset id.
+    /// Probes what came in; it stays a part file until the upload is kept whole (so the
+    /// media folder, kept for callers, is no longer needed here).
     async fn finish(
         mut self,
-        media_dir: &FsPath,
+        _media_dir: &FsPath,
         filename: &str,
         session_id: &str,
-    ) -> Result<AssetRecord, ApiError> {
+    ) -> Result<Received, ApiError> {
         self.file.flush().await.map_err(ApiError::internal)?;
         drop(self.file);
         let probe_path = self.partial.path.clone();
@@ -99,12 +125,8 @@ impl Incoming {
                 .await
                 .map_err(ApiError::internal)?
                 .map_err(refusal)?;
-        tokio::fs::rename(&self.partial.path, media_dir.join(&self.asset_id))
-            .await
-            .map_err(ApiError::internal)?;
-        self.partial.kept = true;
         let video = probed.video.as_ref();
-        Ok(AssetRecord {
+        let record = AssetRecord {
             id: self.asset_id.clone(),
             session_id: session_id.to_string(),
             filename: display_name(filename),
@@ -115,7 +137,29 @@ impl Incoming {
             fps: video.map(|v| v.fps.as_f64()),
             size: self.size,
             sha256: tokens::hex(&self.hasher.finalize()),
+        };
+        Ok(Received {
+            record,
+            partial: self.partial,
         })
+    }
+}
+
+/// The bytes a whole request has brought so far, against the per-request limit.
+struct RequestBytes {
+    seen: u64,
+    limit: u64,
+}
+
+impl RequestBytes {
+    fn add(&mut self, bytes: usize) -> Result<(), ApiError> {
+        self.seen += bytes as u64;
+        if self.seen > self.limit {
+            return Err(ApiError::RequestTooLarge {
+                limit_mb: self.limit / (1024 * 1024),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -144,7 +188,7 @@ pub async fn upload(
         .unwrap_or_default()
         .to_string();
     let media_dir = state.config.media_dir();
-    let stored = if content_type.starts_with("application/json") {
+    let received = if content_type.starts_with("application/json") {
         // The route takes large bodies for files; a list of URLs is small JSON all the same.
         let mut request = request;
         DefaultBodyLimit::max(JSON_LIMIT).apply(&mut request);
@@ -161,19 +205,39 @@ pub async fn upload(
                 "name 1 to {MAX_URLS} URLs in \"urls\""
             )));
         }
-        let mut stored = Vec::new();
+        let mut received = Vec::new();
+        let mut request_bytes = RequestBytes {
+            seen: 0,
+            limit: state.config.max_request_bytes,
+        };
         for url in &body.urls {
-            stored.push(fetch_one(&state, &media_dir, url, &session).await?);
+            let one = fetch_one(&state, &media_dir, url, &session).await?;
+            request_bytes.add(one.record.size as usize)?;
+            received.push(one);
         }
-        stored
+        received
     } else {
         receive_multipart(&state, request, &media_dir, &session.id).await?
     };
-    for record in &stored {
-        state.store.add_asset(&caller.0, record).await?;
+    let stored: Vec<AssetRecord> = received.iter().map(|r| r.record.clone()).collect();
+    let placed = commit(&state, &caller.0, &session, &stored).await?;
+    let mut unnamed = Vec::new();
+    for one in received {
+        let id = one.record.id.clone();
+        if let Err(e) = one.keep(&media_dir) {
+            unnamed.push(format!("{id}: {e}"));
+        }
     }
-    let placed = place_videos(&state, &session, &stored).await?;
-    let files: Vec<Value> = stored.iter().map(describe).collect();
+    if !unnamed.is_empty() {
+        return Err(ApiError::internal(format!(
+            "uploads committed but not renamed (the next start names them): {}",
+            unnamed.join("; ")
+        )));
+    }
+    let files: Vec<Value> = stored
+        .iter()
+        .map(|a| describe(&state, &caller.0, a))
+        .collect();
     Ok(ok(json!({"files": files, "session_state_applied": placed})))
 }
 
@@ -182,31 +246,41 @@ async fn receive_multipart(
     request: Request,
     media_dir: &FsPath,
     session_id: &str,
-) -> Result<Vec<AssetRecord>, ApiError> {
+) -> Result<Vec<Received>, ApiError> {
     let mut multipart = Multipart::from_request(request, state)
         .await
         .map_err(|e| ApiError::BadRequest(format!("not a multipart upload: {}", e.body_text())))?;
     let broke_off = |e: axum::extract::multipart::MultipartError| {
         ApiError::BadRequest(format!("the upload broke off: {}", e.body_text()))
     };
-    let mut stored = Vec::new();
+    let mut request_bytes = RequestBytes {
+        seen: 0,
+        limit: state.config.max_request_bytes,
+    };
+    let mut received = Vec::new();
     while let Some(mut field) = multipart.next_field().await.map_err(broke_off)? {
         if !matches!(field.name(), Some("files" | "file")) {
             continue;
         }
+        if received.len() == MAX_FILES {
+            return Err(ApiError::BadRequest(format!(
+                "at most {MAX_FILES} files in one upload; nothing was kept, send the rest in another"
+            )));
+        }
         let filename = field.file_name().unwrap_or("upload").to_string();
         let mut incoming = Incoming::create(media_dir, state.config.max_upload_bytes).await?;
         while let Some(chunk) = field.chunk().await.map_err(broke_off)? {
+            request_bytes.add(chunk.len())?;
             incoming.push(&chunk).await?;
         }
-        stored.push(incoming.finish(media_dir, &filename, session_id).await?);
+        received.push(incoming.finish(media_dir, &filename, session_id).await?);
     }
-    if stored.is_empty() {
+    if received.is_empty() {
         return Err(ApiError::BadRequest(
             "no file in the upload (send it in a multipart field named \"files\")".into(),
         ));
     }
-    Ok(stored)
+    Ok(received)
 }
 
 /// Fetches one URL within the user's share of fetch slots (over a cap: 429 at once). One
@@ -218,7 +292,7 @@ async fn fetch_one(
     media_dir: &FsPath,
     url: &str,
     session: &Session,
-) -> Result<AssetRecord, ApiError> {
+) -> Result<Received, ApiError> {
     let config = &state.config;
     crate::fetch::checked_url(url).map_err(from_url)?;
     let slot = state
@@ -352,12 +426,32 @@ fn refusal(error: MediaError) -> ApiError {
     }
 }
 
+/// Records the assets of an upload and the pieces its videos start, in one transaction
+/// (the asset rows first: a writing transaction starts with its write). Whether the videos
+/// were placed.
+async fn commit(
+    state: &AppState,
+    user_id: &str,
+    session: &Session,
+    stored: &[AssetRecord],
+) -> Result<bool, ApiError> {
+    let existing = state.store.pieces(&session.id).await?;
+    let mut tx = state.store.begin().await?;
+    for record in stored {
+        store::add_asset_in(&mut tx, user_id, record).await?;
+    }
+    let placed = place_videos(&mut tx, session, &existing, stored).await?;
+    tx.commit().await?;
+    Ok(placed)
+}
+
 /// Each video of an upload starts its own piece of work: its own Draft on its own canvas,
 /// named after its file. One video uploaded becomes the current piece; several leave the
 /// words to say which ("the second video"), as does "this one" (the last of them).
 async fn place_videos(
-    state: &AppState,
+    tx: &mut sqlx::SqliteConnection,
     session: &Session,
+    existing: &[store::Piece],
     stored: &[AssetRecord],
 ) -> Result<bool, ApiError> {
     let videos: Vec<&AssetRecord> = stored
@@ -367,9 +461,7 @@ async fn place_videos(
     if videos.is_empty() {
         return Ok(false);
     }
-    let existing = state.store.pieces(&session.id).await?;
     let mut names: Vec<String> = existing.iter().map(|p| p.name.clone()).collect();
-    let mut tx = state.store.begin().await?;
     let mut placed = Vec::new();
     for video in &videos {
         let shape = (video.width.unwrap_or(1920), video.height.unwrap_or(1080));
@@ -378,20 +470,22 @@ async fn place_videos(
         let name = store::pieces::unique_name(&video.filename, &names);
         names.push(name.clone());
         let json = timeline::wire::to_json(&draft);
-        placed.push(store::pieces::insert_in(&mut tx, &session.id, &name, false, &json).await?);
+        placed.push(store::pieces::insert_in(tx, &session.id, &name, false, &json).await?);
     }
     let current = match placed.as_slice() {
         [one] => Some(one.id.as_str()),
         _ => None,
     };
-    store::pieces::set_current_in(&mut tx, &session.id, current).await?;
-    tx.commit().await?;
+    store::pieces::set_current_in(tx, &session.id, current).await?;
     Ok(true)
 }
 
-/// An asset as the protocol lists it.
-pub fn describe(asset: &AssetRecord) -> Value {
-    let url = format!("/api/assets/{}", asset.id);
+/// An asset of `user_id` as the protocol lists it. Its `url` is a signed, expiring link to
+/// `GET /api/assets/{id}` (a `<video>` element sends no bearer header); it is relative, so no
+/// client's `Host` header ever becomes part of it.
+pub fn describe(state: &AppState, user_id: &str, asset: &AssetRecord) -> Value {
+    let lifetime = state.config.signed_url_lifetime.as_secs() as i64;
+    let url = crate::routes::assets::signed_url(&state.signer, user_id, &asset.id, lifetime);
     json!({
         "asset_id": asset.id,
         "filename": asset.filename,

@@ -308,26 +308,33 @@ impl Store {
         })
     }
 
-    pub async fn add_asset(&self, user_id: &str, asset: &AssetRecord) -> Result<(), ApiError> {
-        sqlx::query(
-            "INSERT INTO assets (id, user_id, session_id, filename, kind, duration_ms, width, height, fps, size, sha256, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&asset.id)
+    /// An asset of `user_id`; another user's is as missing as an unknown one.
+    pub async fn asset(
+        &self,
+        user_id: &str,
+        asset_id: &str,
+    ) -> Result<Option<AssetRecord>, ApiError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ASSET_COLUMNS} FROM assets WHERE id = ? AND user_id = ?"
+        ))
+        .bind(asset_id)
         .bind(user_id)
-        .bind(&asset.session_id)
-        .bind(&asset.filename)
-        .bind(asset.kind.name())
-        .bind(asset.duration_ms as i64)
-        .bind(asset.width.map(i64::from))
-        .bind(asset.height.map(i64::from))
-        .bind(asset.fps)
-        .bind(asset.size as i64)
-        .bind(&asset.sha256)
-        .bind(now_s())
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
-        Ok(())
+        Ok(row.as_ref().map(asset_record))
+    }
+
+    /// Which of `ids` have an asset row (the rest are files no upload kept).
+    pub async fn known_assets(&self, ids: &[String]) -> Result<Vec<String>, ApiError> {
+        let mut known = Vec::new();
+        for id in ids {
+            let found: Option<String> = sqlx::query_scalar("SELECT id FROM assets WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            known.extend(found);
+        }
+        Ok(known)
     }
 
     /// The ids of every stored asset (what `media/` should hold).
@@ -340,29 +347,13 @@ impl Store {
 
     /// The assets of a session, oldest first.
     pub async fn session_assets(&self, session_id: &str) -> Result<Vec<AssetRecord>, ApiError> {
-        let rows = sqlx::query(
-            "SELECT id, session_id, filename, kind, duration_ms, width, height, fps, size, sha256 \
-             FROM assets WHERE session_id = ? ORDER BY created_at, rowid",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {ASSET_COLUMNS} FROM assets WHERE session_id = ? ORDER BY created_at, rowid"
+        ))
         .bind(session_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|row| AssetRecord {
-                id: row.get("id"),
-                session_id: row.get("session_id"),
-                filename: row.get("filename"),
-                // Written by `add_asset` from the same type; an unknown name is a video.
-                kind: MediaKind::of_name(row.get("kind")).unwrap_or(MediaKind::Video),
-                duration_ms: row.get::<i64, _>("duration_ms") as u64,
-                width: row.get::<Option<i64>, _>("width").map(|w| w as u32),
-                height: row.get::<Option<i64>, _>("height").map(|h| h as u32),
-                fps: row.get("fps"),
-                size: row.get::<i64, _>("size") as u64,
-                sha256: row.get("sha256"),
-            })
-            .collect())
+        Ok(rows.iter().map(asset_record).collect())
     }
 
     /// Records the id of the last chat event sent in a session.
@@ -387,4 +378,51 @@ impl Store {
             .await?;
         Ok(row.get(0))
     }
+}
+
+/// The columns [`asset_record`] reads.
+const ASSET_COLUMNS: &str =
+    "id, session_id, filename, kind, duration_ms, width, height, fps, size, sha256";
+
+fn asset_record(row: &sqlx::sqlite::SqliteRow) -> AssetRecord {
+    AssetRecord {
+        id: row.get("id"),
+        session_id: row.get("session_id"),
+        filename: row.get("filename"),
+        // Written by `add_asset_in` from the same type; an unknown name is a video.
+        kind: MediaKind::of_name(row.get("kind")).unwrap_or(MediaKind::Video),
+        duration_ms: row.get::<i64, _>("duration_ms") as u64,
+        width: row.get::<Option<i64>, _>("width").map(|w| w as u32),
+        height: row.get::<Option<i64>, _>("height").map(|h| h as u32),
+        fps: row.get("fps"),
+        size: row.get::<i64, _>("size") as u64,
+        sha256: row.get("sha256"),
+    }
+}
+
+/// Records an uploaded file of `user_id` (inside the upload's transaction).
+pub async fn add_asset_in(
+    connection: &mut sqlx::SqliteConnection,
+    user_id: &str,
+    asset: &AssetRecord,
+) -> Result<(), ApiError> {
+    sqlx::query(
+        "INSERT INTO assets (id, user_id, session_id, filename, kind, duration_ms, width, height, fps, size, sha256, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&asset.id)
+    .bind(user_id)
+    .bind(&asset.session_id)
+    .bind(&asset.filename)
+    .bind(asset.kind.name())
+    .bind(asset.duration_ms as i64)
+    .bind(asset.width.map(i64::from))
+    .bind(asset.height.map(i64::from))
+    .bind(asset.fps)
+    .bind(asset.size as i64)
+    .bind(&asset.sha256)
+    .bind(now_s())
+    .execute(connection)
+    .await?;
+    Ok(())
 }

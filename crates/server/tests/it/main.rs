@@ -1,6 +1,7 @@
 //! The server over real HTTP on loopback: each test starts its own `cutline serve` (in this
 //! process, on a free port, with its own data folder) and talks to it as a client would.
 
+mod assets;
 mod auth_and_sessions;
 mod batch;
 mod chat_and_export;
@@ -8,6 +9,7 @@ mod connections;
 mod credits;
 mod export_queue;
 mod export_rules;
+mod hostile_media;
 mod listeners;
 mod slow_sources;
 mod ssrf;
@@ -36,8 +38,9 @@ impl Running {
     }
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
+impl Running {
+    /// Stops the server gracefully.
+    fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -45,11 +48,29 @@ impl Drop for Running {
             let _ = thread.join();
         }
     }
+
+    /// Stops this server, lets `meanwhile` change its data folder, and starts another on it.
+    pub fn restart(mut self, meanwhile: impl FnOnce(&std::path::Path)) -> Running {
+        self.stop();
+        meanwhile(&self.data_dir);
+        let data = std::mem::replace(&mut self._data, testkit::scratch());
+        launch(data, |_| {})
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 /// Starts a server with `configure` applied to the default configuration.
 pub fn start(configure: impl FnOnce(&mut Config)) -> Running {
-    let data = testkit::scratch();
+    launch(testkit::scratch(), configure)
+}
+
+/// Starts a server on the data folder in `data`.
+fn launch(data: testkit::TempDir, configure: impl FnOnce(&mut Config)) -> Running {
     let data_dir = data.path().join("data");
     let mut config = Config::with_data_dir(data_dir.clone());
     configure(&mut config);
@@ -80,6 +101,21 @@ pub fn start(configure: impl FnOnce(&mut Config)) -> Running {
         thread: Some(thread),
         _data: data,
     }
+}
+
+/// Every file in the server's media folder (hidden part files too), sorted: what a refused
+/// upload must not add to.
+pub fn media_files(data: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(data.join("media"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
 }
 
 /// A reply: HTTP status, the JSON envelope, and the Retry-After header if any.

@@ -5,19 +5,7 @@ use std::path::Path;
 
 use testkit::talk::{specs, talk};
 
-use crate::{call, session, start, upload, upload_url, FileServer};
-
-/// The files in the server's media folder (what a refused upload must not add to).
-fn media_files(data: &Path) -> Vec<String> {
-    std::fs::read_dir(data.join("media"))
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use crate::{call, media_files, session, start, upload, upload_url, FileServer};
 
 #[test]
 fn a_talk_clip_is_stored_probed_and_put_on_the_empty_timeline() {
@@ -211,4 +199,209 @@ fn an_upload_by_url_over_the_limit_is_4002_and_leaves_nothing() {
     );
     reply.expect_error(413, 4002);
     assert_eq!(media_files(&server.data_dir()), Vec::<String>::new());
+}
+
+/// What a failed upload must leave as it was: the session's pieces, its current draft and
+/// the assets it lists.
+fn session_view(server: &crate::Running, bearer: &str, session_id: &str) -> serde_json::Value {
+    let state = crate::state(server, bearer, session_id);
+    let assets: Vec<_> = state["video_infos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["asset_id"].clone())
+        .collect();
+    serde_json::json!({"drafts": state["drafts"], "draft": state["state"]["draft"], "assets": assets})
+}
+
+/// Waits (up to 10 s) until the media folder holds exactly `expected`.
+fn wait_for_media(data: &Path, expected: &[String]) {
+    let started = std::time::Instant::now();
+    loop {
+        let now = media_files(data);
+        if now == expected {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "media holds {now:?}, expected {expected:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn an_upload_is_all_or_nothing_when_a_later_file_fails() {
+    let clip = std::fs::read(talk(&specs::SHORT_LANDSCAPE).path).unwrap();
+    assert!(
+        clip.len() < 1024 * 1024,
+        "the clip fits under the 1 MB limit"
+    );
+    let server = start(|config| config.max_upload_bytes = 1024 * 1024);
+    let (bearer, session_id) = session(&server);
+    let data = server.data_dir();
+    // One upload kept first, so there is a state to keep unchanged.
+    let first = upload(&server, &bearer, &session_id, &[("first.mp4", &clip)]);
+    let kept = vec![first.data()["files"][0]["asset_id"]
+        .as_str()
+        .unwrap()
+        .to_string()];
+    let before = session_view(&server, &bearer, &session_id);
+
+    let text = b"just some words, not a video\n".repeat(50);
+    let refused = upload(
+        &server,
+        &bearer,
+        &session_id,
+        &[("good.mp4", &clip), ("notes.mp4", &text)],
+    );
+    refused.expect_error(415, 4001);
+    assert_eq!(media_files(&data), kept, "the good file went too");
+    assert_eq!(session_view(&server, &bearer, &session_id), before);
+
+    let big = vec![0u8; 3 * 1024 * 1024];
+    let refused = upload(
+        &server,
+        &bearer,
+        &session_id,
+        &[("good.mp4", &clip), ("big.mp4", &big)],
+    );
+    refused.expect_error(413, 4002);
+    assert_eq!(media_files(&data), kept);
+    assert_eq!(session_view(&server, &bearer, &session_id), before);
+
+    // 21 valid files: refused at the 21st, none of the 20 before it kept.
+    let files: Vec<(&str, &[u8])> = (0..21).map(|_| ("same.mp4", clip.as_slice())).collect();
+    let refused = upload(&server, &bearer, &session_id, &files);
+    refused.expect_error(400, 400);
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 20 files"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(media_files(&data), kept);
+    assert_eq!(session_view(&server, &bearer, &session_id), before);
+
+    // 20 are accepted, all together.
+    let reply = upload(&server, &bearer, &session_id, &files[..20]);
+    assert_eq!(reply.data()["files"].as_array().unwrap().len(), 20);
+    assert_eq!(media_files(&data).len(), 21);
+}
+
+#[test]
+fn the_files_of_one_request_together_stay_under_the_request_limit() {
+    let clip = std::fs::read(talk(&specs::SHORT_LANDSCAPE).path).unwrap();
+    let limit = clip.len() as u64 * 3 / 2;
+    let server = start(move |config| config.max_request_bytes = limit);
+    let (bearer, session_id) = session(&server);
+    let refused = upload(
+        &server,
+        &bearer,
+        &session_id,
+        &[("one.mp4", &clip), ("two.mp4", &clip)],
+    );
+    refused.expect_error(413, 4002);
+    let message = refused.body["message"].as_str().unwrap();
+    assert!(
+        message.contains("for one request") && message.contains("MB"),
+        "{message}"
+    );
+    assert_eq!(media_files(&server.data_dir()), Vec::<String>::new());
+    let state = crate::state(&server, &bearer, &session_id);
+    assert_eq!(state["video_infos"], serde_json::json!([]));
+}
+
+#[test]
+fn an_upload_cut_off_mid_body_leaves_no_file_and_no_row() {
+    use std::io::{Read, Write};
+    let clip = std::fs::read(talk(&specs::SHORT_LANDSCAPE).path).unwrap();
+    let server = start(|_| {});
+    let (bearer, session_id) = session(&server);
+    let before = session_view(&server, &bearer, &session_id);
+    let (content_type, body) = crate::multipart(&[("good.mp4", &clip), ("second.mp4", &clip)]);
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let head = format!(
+        "POST /api/upload-video/nemo_agent/me/{session_id} HTTP/1.1\r\nHost: {address}\r\n\
+         Authorization: {bearer}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    // The whole first file and half of the second, then the connection ends.
+    let cut = body.len() - clip.len() / 2;
+    stream.write_all(&body[..cut]).unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(
+        reply.is_empty() || reply.starts_with("HTTP/1.1 400"),
+        "a cut upload is refused or dropped, never kept: {reply}"
+    );
+    drop(stream);
+    wait_for_media(&server.data_dir(), &[]);
+    assert_eq!(session_view(&server, &bearer, &session_id), before);
+    // The server still answers.
+    let (bearer, session_id) = session(&server);
+    upload(&server, &bearer, &session_id, &[("after.mp4", &clip)]).data();
+}
+
+#[test]
+fn an_upload_by_url_of_several_keeps_none_when_one_fails() {
+    let bytes = std::fs::read(talk(&specs::SHORT_LANDSCAPE).path).unwrap();
+    let files = FileServer::start(bytes, None);
+    let allowed = files.address;
+    let server = start(move |config| config.allowed_private = vec![allowed]);
+    let (bearer, session_id) = session(&server);
+    let reply = call(
+        "POST",
+        &format!(
+            "{}/api/upload-video/nemo_agent/me/{session_id}",
+            server.base
+        ),
+        &[("Authorization", bearer.as_str())],
+        Some(&serde_json::json!({
+            "urls": [format!("http://{allowed}/talk.mp4"), format!("http://{allowed}/missing.mp4")],
+            "source_type": "url",
+        })),
+    );
+    reply.expect_error(400, 400);
+    assert_eq!(files.connections(), 2, "both were fetched");
+    assert_eq!(media_files(&server.data_dir()), Vec::<String>::new());
+    let state = crate::state(&server, &bearer, &session_id);
+    assert_eq!(state["video_infos"], serde_json::json!([]));
+}
+
+#[test]
+fn uploads_committed_but_not_renamed_when_the_process_died_are_named_at_the_next_start() {
+    let clip = std::fs::read(talk(&specs::SHORT_LANDSCAPE).path).unwrap();
+    let server = start(|_| {});
+    let (bearer, session_id) = session(&server);
+    let reply = upload(&server, &bearer, &session_id, &[("talk.mp4", &clip)]);
+    let asset_id = reply.data()["files"][0]["asset_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // As if the process died after the commit and before the rename, while another upload
+    // was still coming in (a part with no row).
+    let server = server.restart(|data| {
+        let media = data.join("media");
+        std::fs::rename(
+            media.join(&asset_id),
+            media.join(format!(".{asset_id}.part")),
+        )
+        .unwrap();
+        std::fs::write(media.join(".a_00000000000000000000.part"), b"half").unwrap();
+    });
+    assert_eq!(media_files(&server.data_dir()), [asset_id.as_str()]);
+    let auth = ("Authorization", bearer.as_str());
+    let (status, _, body) =
+        crate::assets::get(&format!("{}/api/assets/{asset_id}", server.base), &[auth]);
+    assert_eq!((status, body == clip), (200, true));
 }
