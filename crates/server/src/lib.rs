@@ -235,6 +235,7 @@ pub async fn serve(
     };
     let served = listen::run(listener, app(state.clone()), rules, shutdown, TURNS_GRACE).await;
     stop_workers.cancel();
+    state.preview_locks.stop();
     for worker in workers {
         let _ = worker.await;
     }

@@ -37,13 +37,22 @@ pub const PROXY_FPS: f64 = 30.0;
 /// Changes whenever what a preview of the same Draft looks like changes.
 const PREVIEW_VERSION: &str = "preview-v1";
 
-/// Work under way, by name (`proxy:<asset>`, `preview:<key>`): who comes second waits.
+/// Work under way, by name (`proxy:<asset>`, `preview:<key>`): who comes second waits. And
+/// the token that stops it all when the server stops.
 #[derive(Debug, Default)]
-pub struct Locks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+pub struct Locks {
+    held: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    stop: CancelToken,
+}
 
 impl Locks {
+    /// Stops the proxies and previews being made (their partial files are removed).
+    pub fn stop(&self) {
+        self.stop.cancel();
+    }
+
     fn of(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.held.lock().unwrap_or_else(|e| e.into_inner());
         // Forget the locks nobody holds or waits for.
         map.retain(|_, lock| Arc::strong_count(lock) > 1);
         Arc::clone(map.entry(name.to_string()).or_default())
@@ -153,13 +162,14 @@ pub async fn proxy(state: &AppState, record: &AssetRecord) -> Result<PathBuf, Ap
     let config = Arc::clone(&state.config);
     let records = vec![record.clone()];
     let target = output.clone();
+    let stop = state.preview_locks.stop.clone();
     tokio::task::spawn_blocking(move || {
         let assets = files::load_assets(&config, &records)?;
         let asset = assets
             .values()
             .next()
             .ok_or_else(|| ApiError::internal("an asset vanished"))?;
-        make_proxy(asset, &target, &CancelToken::new())
+        make_proxy(asset, &target, &stop)
             .map_err(|e| ApiError::internal(format!("the proxy of {}: {e}", asset.id)))
     })
     .await
@@ -316,9 +326,12 @@ pub async fn preview(
         let config = Arc::clone(&state.config);
         let records = records.to_vec();
         let target = output.clone();
-        tokio::task::spawn_blocking(move || build(&config, &draft, &records, &proxies, &target))
-            .await
-            .map_err(ApiError::internal)??;
+        let stop = state.preview_locks.stop.clone();
+        tokio::task::spawn_blocking(move || {
+            build(&config, &draft, &records, &proxies, &target, &stop)
+        })
+        .await
+        .map_err(ApiError::internal)??;
         prune(&state.config, &key);
     }
     let probe = tokio::task::spawn_blocking(move || media::probe(&output, &Limits::default()))
@@ -341,6 +354,7 @@ fn build(
     records: &[AssetRecord],
     proxies: &HashMap<String, PathBuf>,
     output: &Path,
+    stop: &CancelToken,
 ) -> Result<(), ApiError> {
     let probed: HashMap<&str, Probe> = proxies
         .iter()
@@ -359,7 +373,7 @@ fn build(
         Making::Copy { src, ranges } => {
             let proxy = &proxies[&src];
             let has_audio = probed[src.as_str()].audio.is_some();
-            copy_ranges(config, proxy, has_audio, &ranges, output).map_err(failed)?;
+            copy_ranges(config, proxy, has_audio, &ranges, output, stop).map_err(failed)?;
         }
         Making::Render => {
             // Images and sounds come as they were uploaded; videos from their proxies.
@@ -393,7 +407,7 @@ fn build(
                 quality: Quality::Draft,
                 font: None,
                 limits: Limits::default(),
-                cancel: CancelToken::new(),
+                cancel: stop.clone(),
                 work_in: Some(config.tmp_dir()),
             };
             render(&shown, &sources, output, &settings, |_| {})
@@ -412,6 +426,7 @@ fn copy_ranges(
     has_audio: bool,
     ranges: &[TimeRange],
     output: &Path,
+    stop: &CancelToken,
 ) -> Result<(), String> {
     let seconds = |ms: u64| format!("{}.{:03}", ms / 1000, ms % 1000);
     let proxy_url = proxy.display().to_string();
@@ -478,6 +493,7 @@ fn copy_ranges(
         .args(["-c:v", "copy", "-movflags", "+faststart", "-f", "mp4", "-y"])
         .arg(&partial)
         .timeout(Duration::from_secs(60) + Duration::from_millis(total))
+        .cancel_with(stop)
         .output();
     if let Err(error) = made {
         let _ = std::fs::remove_file(&partial);

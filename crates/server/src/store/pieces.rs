@@ -80,7 +80,7 @@ impl Store {
                                 WHERE p.session_id = s.id ORDER BY p.position DESC LIMIT 1), \
                              0) AS duration_ms \
              FROM sessions s WHERE s.user_id = ? \
-             ORDER BY changed_ms DESC, s.created_at DESC, s.id LIMIT ?",
+             ORDER BY changed_ms DESC, s.rowid DESC LIMIT ?",
         )
         .bind(user_id)
         .bind(limit)

@@ -432,3 +432,243 @@ fn preview_speed_on_a_two_minute_talk() {
     );
     assert!(warm < Duration::from_secs(5), "{warm:?}");
 }
+
+/// The session's transcript (`data`).
+fn transcript(server: &Running, bearer: &str, session_id: &str) -> Value {
+    call(
+        "GET",
+        &format!("{}/api/studio/{session_id}/transcript", server.base),
+        &[("Authorization", bearer)],
+        None,
+    )
+    .data()
+    .clone()
+}
+
+/// (text, start, end) of each word of a transcript reply.
+fn words(reply: &Value) -> Vec<(String, u64, u64)> {
+    reply["words"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["text"].as_str().unwrap().to_string(),
+                w["start_ms"].as_u64().unwrap(),
+                w["end_ms"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_transcript_is_in_timeline_time_and_follows_the_cuts() {
+    let server = start(|_| {});
+    let (bearer, session_id) = session_with(&server, "reader", &specs::WIDE_TALK);
+    let auth = [("Authorization", bearer.as_str())];
+    // Nothing transcribed yet: said so, and nothing is transcribed by asking.
+    let before = transcript(&server, &bearer, &session_id);
+    assert_eq!(before["transcribed"], false);
+    assert!(before["words"].as_array().unwrap().is_empty());
+    assert!(before["captions"].as_array().unwrap().is_empty());
+
+    // "add captions" transcribes; the words are then there, in the untrimmed timeline's time
+    // (= the clip's), inside the speech the clip was made with.
+    let captioned = run_sse(&server, &auth, &session_id, "add captions", None);
+    assert!(captioned.of("error").is_empty(), "{:?}", captioned.events);
+    let whole = transcript(&server, &bearer, &session_id);
+    assert_eq!(whole["transcribed"], true);
+    let spoken = words(&whole);
+    assert!(spoken.len() >= 10, "{spoken:?}");
+    let truth = talk(&specs::WIDE_TALK).truth;
+    for (text, start, end) in &spoken {
+        assert!(start <= end);
+        let inside = truth
+            .speech
+            .iter()
+            .any(|&(s, e)| *start + 150 >= s && *start < e + 150);
+        assert!(
+            inside,
+            "{text} at {start} is not in the speech {:?}",
+            truth.speech
+        );
+    }
+    let captions = whole["captions"].as_array().unwrap();
+    assert!(!captions.is_empty());
+    for (i, caption) in captions.iter().enumerate() {
+        assert_eq!(caption["index"], i);
+        assert!(!caption["text"].as_str().unwrap().is_empty());
+    }
+    let draft = state(&server, &bearer, &session_id)["draft"].clone();
+    let caption_segments = draft["t"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["sg"].as_array().unwrap())
+        .filter(|s| s["m"]["role"] == "caption")
+        .count();
+    assert_eq!(captions.len(), caption_segments);
+
+    // Pauses trimmed: the same words, each moved by the time cut before it, each starting
+    // inside the kept range that plays it.
+    let trimmed = run_sse(&server, &auth, &session_id, "trim the pauses", None);
+    assert!(trimmed.of("error").is_empty(), "{:?}", trimmed.events);
+    let after = words(&transcript(&server, &bearer, &session_id));
+    let draft = state(&server, &bearer, &session_id)["draft"].clone();
+    let kept: Vec<(u64, u64, u64)> = draft["t"][0]["sg"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["s"].as_u64().unwrap(),
+                s["in"].as_u64().unwrap_or(0),
+                s["d"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(kept.len() > 1, "pauses were cut");
+    let expected: Vec<(String, u64)> = spoken
+        .iter()
+        .filter_map(|(text, start, _)| {
+            let (at, from, _) = kept
+                .iter()
+                .find(|&&(_, from, d)| (from..from + d).contains(start))?;
+            Some((text.clone(), at + (start - from)))
+        })
+        .collect();
+    let got: Vec<(String, u64)> = after.iter().map(|(t, s, _)| (t.clone(), *s)).collect();
+    assert_eq!(got, expected);
+    assert!(got.len() + 1 >= spoken.len(), "the words are kept: {got:?}");
+    for (text, start, end) in &after {
+        let inside = kept
+            .iter()
+            .any(|&(at, _, d)| (at..at + d).contains(start) && *end <= at + d);
+        assert!(
+            inside,
+            "{text} {start}–{end} is not inside a kept range {kept:?}"
+        );
+    }
+}
+
+/// A price quote (`data`).
+fn quote(server: &Running, bearer: &str, session_id: &str, body: Value) -> Value {
+    call(
+        "POST",
+        &format!("{}/api/studio/{session_id}/quote", server.base),
+        &[("Authorization", bearer)],
+        Some(&body),
+    )
+    .data()
+    .clone()
+}
+
+#[test]
+fn a_quote_is_what_the_turn_is_charged_and_holds_nothing() {
+    let server = start(|_| {});
+    let (bearer, session_id) = session_with(&server, "quoter", &specs::WIDE_TALK);
+    let auth = [("Authorization", bearer.as_str())];
+    let (available, frozen, _) = balance(&server, &bearer);
+    let price = |body: Value| {
+        let data = quote(&server, &bearer, &session_id, body);
+        assert_eq!(data["available"], available, "nothing held");
+        data["credits"].as_i64().unwrap()
+    };
+    // A turn; a turn that transcribes its started minute; a typed cut; a question: free.
+    assert_eq!(price(json!({"text": "trim the pauses"})), 1);
+    assert_eq!(price(json!({"text": "add captions"})), 2);
+    let cut = json!([{"do": "cut", "span": "between", "start_ms": 100, "end_ms": 400}]);
+    assert_eq!(price(json!({"steps": cut})), 1);
+    assert_eq!(price(json!({"text": "what's on the timeline?"})), 0);
+    assert_eq!(
+        balance(&server, &bearer),
+        (available, frozen, available + frozen)
+    );
+
+    // The turn is charged what was quoted.
+    let quoted = price(json!({"text": "add captions"}));
+    run_sse(&server, &auth, &session_id, "add captions", None);
+    assert_eq!(balance(&server, &bearer).0, available - quoted);
+
+    // Neither words nor Steps, or bad Steps: refused.
+    let reply = call(
+        "POST",
+        &format!("{}/api/studio/{session_id}/quote", server.base),
+        &[("Authorization", bearer.as_str())],
+        Some(&json!({"text": "  "})),
+    );
+    reply.expect_error(400, 400);
+    let reply = call(
+        "POST",
+        &format!("{}/api/studio/{session_id}/quote", server.base),
+        &[("Authorization", bearer.as_str())],
+        Some(&json!({"steps": [{"do": "speed", "factor": 100.0}]})),
+    );
+    reply.expect_error(400, 400);
+}
+
+#[test]
+fn the_sessions_are_listed_last_changed_first_and_only_the_callers() {
+    let server = start(|_| {});
+    let (bearer, first) = session_for(&server, "lister", "en");
+    let created = call(
+        "POST",
+        &format!("{}/api/tasks/me/with-session/nemo_agent", server.base),
+        &[("Authorization", bearer.as_str())],
+        Some(&json!({"task_name": "second", "language": "zh-CN"})),
+    );
+    let second = created.data()["session_id"].as_str().unwrap().to_string();
+    let (_, others) = session_for(&server, "someone-else", "en");
+    let list = || {
+        call(
+            "GET",
+            &format!("{}/api/studio/sessions", server.base),
+            &[("Authorization", bearer.as_str())],
+            None,
+        )
+        .data()["sessions"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let ids = |sessions: &[Value]| -> Vec<String> {
+        sessions
+            .iter()
+            .map(|s| s["session_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let listed = list();
+    assert_eq!(
+        ids(&listed),
+        [second.clone(), first.clone()],
+        "newest first"
+    );
+    assert!(!ids(&listed).contains(&others));
+    assert_eq!(listed[0]["task_name"], "second");
+    assert_eq!(listed[0]["language"], "zh-CN");
+    assert_eq!(
+        (
+            listed[0]["pieces"].as_u64(),
+            listed[0]["duration_ms"].as_u64()
+        ),
+        (Some(0), Some(0))
+    );
+
+    // A video uploaded to the first: it changed last, with one piece of the clip's length.
+    let bytes = std::fs::read(talk(&specs::WIDE_TALK).path).unwrap();
+    upload(&server, &bearer, &first, &[("talk.mp4", &bytes)]).data();
+    let listed = list();
+    assert_eq!(ids(&listed), [first.clone(), second.clone()]);
+    assert_eq!(listed[0]["pieces"], 1);
+    assert_eq!(listed[0]["duration_ms"], length(&server, &bearer, &first));
+    let (created_at, updated_at) = (
+        listed[0]["created_at"].as_i64().unwrap(),
+        listed[0]["updated_at"].as_i64().unwrap(),
+    );
+    assert!(updated_at >= created_at && created_at > 1_700_000_000);
+
+    // A turn that cuts the first: its length follows.
+    let auth = [("Authorization", bearer.as_str())];
+    run_sse(&server, &auth, &first, "cut the first 2 seconds", None);
+    assert_eq!(list()[0]["duration_ms"], length(&server, &bearer, &first));
+}
