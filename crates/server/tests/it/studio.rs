@@ -672,3 +672,71 @@ fn the_sessions_are_listed_last_changed_first_and_only_the_callers() {
     run_sse(&server, &auth, &first, "cut the first 2 seconds", None);
     assert_eq!(list()[0]["duration_ms"], length(&server, &bearer, &first));
 }
+
+/// The presentation time (s) of the brightest frame of `path`, and its mean luma.
+fn brightest_frame(path: &std::path::Path) -> (f64, f64) {
+    let out = testkit::tools::run(
+        "ffprobe",
+        [
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            &format!("movie={},signalstats", path.to_str().unwrap()),
+            "-show_entries",
+            "frame=pts_time:frame_tags=lavfi.signalstats.YAVG",
+            "-of",
+            "csv=p=0",
+        ],
+    );
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split(',');
+            let time: f64 = fields.next()?.trim().parse().ok()?;
+            let luma: f64 = fields.next()?.trim().parse().ok()?;
+            Some((time, luma))
+        })
+        .fold(
+            (0.0, -1.0),
+            |best, frame| if frame.1 > best.1 { frame } else { best },
+        )
+}
+
+#[test]
+fn the_flash_and_the_beep_stay_together_in_a_preview_of_cuts() {
+    let server = start(|_| {});
+    let clip = talk(&specs::MARKER_TALK);
+    let (bearer, session_id) = session_with(&server, "sync", &specs::MARKER_TALK);
+    let auth = [("Authorization", bearer.as_str())];
+    run_sse(&server, &auth, &session_id, "trim the pauses", None);
+    let cuts = segments(&server, &bearer, &session_id) - 1;
+    assert!(cuts >= 3, "{cuts} cuts");
+    let data = preview(&server, &bearer, &session_id).data().clone();
+    let scratch = testkit::scratch();
+    let file = scratch.path().join("preview.mp4");
+    let url = data["url"].as_str().unwrap();
+    assert_eq!(
+        crate::download(&format!("{}{url}", server.base), &[], &file),
+        200
+    );
+
+    let (flash_s, luma) = brightest_frame(&file);
+    assert!(luma > 150.0, "the flash frame is there (luma {luma:.0})");
+    let beep_s = testkit::measure::tone_onset(
+        &testkit::measure::audio_mono(&file, 48_000),
+        48_000,
+        1_000.0,
+    )
+    .expect("the beep is heard");
+    let marker_s = clip.truth.marker_ms.unwrap() as f64 / 1000.0;
+    assert!(
+        marker_s - flash_s > 1.5,
+        "pauses before the marker were cut"
+    );
+    assert!(
+        (beep_s - flash_s).abs() <= 1.0 / 30.0 + 0.002,
+        "beep at {beep_s:.3} s, flash at {flash_s:.3} s: more than a frame apart"
+    );
+}
