@@ -37,12 +37,28 @@ pub const PROXY_FPS: f64 = 30.0;
 /// Changes whenever what a preview of the same Draft looks like changes.
 const PREVIEW_VERSION: &str = "preview-v1";
 
-/// Work under way, by name (`proxy:<asset>`, `preview:<key>`): who comes second waits. And
-/// the token that stops it all when the server stops.
-#[derive(Debug, Default)]
+/// Work under way, by name (`proxy:<asset>`, `preview:<key>`): who comes second waits. The
+/// proxies made in the background after uploads take turns ([`BACKGROUND_PROXIES`] at once),
+/// so many uploads do not start as many encoders; a preview that needs a proxy not begun yet
+/// makes it at once. And the token that stops it all when the server stops.
+#[derive(Debug)]
 pub struct Locks {
     held: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    background: tokio::sync::Semaphore,
     stop: CancelToken,
+}
+
+/// Proxies made at once in the background.
+pub const BACKGROUND_PROXIES: usize = 2;
+
+impl Default for Locks {
+    fn default() -> Self {
+        Self {
+            held: Mutex::default(),
+            background: tokio::sync::Semaphore::new(BACKGROUND_PROXIES),
+            stop: CancelToken::new(),
+        }
+    }
 }
 
 impl Locks {
@@ -190,6 +206,9 @@ pub fn make_proxies(state: &AppState, records: &[AssetRecord]) {
     }
     let state = state.clone();
     tokio::spawn(async move {
+        let Ok(_turn) = state.preview_locks.background.acquire().await else {
+            return;
+        };
         for video in videos {
             if let Err(error) = proxy(&state, &video).await {
                 eprintln!("proxy of {}: {error}", video.id);
@@ -319,8 +338,16 @@ pub async fn preview(
     if !output.exists() {
         let mut proxies = HashMap::new();
         for video in &videos {
-            if !proxies.contains_key(&video.id) {
-                proxies.insert(video.id.clone(), proxy(state, video).await?);
+            if proxies.contains_key(&video.id) {
+                continue;
+            }
+            // Without its proxy (a clip ffmpeg can probe but not encode so), the clip is
+            // rendered from the upload itself.
+            match proxy(state, video).await {
+                Ok(path) => {
+                    proxies.insert(video.id.clone(), path);
+                }
+                Err(error) => eprintln!("preview {key}: no proxy of {}: {error}", video.id),
             }
         }
         let config = Arc::clone(&state.config);
@@ -364,8 +391,11 @@ fn build(
                 .map_err(|e| ApiError::internal(format!("the proxy of {id}: {e}")))
         })
         .collect::<Result<_, _>>()?;
+    // Only a video can be copied (a still image on the main track is rendered).
     let shape = |src: &str| {
-        let record = records.iter().find(|r| r.id == src)?;
+        let record = records
+            .iter()
+            .find(|r| r.id == src && r.kind == MediaKind::Video && proxies.contains_key(src))?;
         Some((record.width?, record.height?))
     };
     let failed = |e: String| ApiError::internal(format!("the preview: {e}"));
@@ -377,9 +407,16 @@ fn build(
         }
         Making::Render => {
             // Images and sounds come as they were uploaded; videos from their proxies.
+            let used = |id: &str| {
+                draft
+                    .tracks
+                    .iter()
+                    .flat_map(|t| &t.segments)
+                    .any(|s| s.src.as_deref() == Some(id))
+            };
             let others: Vec<AssetRecord> = records
                 .iter()
-                .filter(|r| !proxies.contains_key(&r.id))
+                .filter(|r| !proxies.contains_key(&r.id) && used(&r.id))
                 .cloned()
                 .collect();
             let mut sources: Sources =

@@ -740,3 +740,31 @@ fn the_flash_and_the_beep_stay_together_in_a_preview_of_cuts() {
         "beep at {beep_s:.3} s, flash at {flash_s:.3} s: more than a frame apart"
     );
 }
+
+#[test]
+fn without_a_proxy_the_preview_is_rendered_from_the_upload() {
+    let server = start(|_| {});
+    // Proxies cannot be written: each one fails (logged, nothing else breaks).
+    let proxies = server.data_dir().join("proxies");
+    std::fs::remove_dir_all(&proxies).unwrap();
+    std::fs::write(&proxies, b"not a folder").unwrap();
+    let (bearer, session_id) = session_with(&server, "no-proxy", &specs::WIDE_TALK);
+    let auth = [("Authorization", bearer.as_str())];
+    let cut = json!([{"do": "cut", "span": "between", "start_ms": 1_000, "end_ms": 2_500}]);
+    run_steps(&server, &bearer, &session_id, cut);
+    let draft_ms = length(&server, &bearer, &session_id);
+    let data = preview(&server, &bearer, &session_id).data().clone();
+    let scratch = testkit::scratch();
+    let file = scratch.path().join("preview.mp4");
+    let url = data["url"].as_str().unwrap();
+    assert_eq!(
+        crate::download(&format!("{}{url}", server.base), &[], &file),
+        200
+    );
+    let info = testkit::measure::streams(&file);
+    assert!((info.duration_s() - draft_ms as f64 / 1000.0).abs() <= 0.1);
+    assert!(info.video().height.unwrap() <= 240, "at the proxy size");
+    // The session goes on: words still work.
+    let turn = run_sse(&server, &auth, &session_id, "undo", None);
+    assert!(turn.of("error").is_empty(), "{:?}", turn.events);
+}
