@@ -399,7 +399,13 @@ fn build(
         Some((record.width?, record.height?))
     };
     let failed = |e: String| ApiError::internal(format!("the preview: {e}"));
-    match making(draft, shape) {
+    let started = std::time::Instant::now();
+    let making = making(draft, shape);
+    let how = match &making {
+        Making::Copy { ranges, .. } => format!("a copy of {} ranges", ranges.len()),
+        Making::Render => "a render".to_string(),
+    };
+    match making {
         Making::Copy { src, ranges } => {
             let proxy = &proxies[&src];
             let has_audio = probed[src.as_str()].audio.is_some();
@@ -451,6 +457,12 @@ fn build(
                 .map_err(|e| failed(e.to_string()))?;
         }
     }
+    eprintln!(
+        "preview {}: {how}, {} ms of timeline made in {} ms",
+        output.file_stem().unwrap_or_default().to_string_lossy(),
+        draft.duration_ms,
+        started.elapsed().as_millis()
+    );
     Ok(())
 }
 
