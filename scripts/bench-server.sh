@@ -10,7 +10,8 @@
 #
 # Rows: requests/s and latency percentiles of the credits and state endpoints (targets:
 # >= 5,000 requests/s, p99 < 20 ms), time to the first byte of a chat turn's event stream
-# (target < 100 ms; median of 20), and resident memory per idle session. The markdown table
+# (target < 100 ms; median of 20), resident memory per idle session, and how soon the
+# studio's preview plays after a turn on a 2-minute talk (target < 5 s). The markdown table
 # is printed to stdout and saved to target/bench/server.md; notes go to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -118,6 +119,11 @@ curl -s -X POST -H "$AUTH" -H 'Content-Type: application/json' \
 AFTER=$(rss_kb)
 PER_SESSION=$(awk -v a="$AFTER" -v b="$BEFORE" -v n="$SESSIONS" 'BEGIN { printf "%.2f", (a - b) / n }')
 
+note "preview speed: a 2-minute talk, its pauses trimmed (the studio; test build in release)"
+PREVIEW_ROW=$(cargo test --release --locked -q -p server --test it -- --ignored --exact \
+    studio::preview_speed_on_a_two_minute_talk --nocapture 2>/dev/null | sed -n 's/^preview-bench-row: //p')
+field() { tr ' ' '\n' <<<"$PREVIEW_ROW" | sed -n "s/^$1=//p"; }
+
 row() {
     IFS='|' read -r rps p50 p99 errors <<<"$2"
     printf '| %s | %s | %s ms | %s ms | %s |\n' "$1" "$rps" "$p50" "$p99" "$errors"
@@ -133,4 +139,8 @@ row() {
     echo "| time to the first SSE byte of a turn (median of 20; max) | $FIRST_BYTE ms ($FIRST_BYTE_MAX ms) | < 100 ms |"
     echo "| resident memory per idle session ($SESSIONS sessions) | $PER_SESSION KB | – |"
     echo "| server resident memory, idle / after the sessions | $((BEFORE / 1024)) MB / $((AFTER / 1024)) MB | – |"
+    echo "| studio preview after a turn's end: $(field clip) s talk, $(field cuts) cuts, proxy made (stream copy) | $(field warm) s | < 5 s |"
+    echo "| studio preview after a turn's end: the same, turn sent right after the upload (waits for the proxy) | $(field cold) s | – |"
+    echo "| studio preview after a turn's end: beyond cuts (black and white: rendered from the proxy) | $(field rendered) s | – |"
+    echo "| studio proxy of the $(field clip) s talk (240p all-intra), from the upload's reply | $(field proxy) s | – |"
 } | tee "$BENCH/server.md"

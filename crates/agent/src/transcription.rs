@@ -60,13 +60,7 @@ pub fn transcript_of(
     }
     find(&speech.model).map_err(|e| e.to_string())?;
     let language = speech.language();
-    let name = format!(
-        "transcript-{}-v3-{}{}.json",
-        speech.model,
-        language.as_deref().unwrap_or("auto"),
-        if speech.translate { "-to-en" } else { "" }
-    );
-    library.cached(asset, &name, || {
+    library.cached(asset, &cache_name(speech), || {
         let engine = WhisperEngine::load(&speech.model).map_err(|e| e.to_string())?;
         report.length(Stage::Decoding, asset.probe.duration_ms);
         report.length(Stage::Transcribing, asset.probe.duration_ms);
@@ -120,6 +114,42 @@ pub fn transcript_of(
             .map_err(|e| e.to_string())?;
         snap_to_speech(&mut transcript.words, &silence.quiet);
         Ok(transcript)
+    })
+}
+
+/// The name a transcript made with `speech` is cached under.
+fn cache_name(speech: &SpeechOptions) -> String {
+    format!(
+        "transcript-{}-v3-{}{}.json",
+        speech.model,
+        speech.language().as_deref().unwrap_or("auto"),
+        if speech.translate { "-to-en" } else { "" }
+    )
+}
+
+/// The transcript of `asset` if one was made already, never making one: the one `speech`
+/// asks for, else one in another language setting of the same model (captions asked in a
+/// language), untranslated. For showing what was said (the studio's transcript).
+pub fn cached_transcript(
+    library: &Library,
+    asset: &Asset,
+    speech: &SpeechOptions,
+) -> Option<Transcript> {
+    let untranslated = SpeechOptions {
+        translate: false,
+        ..speech.clone()
+    };
+    let mut names = vec![cache_name(&untranslated)];
+    for language in ["auto", "en", "zh"] {
+        names.push(cache_name(&SpeechOptions {
+            language: language.into(),
+            ..untranslated.clone()
+        }));
+    }
+    names.iter().find_map(|name| {
+        library
+            .cached(asset, name, || Err::<Transcript, ()>(()))
+            .ok()
     })
 }
 

@@ -150,6 +150,17 @@ impl Config {
         self.data_dir.join("tmp")
     }
 
+    /// Low-resolution, all-intra copies of the uploaded videos the studio's previews are made
+    /// from (`preview`).
+    pub fn proxies_dir(&self) -> PathBuf {
+        self.data_dir.join("proxies")
+    }
+
+    /// The studio's previews, named by what they show (`preview::key`).
+    pub fn previews_dir(&self) -> PathBuf {
+        self.data_dir.join("previews")
+    }
+
     /// The analysis cache (pause maps, transcripts) of the uploaded media.
     pub fn cache_dir(&self) -> PathBuf {
         self.data_dir.join("cache")

@@ -6,6 +6,8 @@
 //! media/.<asset id>.part     an upload coming in, named once its whole request is kept
 //! renders/<sha256>.mp4       exports, named by the hash of (user, export id)
 //! cache/analyses/<asset id>/ pause maps and transcripts of uploads (media::library)
+//! proxies/<asset id>.mp4     low-resolution all-intra copies of uploaded videos (preview)
+//! previews/<key>.mp4         the studio's previews, named by the hash of what they show
 //! tmp/<random>/              a render's work folder (emptied at start, `recovery`)
 //! secret.key                 the key that signs output URLs
 //! ```
@@ -151,11 +153,17 @@ pub async fn settle_uploads(config: &Config, store: &crate::Store) -> Result<(),
 /// half-written in them (hidden `.….part…` files: an upload or a render cut short). Only one
 /// server uses a data folder at a time.
 pub fn prepare(config: &Config) -> std::io::Result<()> {
-    for dir in [config.media_dir(), config.renders_dir(), config.cache_dir()] {
-        std::fs::create_dir_all(&dir)?;
+    let written = [
+        config.media_dir(),
+        config.renders_dir(),
+        config.proxies_dir(),
+        config.previews_dir(),
+    ];
+    for dir in written.iter().chain([&config.cache_dir()]) {
+        std::fs::create_dir_all(dir)?;
     }
-    for dir in [config.media_dir(), config.renders_dir()] {
-        for entry in std::fs::read_dir(&dir)?.flatten() {
+    for dir in &written {
+        for entry in std::fs::read_dir(dir)?.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
             if name.starts_with('.') && name.contains(".part") {

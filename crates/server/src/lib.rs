@@ -15,7 +15,8 @@
 //! - [`recovery`]: what a start clears of a killed run (turn holds, work folders, orphans).
 //! - [`error`]: the one mapping from errors to protocol codes and the reply envelope.
 //! - [`listen`]: how connections are taken (timeouts, caps, the client's address).
-//! - [`studio`]: the web page served at `/` (static files compiled in).
+//! - [`studio`]: the web page served at `/` (static files compiled in); [`preview`]: its
+//!   previews, from proxies made at upload; [`transcript`]: a piece's words in timeline time.
 
 pub mod auth;
 pub mod config;
@@ -26,12 +27,14 @@ pub mod exports;
 pub mod fetch;
 pub mod files;
 pub mod listen;
+pub mod preview;
 pub mod recovery;
 pub mod routes;
 pub mod signing;
 pub mod store;
 pub mod studio;
 pub mod tokens;
+pub mod transcript;
 pub mod turns;
 pub mod worker;
 
@@ -69,6 +72,8 @@ pub struct AppState {
     pub work_queued: Arc<tokio::sync::Notify>,
     /// Uploads by URL running now, capped per user and in all.
     pub url_fetches: Arc<fetch::FetchSlots>,
+    /// Proxies and previews being made (the studio's preview waits for one under way).
+    pub preview_locks: Arc<preview::Locks>,
 }
 
 impl AppState {
@@ -112,6 +117,7 @@ impl AppState {
             llm: None,
             signer: Arc::new(signer),
             work_queued: Arc::default(),
+            preview_locks: Arc::default(),
         })
     }
 }
@@ -148,6 +154,20 @@ pub fn app(state: AppState) -> Router {
             get(routes::render::download),
         )
         .route("/api/assets/{id}", get(routes::assets::download))
+        .route("/api/studio/sessions", get(routes::studio_api::sessions))
+        .route(
+            "/api/studio/{session_id}/preview",
+            get(routes::studio_api::preview),
+        )
+        .route(
+            "/api/studio/{session_id}/transcript",
+            get(routes::studio_api::transcript),
+        )
+        .route(
+            "/api/studio/{session_id}/quote",
+            post(routes::studio_api::quote),
+        )
+        .route("/api/studio/media/{key}", get(routes::studio_api::media))
         .route(
             "/api/upload-video/nemo_agent/{user}/{session_id}",
             // The size limit is the configured one, enforced while the file streams in.
@@ -218,6 +238,7 @@ pub async fn serve(
     };
     let served = listen::run(listener, app(state.clone()), rules, shutdown, TURNS_GRACE).await;
     stop_workers.cancel();
+    state.preview_locks.stop();
     for worker in workers {
         let _ = worker.await;
     }

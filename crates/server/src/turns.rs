@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use agent::media_facts::{filler_words, LibraryMedia};
 use agent::pieces::{self, Aim, PieceName, Route, Work};
-use agent::{Language, Plan, Report, Stage, Step, StepEvent, Understanding};
+use agent::{Language, Plan, Report, Span, Stage, Step, StepEvent, Understanding};
 use media::process::CancelToken;
 use media::MediaKind;
 use serde_json::{json, Value};
@@ -103,11 +103,24 @@ struct Accepted {
     records: Vec<AssetRecord>,
 }
 
-/// Checks and starts a turn of `session` for `text`: the log its events go to.
+/// What a turn is asked to do: words to understand, or Steps as typed (the studio sends its
+/// transcript deletions and caption fixes this way: the same Steps words become, so they
+/// are priced, applied, undone and reported alike, with no understanding between).
+#[derive(Clone, Debug)]
+pub enum Asked {
+    Words(String),
+    /// Applied to the piece `piece_id` names (which becomes current), else the current one.
+    Steps {
+        steps: Vec<Step>,
+        piece_id: Option<String>,
+    },
+}
+
+/// Checks and starts a turn of `session` for what was `asked`: the log its events go to.
 pub async fn start(
     state: &AppState,
     session: Session,
-    text: String,
+    asked: Asked,
     attributed: bool,
 ) -> Result<Arc<TurnLog>, ApiError> {
     let log = state
@@ -116,7 +129,7 @@ pub async fn start(
         .ok_or(ApiError::RateLimited {
             retry_after_secs: 5,
         })?;
-    let accepted = match accept(state, &session, &text, attributed).await {
+    let accepted = match accept(state, &session, &asked, attributed).await {
         Ok(accepted) => accepted,
         Err(error) => {
             log.finish();
@@ -151,13 +164,25 @@ pub async fn start(
     Ok(log)
 }
 
-/// Understands the words, routes them to the pieces they name, and holds their price.
-async fn accept(
+/// What was asked comes to, before anything is held or changed.
+struct Understood {
+    understanding: Understanding,
+    confirmed: bool,
+    route: Option<Route>,
+    /// A Plan that names no piece it can go to: it waits for the answer to the question
+    /// `understanding` holds.
+    waiting: Option<Plan>,
+    pieces: Vec<Piece>,
+    records: Vec<AssetRecord>,
+}
+
+/// Understands the words (or takes the Steps) and routes them to the pieces they name.
+/// Changes nothing: [`accept`] and [`quote`] both start here.
+async fn understand(
     state: &AppState,
     session: &Session,
-    text: &str,
-    attributed: bool,
-) -> Result<Accepted, ApiError> {
+    asked: &Asked,
+) -> Result<Understood, ApiError> {
     let records = state.store.session_assets(&session.id).await?;
     let pieces = state.store.pieces(&session.id).await?;
     let names: Vec<PieceName> = pieces
@@ -171,6 +196,36 @@ async fn accept(
         .current_piece
         .as_deref()
         .and_then(|id| pieces.iter().position(|p| p.id == id));
+    let language = language_of(&session.language);
+    let text = match asked {
+        Asked::Words(text) => text,
+        Asked::Steps { steps, piece_id } => {
+            let current = match piece_id {
+                Some(id) => Some(
+                    pieces
+                        .iter()
+                        .position(|p| &p.id == id)
+                        .ok_or(ApiError::NotFound("piece"))?,
+                ),
+                None => current,
+            };
+            let plan = Plan {
+                steps: cuts_as_typed(steps.clone()),
+                ..Plan::default()
+            };
+            // Typed Steps are not asked back: which piece is the request's to say.
+            let route =
+                pieces::route(&plan, &names, current, language).map_err(ApiError::BadRequest)?;
+            return Ok(Understood {
+                understanding: Understanding::Plan(plan),
+                confirmed: false,
+                route: Some(route),
+                waiting: None,
+                pieces,
+                records,
+            });
+        }
+    };
     let last_of = |kind: MediaKind| {
         records
             .iter()
@@ -178,7 +233,6 @@ async fn accept(
             .find(|a| a.kind == kind)
             .map(|a| a.id.clone())
     };
-    let language = language_of(&session.language);
     let context = agent::Context {
         language: Some(language),
         music: last_of(MediaKind::Audio),
@@ -223,34 +277,82 @@ async fn accept(
     };
     // Where the Steps go; words that cannot tell which piece are asked back (and the Plan
     // waits for the answer).
-    let (understanding, route) = match understanding {
+    let (understanding, route, waiting) = match understanding {
         Understanding::Plan(plan) => match pieces::route(&plan, &names, current, language) {
-            Ok(route) => (Understanding::Plan(plan), Some(route)),
-            Err(question) => {
-                state.pending.put(&session.id, plan);
-                return Ok(Accepted {
-                    understanding: Understanding::Question { text: question },
-                    confirmed: false,
-                    route: None,
-                    hold: None,
-                    pieces,
-                    records,
-                });
-            }
+            Ok(route) => (Understanding::Plan(plan), Some(route), None),
+            Err(question) => (Understanding::Question { text: question }, None, Some(plan)),
         },
-        other => (other, None),
+        other => (other, None, None),
     };
-    let price = match (&understanding, &route) {
-        // Asked back first: nothing is applied (nor charged) until a yes.
-        (Understanding::Plan(plan), _) if plan.is_partial() && !confirmed => 0,
-        (Understanding::Plan(plan), Some(route)) => {
-            if plan_exports(plan) && !attributed && state.config.attribution_required {
-                return Err(exports::attribution_missing());
+    Ok(Understood {
+        understanding,
+        confirmed,
+        route,
+        waiting,
+        pieces,
+        records,
+    })
+}
+
+/// A run of typed `cut` Steps between two times is read against the Draft as it was before
+/// the run (the times a client saw): the ranges merged where they meet, and cut latest
+/// first, so each cut leaves the times of the ones still to come where they were.
+fn cuts_as_typed(steps: Vec<Step>) -> Vec<Step> {
+    fn flush(run: &mut Vec<(u64, u64)>, out: &mut Vec<Step>) {
+        run.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::new();
+        for (start, end) in run.drain(..) {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
             }
-            price(route, &pieces, &records, &state.config.prices)?
         }
-        _ => 0,
-    };
+        out.extend(
+            merged
+                .into_iter()
+                .rev()
+                .map(|(start_ms, end_ms)| Step::Cut {
+                    span: Span::Between { start_ms, end_ms },
+                }),
+        );
+    }
+    let mut out = Vec::new();
+    let mut run = Vec::new();
+    for step in steps {
+        match step {
+            Step::Cut {
+                span: Span::Between { start_ms, end_ms },
+            } => run.push((start_ms, end_ms)),
+            other => {
+                flush(&mut run, &mut out);
+                out.push(other);
+            }
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// Understands what was asked, routes it to the pieces it names, and holds its price.
+async fn accept(
+    state: &AppState,
+    session: &Session,
+    asked: &Asked,
+    attributed: bool,
+) -> Result<Accepted, ApiError> {
+    let understood = understand(state, session, asked).await?;
+    if let Some(plan) = understood.waiting {
+        state.pending.put(&session.id, plan);
+        return Ok(Accepted {
+            understanding: understood.understanding,
+            confirmed: false,
+            route: None,
+            hold: None,
+            pieces: understood.pieces,
+            records: understood.records,
+        });
+    }
+    let price = turn_price(state, &understood, attributed)?;
     let hold = if price == 0 {
         None
     } else {
@@ -269,6 +371,14 @@ async fn accept(
     };
     // Accepted: a waiting Plan is applied now (a yes) or dropped (anything else).
     state.pending.take(&session.id);
+    let Understood {
+        understanding,
+        confirmed,
+        route,
+        pieces,
+        records,
+        ..
+    } = understood;
     Ok(Accepted {
         understanding,
         confirmed,
@@ -277,6 +387,41 @@ async fn accept(
         pieces,
         records,
     })
+}
+
+/// What a turn of `asked` would be charged now, without holding anything (the studio shows
+/// it before an action runs).
+pub async fn quote(state: &AppState, session: &Session, asked: &Asked) -> Result<i64, ApiError> {
+    let understood = understand(state, session, asked).await?;
+    if understood.waiting.is_some() {
+        return Ok(0);
+    }
+    turn_price(state, &understood, true)
+}
+
+/// The price of what was understood (0 for a question, an answer, or a Plan asked back
+/// first); an export needs the attribution headers where the operator requires them.
+fn turn_price(
+    state: &AppState,
+    understood: &Understood,
+    attributed: bool,
+) -> Result<i64, ApiError> {
+    match (&understood.understanding, &understood.route) {
+        // Asked back first: nothing is applied (nor charged) until a yes.
+        (Understanding::Plan(plan), _) if plan.is_partial() && !understood.confirmed => Ok(0),
+        (Understanding::Plan(plan), Some(route)) => {
+            if plan_exports(plan) && !attributed && state.config.attribution_required {
+                return Err(exports::attribution_missing());
+            }
+            price(
+                route,
+                &understood.pieces,
+                &understood.records,
+                &state.config.prices,
+            )
+        }
+        _ => Ok(0),
+    }
 }
 
 fn plan_exports(plan: &Plan) -> bool {
@@ -875,5 +1020,54 @@ async fn follow_export(
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cut(start_ms: u64, end_ms: u64) -> Step {
+        Step::Cut {
+            span: Span::Between { start_ms, end_ms },
+        }
+    }
+
+    #[test]
+    fn typed_cuts_are_read_against_the_draft_as_it_was_and_cut_latest_first() {
+        // In any order, overlapping and touching ranges merged, latest first.
+        let steps = vec![
+            cut(1_000, 1_500),
+            cut(4_000, 4_200),
+            cut(1_400, 2_000),
+            cut(2_000, 2_100),
+        ];
+        assert_eq!(
+            cuts_as_typed(steps),
+            vec![cut(4_000, 4_200), cut(1_000, 2_100)]
+        );
+        // Another Step ends a run: the cuts after it are times of the Draft it left.
+        let steps = vec![
+            cut(100, 200),
+            cut(500, 600),
+            Step::Undo,
+            cut(10, 20),
+            cut(0, 5),
+        ];
+        assert_eq!(
+            cuts_as_typed(steps),
+            vec![
+                cut(500, 600),
+                cut(100, 200),
+                Step::Undo,
+                cut(10, 20),
+                cut(0, 5)
+            ]
+        );
+        // Other spans are left as they are.
+        let first = Step::Cut {
+            span: Span::First { ms: 300 },
+        };
+        assert_eq!(cuts_as_typed(vec![first.clone()]), vec![first]);
     }
 }

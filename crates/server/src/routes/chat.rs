@@ -7,6 +7,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use agent::Step;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -15,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::auth::{attributed, Caller};
 use crate::error::{json_refusal, ApiError};
@@ -26,8 +28,18 @@ pub struct RunRequest {
     #[serde(default = "me")]
     user_id: String,
     session_id: String,
-    new_message: Message,
+    #[serde(default)]
+    new_message: Option<Message>,
+    /// Steps as typed (`agent::Step`'s serde form), applied as they are: no words needed.
+    #[serde(default)]
+    steps: Option<Vec<Value>>,
+    /// The piece the Steps are for; the current one when absent.
+    #[serde(default)]
+    piece_id: Option<String>,
 }
+
+/// The most Steps one typed turn may carry.
+pub const MAX_STEPS: usize = 20;
 
 fn me() -> String {
     "me".into()
@@ -51,7 +63,7 @@ pub async fn run_sse(
     headers: HeaderMap,
     body: Result<Json<RunRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(request) = body.map_err(|e| json_refusal(e, "the body is not a chat request ({\"session_id\", \"new_message\": {\"parts\": [{\"text\"}]}})"))?;
+    let Json(request) = body.map_err(|e| json_refusal(e, "the body is not a chat request ({\"session_id\", \"new_message\": {\"parts\": [{\"text\"}]}} or {\"session_id\", \"steps\": [...]})"))?;
     caller.owns(&request.user_id)?;
     let session = state.store.session(&caller.0, &request.session_id).await?;
     let heartbeat = state.config.heartbeat;
@@ -66,21 +78,60 @@ pub async fn run_sse(
             .unwrap_or_else(|| finished_log(session.last_event_id));
         return Ok(stream_of(log, after, heartbeat).into_response());
     }
+    let asked = asked(request)?;
+    let log = turns::start(&state, session, asked, attributed(&headers)).await?;
+    let after = log.first_after;
+    Ok(stream_of(log, after, heartbeat).into_response())
+}
+
+/// What a request asks: its typed Steps when it has them (each checked), else its words.
+fn asked(request: RunRequest) -> Result<turns::Asked, ApiError> {
+    if let Some(steps) = request.steps {
+        return Ok(turns::Asked::Steps {
+            steps: typed_steps(steps)?,
+            piece_id: request.piece_id,
+        });
+    }
     let text: String = request
         .new_message
-        .parts
         .iter()
+        .flat_map(|m| &m.parts)
         .filter_map(|p| p.text.as_deref())
         .collect::<Vec<_>>()
         .join("\n");
     if text.trim().is_empty() || text.chars().count() > 4000 {
         return Err(ApiError::BadRequest(
-            "new_message.parts needs text: what to do, in words (up to 4000 characters)".into(),
+            "new_message.parts needs text: what to do, in words (up to 4000 characters), \
+             or \"steps\": the Steps to apply"
+                .into(),
         ));
     }
-    let log = turns::start(&state, session, text, attributed(&headers)).await?;
-    let after = log.first_after;
-    Ok(stream_of(log, after, heartbeat).into_response())
+    Ok(turns::Asked::Words(text))
+}
+
+/// Steps in their serde form (`{"do": "cut", "span": "between", …}`), 1 to [`MAX_STEPS`] of
+/// them, each one cutline can honour; the first that is not says which and why.
+pub fn typed_steps(values: Vec<Value>) -> Result<Vec<Step>, ApiError> {
+    if values.is_empty() || values.len() > MAX_STEPS {
+        return Err(ApiError::BadRequest(format!(
+            "\"steps\" holds 1 to {MAX_STEPS} Steps, not {}",
+            values.len()
+        )));
+    }
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| {
+            let step: Step = serde_json::from_value(value).map_err(|e| {
+                ApiError::BadRequest(format!(
+                    "steps[{i}] is not a Step ({{\"do\": \"cut\", \"span\": \"between\", \"start_ms\": …, \"end_ms\": …}}, {{\"do\": \"undo\"}}, …): {e}"
+                ))
+            })?;
+            step.check()
+                .map_err(|why| ApiError::BadRequest(format!("steps[{i}]: {why}")))?;
+            Ok(step)
+        })
+        .collect()
 }
 
 /// A `Last-Event-ID` as sent: a non-negative integer, or the request is refused (anything

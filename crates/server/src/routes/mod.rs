@@ -7,5 +7,6 @@ pub mod credits;
 pub mod render;
 pub mod sent;
 pub mod sessions;
+pub mod studio_api;
 pub mod token;
 pub mod upload;

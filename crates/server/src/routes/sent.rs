@@ -48,6 +48,22 @@ impl Signed {
     }
 }
 
+impl Signed {
+    /// The user a valid signature for `subject` names; without a signature, or with one that
+    /// does not verify, 1001 (for links that only ever come signed: previews).
+    pub fn signed_reader(&self, state: &AppState, subject: &str) -> Result<String, ApiError> {
+        let (Some(user), Some(expires), Some(sig)) = (&self.user, self.expires, &self.sig) else {
+            return Err(ApiError::Unauthorized);
+        };
+        let now = chrono::Utc::now().timestamp();
+        if state.signer.verify(user, subject, expires, sig, now) {
+            Ok(user.clone())
+        } else {
+            Err(ApiError::Unauthorized)
+        }
+    }
+}
+
 /// A file to send and how to label it.
 pub struct Sent<'a> {
     pub path: &'a Path,

@@ -234,6 +234,8 @@ pub async fn upload(
             unnamed.join("; ")
         )));
     }
+    // The studio's previews are made from proxies: they start now, in the background.
+    crate::preview::make_proxies(&state, &stored);
     let files: Vec<Value> = stored
         .iter()
         .map(|a| describe(&state, &caller.0, a))

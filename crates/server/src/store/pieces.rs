@@ -5,7 +5,7 @@
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
-use super::{now_s, Store};
+use super::{now_ms, now_s, Store};
 use crate::error::ApiError;
 use crate::tokens;
 
@@ -52,6 +52,55 @@ impl Store {
     }
 }
 
+/// A session as the studio lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listed {
+    pub session_id: String,
+    pub task_name: String,
+    pub language: String,
+    /// The length of the piece words go to (the current one, else the last).
+    pub duration_ms: u64,
+    pub pieces: i64,
+    /// When a piece last changed (or the session was made), in Unix seconds.
+    pub updated_at: i64,
+    pub created_at: i64,
+}
+
+impl Store {
+    /// The sessions of `user_id`, the last changed first, at most `limit`.
+    pub async fn sessions_of(&self, user_id: &str, limit: i64) -> Result<Vec<Listed>, ApiError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.task_name, s.language, s.created_at, \
+                    (SELECT COUNT(*) FROM pieces p WHERE p.session_id = s.id) AS piece_count, \
+                    MAX(s.created_at * 1000, COALESCE((SELECT MAX(p.changed_ms) FROM pieces p \
+                        WHERE p.session_id = s.id), 0)) AS changed_ms, \
+                    COALESCE((SELECT json_extract(p.draft, '$.d') FROM pieces p \
+                                WHERE p.id = s.current_piece AND p.session_id = s.id), \
+                             (SELECT json_extract(p.draft, '$.d') FROM pieces p \
+                                WHERE p.session_id = s.id ORDER BY p.position DESC LIMIT 1), \
+                             0) AS duration_ms \
+             FROM sessions s WHERE s.user_id = ? \
+             ORDER BY changed_ms DESC, s.rowid DESC LIMIT ?",
+        )
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| Listed {
+                session_id: row.get("id"),
+                task_name: row.get("task_name"),
+                language: row.get("language"),
+                duration_ms: row.get::<i64, _>("duration_ms").max(0) as u64,
+                pieces: row.get("piece_count"),
+                updated_at: row.get::<i64, _>("changed_ms") / 1000,
+                created_at: row.get("created_at"),
+            })
+            .collect())
+    }
+}
+
 /// Adds a piece after the session's others.
 pub async fn insert_in(
     connection: &mut SqliteConnection,
@@ -62,17 +111,17 @@ pub async fn insert_in(
 ) -> Result<Piece, ApiError> {
     let id = format!("piece_{}", tokens::random_hex(8));
     let position: i64 = sqlx::query_scalar(
-        "INSERT INTO pieces (id, session_id, position, name, joined, draft, created_at) \
-         VALUES (?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM pieces WHERE session_id = ?), \
-         ?, ?, ?, ?) RETURNING position",
+        "INSERT INTO pieces (id, session_id, position, name, joined, draft, created_at, changed_ms) \
+         VALUES (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM pieces WHERE session_id = ?2), \
+         ?3, ?4, ?5, ?6, ?7) RETURNING position",
     )
     .bind(&id)
-    .bind(session_id)
     .bind(session_id)
     .bind(name)
     .bind(joined as i64)
     .bind(draft_json)
     .bind(now_s())
+    .bind(now_ms())
     .fetch_one(&mut *connection)
     .await?;
     Ok(Piece {
@@ -94,9 +143,11 @@ pub async fn set_draft_in(
     draft_json: &str,
 ) -> Result<bool, ApiError> {
     let changed = sqlx::query(
-        "UPDATE pieces SET draft = ?, draft_version = draft_version + 1 WHERE id = ? AND draft_version = ?",
+        "UPDATE pieces SET draft = ?, draft_version = draft_version + 1, changed_ms = ? \
+         WHERE id = ? AND draft_version = ?",
     )
     .bind(draft_json)
+    .bind(now_ms())
     .bind(piece_id)
     .bind(version)
     .execute(&mut *connection)

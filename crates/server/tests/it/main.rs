@@ -13,6 +13,7 @@ mod hostile_media;
 mod listeners;
 mod slow_sources;
 mod ssrf;
+mod studio;
 mod turns;
 mod uploads;
 mod words;
