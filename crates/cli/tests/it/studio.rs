@@ -152,6 +152,7 @@ impl Studio {
             self.serve.log_text()
         );
         let line = stdout.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
+        eprintln!("{script}: {line}");
         serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("{script} printed no JSON figures ({e}): {stdout:?}"))
     }
@@ -231,4 +232,156 @@ fn a_refused_upload_says_why_in_words() {
     assert!(said.contains("not a video"), "{figures}");
     assert!(!said.contains("cutline-test-"), "no server paths: {said}");
     assert_eq!(figures["segments"], 0, "{figures}");
+}
+
+/// A GET on the server: status, the headers asked for (lower-case names), the body.
+fn get(base: &str, path: &str, headers: &[&str]) -> (u16, Vec<Option<String>>, String) {
+    let response = match ureq::get(&format!("{base}{path}")).call() {
+        Ok(response) => response,
+        Err(ureq::Error::Status(_, response)) => response,
+        Err(e) => panic!("GET {path}: {e}"),
+    };
+    let status = response.status();
+    let found = headers
+        .iter()
+        .map(|h| response.header(h).map(str::to_string))
+        .collect();
+    (status, found, response.into_string().unwrap_or_default())
+}
+
+/// The module paths a script imports relatively (`from './api.js'`, `import './x.js'`).
+fn relative_imports(script: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for keyword in ["from", "import"] {
+        for (at, _) in script.match_indices(keyword) {
+            let rest = script[at + keyword.len()..].trim_start();
+            let Some(quote) = rest.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+                continue;
+            };
+            let Some(end) = rest[1..].find(quote) else {
+                continue;
+            };
+            let target = &rest[1..1 + end];
+            if let Some(name) = target.strip_prefix("./") {
+                found.push(name.to_string());
+            }
+        }
+    }
+    found
+}
+
+/// The page at `/` is never cached and carries the policy; its files under
+/// `/studio/{hash}/` (and every module they import relatively, under the same hash) are cached
+/// for a year as immutable, with their types and nosniff; another hash, an unknown name or a
+/// path out of the folder is not found. Plain HTTP, no browser.
+#[test]
+fn the_page_carries_its_policy_and_its_files_are_cached_for_good() {
+    let scratch = testkit::scratch();
+    let serve = Serve::start(&scratch.path().join("data"));
+    let wanted = [
+        "content-type",
+        "cache-control",
+        "content-security-policy",
+        "x-content-type-options",
+    ];
+    let (status, headers, page) = get(&serve.base, "/", &wanted);
+    assert_eq!(status, 200);
+    assert!(headers[0].as_deref().unwrap_or("").starts_with("text/html"));
+    assert_eq!(headers[1].as_deref(), Some("no-cache"));
+    let csp = headers[2].clone().expect("a Content-Security-Policy");
+    let policy = directives(&csp);
+    let sources = |name: &str| {
+        policy
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s.join(" "))
+    };
+    assert_eq!(sources("script-src").as_deref(), Some("'self'"), "{csp}");
+    assert_eq!(sources("default-src").as_deref(), Some("'self'"), "{csp}");
+    assert_eq!(sources("object-src").as_deref(), Some("'none'"), "{csp}");
+    assert_eq!(sources("base-uri").as_deref(), Some("'none'"), "{csp}");
+    assert_eq!(
+        sources("frame-ancestors").as_deref(),
+        Some("'none'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe"), "{csp}");
+    assert_eq!(headers[3].as_deref(), Some("nosniff"));
+    assert!(!page.contains("<script>"), "no inline script in the page");
+
+    // The files the page names, all under one hash.
+    let mut files: Vec<String> = page
+        .match_indices("/studio/")
+        .map(|(at, _)| {
+            let rest = &page[at..];
+            rest[..rest.find(['"', '\'']).unwrap()].to_string()
+        })
+        .collect();
+    assert!(
+        files.len() >= 2,
+        "the page names its style and script: {files:?}"
+    );
+    let folder = files[0].rsplit_once('/').unwrap().0.to_string();
+    let hash = folder.trim_start_matches("/studio/").to_string();
+    assert!(
+        hash.len() >= 8 && hash.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{hash}"
+    );
+    let mut fetched = Vec::new();
+    while let Some(path) = files.pop() {
+        if fetched.contains(&path) {
+            continue;
+        }
+        assert!(
+            path.starts_with(&format!("{folder}/")),
+            "{path} is under {folder}"
+        );
+        let (status, headers, body) = get(&serve.base, &path, &wanted);
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(
+            headers[1].as_deref(),
+            Some("public, max-age=31536000, immutable"),
+            "{path}"
+        );
+        assert_eq!(headers[3].as_deref(), Some("nosniff"), "{path}");
+        let mime = headers[0].clone().unwrap_or_default();
+        if path.ends_with(".js") {
+            assert!(mime.starts_with("text/javascript"), "{path}: {mime}");
+            files.extend(
+                relative_imports(&body)
+                    .into_iter()
+                    .map(|name| format!("{folder}/{name}")),
+            );
+        } else if path.ends_with(".css") {
+            assert!(mime.starts_with("text/css"), "{path}: {mime}");
+        }
+        fetched.push(path);
+    }
+    assert!(
+        fetched.iter().filter(|p| p.ends_with(".js")).count() >= 2,
+        "the modules the page imports: {fetched:?}"
+    );
+
+    // Another hash (an old page after an upgrade), a name that is not a file of the page, a
+    // way out of the folder: refused (not found, or no such endpoint), never cached for good.
+    let script = fetched.iter().find(|p| p.ends_with(".js")).unwrap();
+    let name = script.rsplit_once('/').unwrap().1;
+    for path in [
+        format!("/studio/{}/{name}", "0".repeat(hash.len())),
+        format!("{folder}/lib.rs"),
+        format!("{folder}/..%2F..%2FCargo.toml"),
+        format!("{folder}/%2E%2E/index.html"),
+    ] {
+        let (status, headers, body) = get(&serve.base, &path, &wanted);
+        assert!(matches!(status, 400 | 404), "{path}: {status}");
+        assert!(
+            !body.contains("<!doctype") && !body.contains("[package]"),
+            "{path}"
+        );
+        assert_ne!(
+            headers[1].as_deref(),
+            Some("public, max-age=31536000, immutable"),
+            "{path}"
+        );
+    }
 }

@@ -104,6 +104,8 @@ export async function launch({
     page.on('console', (message) => {
       if (message.type() !== 'error') return;
       const url = message.location()?.url;
+      // The browser's own request for an icon the page does not name is not the page's.
+      if (url && new URL(url).pathname === '/favicon.ico') return;
       session.problems.push(`console: ${message.text()}${url ? ` (${url})` : ''}`);
     });
     page.on('pageerror', (error) => {
