@@ -85,6 +85,8 @@ export async function launch({
     ...options,
   });
   context.setDefaultTimeout(timeoutMs);
+  // However it is closed (session.close(), or context.close() by a script), the profile goes.
+  context.on('close', () => rmSync(profile, { recursive: true, force: true }));
   const session = {
     context,
     browser: context,
@@ -97,7 +99,6 @@ export async function launch({
       const at = sessions.indexOf(session);
       if (at >= 0) sessions.splice(at, 1);
       await context.close().catch(() => {});
-      rmSync(profile, { recursive: true, force: true });
     },
   };
   const watch = (page) => {
