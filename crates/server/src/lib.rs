@@ -15,6 +15,7 @@
 //! - [`recovery`]: what a start clears of a killed run (turn holds, work folders, orphans).
 //! - [`error`]: the one mapping from errors to protocol codes and the reply envelope.
 //! - [`listen`]: how connections are taken (timeouts, caps, the client's address).
+//! - [`studio`]: the web page served at `/` (static files compiled in).
 
 pub mod auth;
 pub mod config;
@@ -29,6 +30,7 @@ pub mod recovery;
 pub mod routes;
 pub mod signing;
 pub mod store;
+pub mod studio;
 pub mod tokens;
 pub mod turns;
 pub mod worker;
@@ -116,6 +118,8 @@ impl AppState {
 
 pub fn app(state: AppState) -> Router {
     Router::new()
+        .route("/", get(studio::index))
+        .route("/studio/{version}/{file}", get(studio::asset))
         .route(
             "/api/auth/anonymous-token",
             post(routes::token::anonymous_token),
