@@ -86,7 +86,7 @@ export async function launch({
   });
   context.setDefaultTimeout(timeoutMs);
   // However it is closed (session.close(), or context.close() by a script), the profile goes.
-  context.on('close', () => rmSync(profile, { recursive: true, force: true }));
+  context.on('close', () => removeProfile(profile));
   const session = {
     context,
     browser: context,
@@ -124,6 +124,16 @@ export async function launch({
   session.page = context.pages()[0] ?? (await context.newPage());
   sessions.push(session);
   return session;
+}
+
+// Removes a profile folder; Chromium may still be writing into it as it goes, so a folder
+// that will not go is left (the system's temporary folder) rather than failing the test.
+function removeProfile(profile) {
+  try {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  } catch {
+    // left behind
+  }
 }
 
 // Throws `message` unless `condition` holds.
