@@ -385,3 +385,16 @@ fn the_page_carries_its_policy_and_its_files_are_cached_for_good() {
         );
     }
 }
+
+/// A caption fixed in the page's list is the typed Step `fix_caption`: said back with its
+/// number, that caption only changed, undone by Undo.
+#[test]
+fn a_caption_fixed_in_the_list_is_a_step_that_undo_takes_back() {
+    let studio = Studio::start();
+    let clip = talk(&specs::TALK).path;
+    let figures = studio.script("captions.mjs", &clip);
+    assert!(figures["captions"].as_u64() >= Some(2), "{figures}");
+    assert_eq!(figures["fixed"], "Ada <i>Lovelace</i> & co", "{figures}");
+    assert_ne!(figures["before"], figures["fixed"], "{figures}");
+    assert_eq!(figures["segments"], figures["captions"], "{figures}");
+}
