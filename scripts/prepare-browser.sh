@@ -39,6 +39,11 @@ if [ ${#need_packages[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >&2
 fi
 chromium=$(chromium_path) || { log "chromium is still missing after the install"; exit 1; }
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+    log "playwright-core $playwright_core needs Node.js 20 or later; this machine has $(node --version)"
+    exit 1
+fi
 
 modules="$cache/node_modules"
 installed() {
