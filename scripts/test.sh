@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing (the test speech model, the test LLM server),
+# The test command: installs what is missing (the test speech model, the test LLM server,
+# Chromium and playwright-core for the studio's browser tests),
 # then checks formatting, lints, and runs every test (unit tests and the end-to-end tests on
 # footage they generate).
 set -euo pipefail
@@ -16,6 +17,12 @@ llm=$(scripts/prepare-llm.sh)
 CUTLINE_TEST_LLM_PYTHON=$(sed -n 1p <<<"$llm")
 CUTLINE_TEST_LLM_MODEL=$(sed -n 2p <<<"$llm")
 export CUTLINE_TEST_LLM_PYTHON CUTLINE_TEST_LLM_MODEL
+# The studio is tested in a real browser: Debian's Chromium driven by playwright-core (pinned,
+# installed once into the user's cache folder); each test starts its own `cutline serve`.
+browser=$(scripts/prepare-browser.sh)
+CUTLINE_TEST_NODE_MODULES=$(sed -n 1p <<<"$browser")
+CUTLINE_TEST_CHROMIUM=$(sed -n 2p <<<"$browser")
+export CUTLINE_TEST_NODE_MODULES CUTLINE_TEST_CHROMIUM
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

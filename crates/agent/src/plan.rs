@@ -99,6 +99,12 @@ pub enum Step {
     TranslateCaptions {
         to: String,
     },
+    /// Give one caption other words (a misheard name fixed): caption `index` from 0, in time
+    /// order. Sent typed by the studio's caption list; no words plan to it.
+    FixCaption {
+        index: usize,
+        text: String,
+    },
     /// Change the captions already there: "make the captions bigger", "字幕放到上面".
     ChangeCaptions {
         #[serde(flatten)]
@@ -406,6 +412,12 @@ impl Step {
                 }
                 look_ok(color, size)?;
                 span_ok(span)
+            }
+            Step::FixCaption { text, .. } => {
+                if text.trim().is_empty() || text.chars().count() > 200 {
+                    return Err("a caption needs 1 to 200 characters of text".into());
+                }
+                Ok(())
             }
             Step::AddCaptions { color, size, .. } | Step::ChangeTitle { color, size, .. } => {
                 look_ok(color, size)

@@ -15,7 +15,8 @@ pub struct Intent {
     pub name: &'static str,
     /// What it does, as a short phrase: (English, Chinese).
     pub help: (&'static str, &'static str),
-    /// An instruction that asks for it: (English, Chinese).
+    /// An instruction that asks for it: (English, Chinese); empty for a Step only sent typed
+    /// (the studio's caption fix), which no words plan to.
     pub example: (&'static str, &'static str),
     /// Its arguments as JSON-schema properties (a JSON object), and which are required.
     pub args: &'static str,
@@ -57,6 +58,16 @@ pub const INTENTS: &[Intent] = &[
         example: ("translate the captions to French", "把字幕翻译成法语"),
         args: r#"{"to": {"type": "string"}}"#,
         required: &["to"],
+    },
+    Intent {
+        name: "fix_caption",
+        help: (
+            "fix the words of one caption (in the studio: click the caption)",
+            "修改一条字幕的文字（在工作室里点击这条字幕）",
+        ),
+        example: ("", ""),
+        args: r#"{"index": {"type": "integer"}, "text": {"type": "string"}}"#,
+        required: &["index", "text"],
     },
     Intent {
         name: "change_captions",
@@ -259,6 +270,13 @@ const SPAN_OBJECT: &str = r#"{"span": {"enum": ["whole", "first", "last", "betwe
 const CLIP_OBJECT: &str = r#"{"clip": {"type": "object", "properties": {"from_start": {"type": "integer"}, "from_end": {"type": "integer"}}}}"#;
 const TITLE_OBJECT: &str = r#"{"text": {"type": "string"}, "span": {"enum": ["whole", "first", "last", "between", "from"]}, "ms": {"type": "integer"}, "start_ms": {"type": "integer"}, "end_ms": {"type": "integer"}, "position": {"enum": ["top", "center", "bottom"]}, "color": {"type": "string"}, "size": {"type": "number"}}"#;
 
+impl Intent {
+    /// Whether words plan to it (otherwise it is only sent as a typed Step).
+    pub fn by_words(&self) -> bool {
+        !self.example.0.is_empty()
+    }
+}
+
 /// The intent of a Step name.
 pub fn intent(name: &str) -> Option<&'static Intent> {
     INTENTS.iter().find(|i| i.name == name)
@@ -343,7 +361,17 @@ pub fn catalogue_markdown() -> String {
     for intent in INTENTS {
         out.push_str(&format!(
             "| {} | {} | {} |\n",
-            intent.help.0, intent.example.0, intent.example.1
+            intent.help.0,
+            if intent.by_words() {
+                intent.example.0
+            } else {
+                "(no words: click the caption in the studio)"
+            },
+            if intent.by_words() {
+                intent.example.1
+            } else {
+                "（不用说：在工作室里点击字幕）"
+            }
         ));
     }
     out

@@ -82,6 +82,11 @@ pub fn describe(step: &Step, effect: &Effect, language: Language) -> String {
                 language_name(to).1
             ),
         ),
+        (_, Effect::CaptionFixed { index, text }) => say(
+            l,
+            format!("Changed caption {} to “{text}”.", index + 1),
+            format!("已把第{}条字幕改为“{text}”。", index + 1),
+        ),
         (Step::ChangeCaptions { look }, Effect::CaptionsRestyled { captions }) => {
             let (en, zh) = look_words(look);
             say(
@@ -765,6 +770,9 @@ pub fn edit_error(error: &EditError, language: Language) -> String {
             seconds(duration_ms)
         ),
         EditError::EmptyTitle => "标题需要文字".into(),
+        EditError::NoSuchCaption { count: 0 } => "时间线上没有字幕".into(),
+        EditError::NoSuchCaption { count } => format!("时间线上只有{count}条字幕"),
+        EditError::EmptyCaption => "字幕需要文字".into(),
         EditError::CaptionCount { given, captions } => {
             format!("{captions}条字幕只得到{given}条译文")
         }
@@ -944,6 +952,7 @@ fn step_phrase(step: &Step) -> (&'static str, &'static str) {
         Step::AddCaptions { .. } => ("add captions", "加字幕"),
         Step::ChangeCaptions { .. } => ("change the captions", "修改字幕"),
         Step::TranslateCaptions { .. } => ("translate the captions", "翻译字幕"),
+        Step::FixCaption { .. } => ("fix the caption", "修改字幕"),
         Step::Remove { .. } => ("remove that", "去掉它"),
         Step::ChangeMusic { .. } => ("change the music", "修改背景音乐"),
         Step::Cut { .. } => ("cut that part", "剪掉这一段"),

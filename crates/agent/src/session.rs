@@ -339,6 +339,10 @@ impl Session {
                 ops
             }
             Step::ChangeCaptions { look } => vec![Op::CaptionLook { look: look.clone() }],
+            Step::FixCaption { index, text } => vec![Op::CaptionText {
+                index: *index,
+                text: text.clone(),
+            }],
             Step::TranslateCaptions { to } => {
                 let mut captions: Vec<&timeline::Segment> = draft
                     .segments_of(timeline::TrackKind::Text)

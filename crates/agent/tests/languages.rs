@@ -18,7 +18,7 @@ use timeline::{
 /// Latin words a Chinese reply may hold: names of formats, units and brands.
 const ALLOWED: &[&str] = &[
     "MP4", "WebM", "GIF", "M4A", "MP3", "LUFS", "OK", "TikTok", "cutline", "fps", "Urban",
-    "Dreams", "B", "lofi",
+    "Dreams", "B", "lofi", "Ada", "Lovelace",
 ];
 
 /// The Latin words of `text` not on the list (tokens with a digit, like 1080p, are numbers;
@@ -63,6 +63,10 @@ fn every_step() -> Vec<Step> {
             color: Some("red".into()),
         },
         Step::ChangeCaptions { look },
+        Step::FixCaption {
+            index: 1,
+            text: "Ada Lovelace".into(),
+        },
         Step::TranslateCaptions { to: "fr".into() },
         Step::Cut {
             span: Span::First { ms: 2_000 },
@@ -218,6 +222,10 @@ fn failing_steps() -> Vec<Step> {
         },
         Step::Split { at_ms: 900_000 },
         Step::TranslateCaptions { to: "ja".into() },
+        Step::FixCaption {
+            index: 99,
+            text: "x".into(),
+        },
         Step::Speed { factor: 50.0 },
         Step::Fade {
             fade_in_ms: Some(60_000),

@@ -142,6 +142,10 @@ fn step() -> impl Strategy<Value = Step> {
             width,
             span
         }),
+        (0..80usize).prop_map(|index| Step::FixCaption {
+            index,
+            text: "Fixed words".into()
+        }),
         Just(Step::Undo),
         Just(Step::Redo),
         Just(Step::Reset),
@@ -563,6 +567,72 @@ fn translated_captions_keep_their_times_and_the_reply_names_the_language() {
             after.len()
         )
     );
+}
+
+#[test]
+fn a_fixed_caption_changes_its_words_only_and_undo_brings_them_back() {
+    let captions = Step::AddCaptions {
+        style: CaptionStyle::Karaoke,
+        language: None,
+        translate: false,
+        position: None,
+        size: None,
+        color: None,
+    };
+    let fix = |index| Step::FixCaption {
+        index,
+        text: "Ada Lovelace".into(),
+    };
+    for (language, said) in [
+        (Language::English, "Changed caption 3 to “Ada Lovelace”."),
+        (Language::Chinese, "已把第3条字幕改为“Ada Lovelace”。"),
+    ] {
+        let mut session = Session::new(start(), language);
+        session
+            .apply(&plan(vec![captions.clone()]), &Table)
+            .unwrap();
+        let before = caption_texts(session.draft());
+        let outcome = session.apply(&plan(vec![fix(2)]), &Table).unwrap();
+        assert_eq!(outcome.reply, said);
+        assert!(outcome.changed);
+        let after = caption_texts(session.draft());
+        assert_eq!(after.len(), before.len());
+        for (n, (was, is)) in before.iter().zip(&after).enumerate() {
+            assert_eq!((was.0, was.1), (is.0, is.1), "the times stay");
+            let expected = if n == 2 { "Ada Lovelace" } else { &was.2 };
+            assert_eq!(is.2, expected, "caption {n}");
+        }
+
+        session.apply(&plan(vec![Step::Undo]), &Table).unwrap();
+        assert_eq!(caption_texts(session.draft()), before, "undo restores");
+
+        // Past the last caption: the typed error, in the session's language, nothing changed.
+        let draft = session.draft().clone();
+        let error = session
+            .apply(&plan(vec![fix(before.len())]), &Table)
+            .unwrap_err();
+        let count = before.len();
+        let expected = match language {
+            Language::English => format!(
+                "I could not fix the caption: there are only {count} captions on the timeline. Nothing was changed."
+            ),
+            Language::Chinese => {
+                format!("无法修改字幕：时间线上只有{count}条字幕。没有做任何修改。")
+            }
+        };
+        assert_eq!(error.reply, expected);
+        assert_eq!(session.draft(), &draft);
+    }
+    let Err(refused) = fix(0).check().and(
+        Step::FixCaption {
+            index: 0,
+            text: " ".into(),
+        }
+        .check(),
+    ) else {
+        panic!("an empty caption passes the checks")
+    };
+    assert_eq!(refused, "a caption needs 1 to 200 characters of text");
 }
 
 fn caption_texts(draft: &Draft) -> Vec<(u64, u64, String)> {

@@ -1,5 +1,6 @@
 //! The registry of intents is complete and true: every Step kind is declared, each example
-//! (English and Chinese) plans to its Step, and the README's catalogue is the registry's.
+//! (English and Chinese) plans to its Step (a Step only sent typed has none), and the
+//! README's catalogue is the registry's.
 
 use agent::registry::{catalogue_markdown, intent, INTENTS};
 use agent::{Context, RulePlanner, Step, Understand, Understanding};
@@ -49,7 +50,7 @@ fn every_example_plans_to_its_step_in_both_languages() {
         can_translate: true,
         ..Context::default()
     };
-    for intent in INTENTS {
+    for intent in INTENTS.iter().filter(|i| i.by_words()) {
         for example in [intent.example.0, intent.example.1] {
             let understood = RulePlanner.understand(example, &context);
             let Understanding::Plan(plan) = &understood else {

@@ -14,6 +14,7 @@ mod progress;
 mod scripted;
 mod serve;
 mod shapes;
+mod studio;
 mod trim;
 mod trust;
 

@@ -218,6 +218,40 @@ pub(crate) fn rewrite_captions(draft: &Draft, texts: &[String]) -> Result<Applie
     })
 }
 
+/// Gives caption `index` (from 0, in timeline order) the words `text`; the same words leave
+/// the Draft as it was (karaoke times kept).
+pub(crate) fn fix_caption(draft: &Draft, index: usize, text: &str) -> Result<Applied, EditError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(EditError::EmptyCaption);
+    }
+    let mut edited = draft.clone();
+    let mut captions: Vec<&mut Segment> = edited
+        .tracks
+        .iter_mut()
+        .filter(|t| t.kind == TrackKind::Text)
+        .flat_map(|t| t.segments.iter_mut())
+        .filter(|s| s.meta.role.as_deref() == Some(CAPTION_ROLE))
+        .collect();
+    let count = captions.len();
+    captions.sort_by_key(|s| s.start_ms);
+    let segment = captions
+        .into_iter()
+        .nth(index)
+        .ok_or(EditError::NoSuchCaption { count })?;
+    if segment.meta.text.as_deref() != Some(text) {
+        segment.meta.text = Some(text.to_string());
+        segment.meta.words = None;
+    }
+    Ok(Applied {
+        draft: edited,
+        effect: Effect::CaptionFixed {
+            index,
+            text: text.to_string(),
+        },
+    })
+}
+
 /// The main-track segment that plays the caption's start.
 fn playing<'a>(main: &'a [Segment], caption: &SourceCaption) -> Option<&'a Segment> {
     main.iter().find(|segment| {
@@ -324,6 +358,71 @@ mod tests {
         assert_eq!(
             caption.meta.words.as_deref(),
             Some(&[timed("Slow", 0, 200), timed("down", 250, 250)][..])
+        );
+    }
+
+    #[test]
+    fn one_caption_gets_new_words_and_loses_its_word_times() {
+        let draft = Draft::single_clip("clip", 10_000, DraftMeta::default());
+        let mut spoken = caption(1_000, 2_000, "Hello Jon");
+        spoken.words = vec![
+            SourceWord {
+                text: "Hello".into(),
+                start_ms: 1_000,
+                end_ms: 1_400,
+            },
+            SourceWord {
+                text: "Jon".into(),
+                start_ms: 1_500,
+                end_ms: 2_000,
+            },
+        ];
+        let add = Op::AddCaptions {
+            captions: vec![spoken, caption(4_000, 5_000, "Second one.")],
+            style: Some(CaptionStyle::Karaoke),
+        };
+        let draft = apply(&draft, &add, &EditContext::default()).unwrap().draft;
+        let fix = |index, text: &str| Op::CaptionText {
+            index,
+            text: text.into(),
+        };
+        let fixed = apply(&draft, &fix(0, " Hello John "), &EditContext::default()).unwrap();
+        assert_eq!(
+            fixed.effect,
+            Effect::CaptionFixed {
+                index: 0,
+                text: "Hello John".into()
+            }
+        );
+        let cues = crate::subtitles::caption_cues(&fixed.draft);
+        let spans: Vec<(u64, u64, &str)> = cues
+            .iter()
+            .map(|c| (c.start_ms, c.end_ms, c.text.as_str()))
+            .collect();
+        assert_eq!(
+            spans,
+            [(1_000, 2_000, "Hello John"), (4_000, 5_000, "Second one.")],
+            "the first is fixed, both keep their times"
+        );
+        let segment = |draft: &Draft, text: &str| {
+            draft.tracks[1]
+                .segments
+                .iter()
+                .find(|s| s.meta.text.as_deref() == Some(text))
+                .cloned()
+                .unwrap()
+        };
+        assert!(segment(&fixed.draft, "Hello John").meta.words.is_none());
+        // The same words again change nothing, karaoke times included.
+        let same = apply(&draft, &fix(0, "Hello Jon"), &EditContext::default()).unwrap();
+        assert_eq!(same.draft, draft);
+        assert_eq!(
+            apply(&draft, &fix(2, "x"), &EditContext::default()).unwrap_err(),
+            EditError::NoSuchCaption { count: 2 }
+        );
+        assert_eq!(
+            apply(&draft, &fix(1, "  "), &EditContext::default()).unwrap_err(),
+            EditError::EmptyCaption
         );
     }
 }

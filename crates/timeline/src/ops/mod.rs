@@ -146,6 +146,9 @@ pub enum Op {
     /// Give the captions, in timeline order, these words (a translation): times kept, the
     /// spoken-word times of karaoke dropped.
     CaptionTexts { texts: Vec<String> },
+    /// Give one caption (`index` in timeline order, from 0) other words: a misheard name
+    /// fixed. Its time is kept; karaoke's spoken-word times go, as they timed other words.
+    CaptionText { index: usize, text: String },
     /// Change how the captions look (place, size, colour, style).
     CaptionLook {
         #[serde(flatten)]
@@ -218,6 +221,11 @@ pub enum Effect {
     CaptionsRewritten {
         captions: usize,
     },
+    /// Caption `index` (from 0, in timeline order) now reads `text`.
+    CaptionFixed {
+        index: usize,
+        text: String,
+    },
     /// The look of `captions` captions changed (0: there were none).
     CaptionsRestyled {
         captions: usize,
@@ -275,6 +283,10 @@ pub enum EditError {
     },
     #[error("a title needs some text")]
     EmptyTitle,
+    #[error("{}", match count { 0 => "there are no captions on the timeline".to_string(), 1 => "there is only 1 caption on the timeline".to_string(), n => format!("there are only {n} captions on the timeline") })]
+    NoSuchCaption { count: usize },
+    #[error("a caption needs some text")]
+    EmptyCaption,
     #[error("{given} caption texts were given for {captions} captions")]
     CaptionCount { given: usize, captions: usize },
     #[error("there is no title on the timeline")]
@@ -387,6 +399,7 @@ pub fn apply(draft: &Draft, op: &Op, context: &EditContext) -> Result<Applied, E
         Op::Remove { layer } => layers::remove_layer(draft, *layer)?,
         Op::CaptionLook { look } => captions::restyle_captions(draft, look)?,
         Op::CaptionTexts { texts } => captions::rewrite_captions(draft, texts)?,
+        Op::CaptionText { index, text } => captions::fix_caption(draft, *index, text)?,
         Op::ChangeMusic {
             fade_in_ms,
             fade_out_ms,
