@@ -58,7 +58,7 @@ function applyLanguage(lang) {
 
 function alertUser(text) {
   const note = element('p', { class: 'error', role: 'alert', text });
-  note.append(element('button', { type: 'button', class: 'close', 'aria-label': '×', text: '×', onclick: () => note.remove() }));
+  note.append(element('button', { type: 'button', class: 'close', 'aria-label': say('close'), text: '×', onclick: () => note.remove() }));
   $('#alerts').append(note);
 }
 
@@ -142,6 +142,10 @@ async function refresh() {
 /** What an export costs, before it runs. */
 async function showExportPrice() {
   const note = $('#export-quote');
+  if (!hasVideo()) {
+    note.textContent = '';
+    return;
+  }
   try {
     const price = await api.call('POST', `/api/studio/${encodeURIComponent(view.session)}/quote`, { steps: [exportStep()] });
     note.textContent = price.credits ? say('quote', price.credits, price.available) : say('quoteFree');
@@ -235,11 +239,14 @@ function seek(ms) {
 
 // ---- the preview --------------------------------------------------------------------
 
+function hasVideo() {
+  return (view.draft?.t ?? []).some((t) => t.tt === 0 && (t.sg ?? []).length);
+}
+
 async function showPreview() {
   const video = $('#preview');
   const note = $('#preview-note');
-  const hasVideo = (view.draft?.t ?? []).some((t) => t.tt === 0 && (t.sg ?? []).length);
-  if (!hasVideo) {
+  if (!hasVideo()) {
     note.textContent = say('previewNone');
     note.hidden = false;
     return;
@@ -373,7 +380,9 @@ async function deleteWords() {
 }
 
 function editCaption(button, caption) {
-  const input = element('input', { type: 'text', value: caption.text, 'aria-label': say('captionEdit', (caption.index ?? 0) + 1) });
+  // A caption may have two lines: Enter saves, Shift+Enter breaks the line.
+  const input = element('textarea', { rows: '2', 'aria-label': say('captionEdit', (caption.index ?? 0) + 1) });
+  input.value = caption.text;
   button.replaceWith(input);
   input.focus();
   input.select();
@@ -381,7 +390,7 @@ function editCaption(button, caption) {
     if (event.key === 'Escape') {
       input.replaceWith(button);
       button.focus();
-    } else if (event.key === 'Enter') {
+    } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       const text = input.value.trim();
       if (!text || text === caption.text) {
@@ -542,11 +551,11 @@ async function exportVideo() {
 // ---- keyboard and wiring ------------------------------------------------------------
 
 function wire() {
-  const select = $('#language');
-  for (const [code, name] of Object.entries(LANGUAGES)) select.append(element('option', { value: code, text: name }));
-  select.addEventListener('change', () => {
-    localStorage.setItem('cutline.language', select.value);
-    applyLanguage(select.value);
+  const languages = $('#language');
+  for (const [code, name] of Object.entries(LANGUAGES)) languages.append(element('option', { value: code, text: name }));
+  languages.addEventListener('change', () => {
+    localStorage.setItem('cutline.language', languages.value);
+    applyLanguage(languages.value);
   });
 
   $('#files').addEventListener('change', (event) => {

@@ -398,3 +398,78 @@ fn a_caption_fixed_in_the_list_is_a_step_that_undo_takes_back() {
     assert_ne!(figures["before"], figures["fixed"], "{figures}");
     assert_eq!(figures["segments"], figures["captions"], "{figures}");
 }
+
+/// The studio's whole flow (flow.mjs) in `args`: upload a talk by the file input, "trim the
+/// pauses and add captions", delete two words in the transcript, undo, export, download. The
+/// script checks what the page shows as it goes; here, the figures it reports and the file
+/// the Download link gave.
+fn whole_flow(args: &[&str]) -> Value {
+    let studio = Studio::start();
+    let clip = talk(&specs::WIDE_TALK).path;
+    let figures = studio.script_with("flow.mjs", &clip, args, Duration::from_secs(420));
+    let number = |name: &str| {
+        figures[name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name}: {figures}"))
+    };
+    // The preview as long as the clip, then the trimmed timeline (over a second shorter),
+    // then shorter again by the two words' range to 0.1 s, then back after undo.
+    assert!(
+        number("trimmed_s") < number("original_s") - 1.0,
+        "{figures}"
+    );
+    let words_ms = number("deleted_ms");
+    assert!(words_ms > 150.0, "two words take time: {figures}");
+    assert!(
+        (number("removed_s") * 1000.0 - words_ms).abs() <= 100.0,
+        "{figures}"
+    );
+    assert!(
+        (number("undone_s") - number("trimmed_s")).abs() <= 0.1,
+        "{figures}"
+    );
+    assert!(number("captions") >= 2.0, "a captions track: {figures}");
+    assert_eq!(
+        figures["progress_seen"], true,
+        "long work showed a bar: {figures}"
+    );
+
+    // The Download link's file: H.264 and AAC, as long as the timeline it was made from.
+    let download = PathBuf::from(figures["download"].as_str().unwrap());
+    let streams = testkit::measure::streams(&download);
+    assert_eq!(streams.video().codec_name.as_deref(), Some("h264"));
+    assert_eq!(streams.audio().codec_name.as_deref(), Some("aac"));
+    let timeline_s = number("timeline_ms") / 1000.0;
+    assert!(
+        (streams.duration_s() - timeline_s).abs() <= 0.1,
+        "the download lasts {} s, the timeline {timeline_s} s",
+        streams.duration_s()
+    );
+    figures
+}
+
+#[test]
+fn the_whole_flow_in_english() {
+    let figures = whole_flow(&[]);
+    let reply = figures["reply"].as_str().unwrap_or_default();
+    assert!(
+        reply.contains("Removed") && reply.contains("captions"),
+        "{figures}"
+    );
+}
+
+#[test]
+fn the_whole_flow_in_chinese() {
+    let figures = whole_flow(&["--lang", "zh"]);
+    let reply = figures["reply"].as_str().unwrap_or_default();
+    assert!(
+        reply.contains("停顿") && reply.contains("字幕"),
+        "{figures}"
+    );
+}
+
+#[test]
+fn the_whole_flow_by_keyboard_alone() {
+    let figures = whole_flow(&["--keyboard"]);
+    assert_eq!(figures["keyboard"], true, "{figures}");
+}

@@ -3,7 +3,7 @@
 // preview shrink to the trimmed length with a captions track, delete two words in the
 // transcript and see the preview shorter by exactly their range, undo, export and download.
 //
-//   node flow.mjs [--lang en|zh] [--keyboard] [--shots DIR]
+//   node flow.mjs [--lang en|zh] [--keyboard]
 //
 // Environment: CUTLINE_URL (the server), CUTLINE_CLIP (the talk clip), CUTLINE_OUT (a folder
 // for the download), CUTLINE_CHROMIUM. Prints one JSON line of figures; the Rust test checks
@@ -16,7 +16,6 @@ import { launch, waitFor, expect } from './lib.mjs';
 const args = process.argv.slice(2);
 const lang = args.includes('--lang') ? args[args.indexOf('--lang') + 1] : 'en';
 const byKeyboard = args.includes('--keyboard');
-const shots = args.includes('--shots') ? args[args.indexOf('--shots') + 1] : null;
 const base = process.env.CUTLINE_URL;
 const clip = process.env.CUTLINE_CLIP;
 const out = process.env.CUTLINE_OUT;
@@ -110,7 +109,8 @@ try {
     const i = Math.floor(words.length / 2);
     return { i, start: Number(words[i].dataset.start), end: Number(words[i + 1].dataset.end), text: `${words[i].textContent} ${words[i + 1].textContent}` };
   });
-  figures.deleted = range;
+  figures.deleted = range.text;
+  figures.deleted_ms = range.end - range.start;
   if (byKeyboard) {
     await tabTo('#transcript .word[tabindex="0"]');
     for (let n = 0; n < range.i; n++) await page.keyboard.press('ArrowRight');
@@ -146,12 +146,16 @@ try {
   figures.download = file;
   figures.timeline_ms = await page.evaluate(() => Number(document.querySelector('#preview').dataset.durationMs));
 
-  if (shots) {
-    await page.evaluate(() => { document.querySelector('#preview').currentTime = 1.5; });
-    await page.screenshot({ path: join(shots, `studio-1280x800${lang === 'zh' ? '-zh' : ''}.png`) });
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: join(shots, `studio-390x844${lang === 'zh' ? '-zh' : ''}.png`), fullPage: false });
-  }
+  // The page after the flow, at a laptop's size and a phone's.
+  const suffix = `${lang === 'zh' ? '-zh' : ''}${byKeyboard ? '-keyboard' : ''}`;
+  await page.evaluate(() => {
+    document.activeElement?.blur();
+    window.scrollTo(0, 0);
+    document.querySelector('#preview').currentTime = 1.5;
+  });
+  await page.screenshot({ path: join(out, `studio-1280x800${suffix}.png`) });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(out, `studio-390x844${suffix}.png`) });
   expect(problems, (p) => p.length === 0, 'no script errors on the page');
   console.log(JSON.stringify(figures));
 } finally {
