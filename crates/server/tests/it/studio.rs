@@ -380,6 +380,8 @@ fn preview_speed_on_a_two_minute_talk() {
         .unwrap()
         .to_string();
     let proxy_took = wait_for_proxy(&server, &asset_id, Duration::from_secs(600));
+    // The page shows the clip as uploaded first.
+    preview(&server, &bearer, &session_id).data();
     let turn = run_sse(&server, &auth, &session_id, "trim the pauses", None);
     let turn_end = Instant::now();
     assert!(turn.of("error").is_empty(), "{:?}", turn.events);
