@@ -2,11 +2,11 @@
 //!
 //! A full render of two minutes takes ~20 s on a small machine, too slow to follow each edit.
 //! So every uploaded video gets a **proxy** in the background right after its upload: at most
-//! 240 px high, at most 30 fps, H.264 with every frame a keyframe, AAC at 48 kHz. A Draft
-//! that only cuts (the common case: pauses trimmed, words deleted) is then a stream copy of
-//! the proxy's kept ranges — exact to the frame, since every frame starts anew — with the
-//! sound cut by `atrim` (sample-exact) and encoded again, so its length is the Draft's. Any
-//! other Draft is rendered by the real renderer from the proxies at the proxy size, at the
+//! 240 px high, at most 30 fps, H.264 with every frame a keyframe, AAC at 48 kHz (mono stays
+//! mono). A Draft that only cuts (the common case: pauses trimmed, words deleted) is then a
+//! stream copy of the proxy's kept ranges — exact to the frame, since every frame starts
+//! anew — with the sound cut by `atrim` (sample-exact) and encoded again, so its length is
+//! the Draft's. Any other Draft is rendered by the real renderer from the proxies at the proxy size, at the
 //! fastest preset. Text layers (titles, captions) are left out: the page draws them.
 //!
 //! A preview is named by the hash of what it shows ([`key`]), so an unchanged Draft is never
@@ -46,7 +46,12 @@ pub struct Locks {
     held: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     background: tokio::sync::Semaphore,
     stop: CancelToken,
+    /// Sessions whose preview was asked for (the studio is open on them), the latest last.
+    watched: Mutex<std::collections::VecDeque<String>>,
 }
+
+/// Sessions remembered as watched.
+const WATCHED: usize = 1_000;
 
 /// Proxies made at once in the background.
 pub const BACKGROUND_PROXIES: usize = 2;
@@ -57,6 +62,7 @@ impl Default for Locks {
             held: Mutex::default(),
             background: tokio::sync::Semaphore::new(BACKGROUND_PROXIES),
             stop: CancelToken::new(),
+            watched: Mutex::default(),
         }
     }
 }
@@ -65,6 +71,21 @@ impl Locks {
     /// Stops the proxies and previews being made (their partial files are removed).
     pub fn stop(&self) {
         self.stop.cancel();
+    }
+
+    /// Remembers that `session_id`'s preview is looked at: its turns start the next one.
+    pub fn watch(&self, session_id: &str) {
+        let mut watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
+        watched.retain(|s| s != session_id);
+        if watched.len() == WATCHED {
+            watched.pop_front();
+        }
+        watched.push_back(session_id.to_string());
+    }
+
+    pub fn is_watched(&self, session_id: &str) -> bool {
+        let watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
+        watched.iter().any(|s| s == session_id)
     }
 
     fn of(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -101,6 +122,13 @@ fn proxy_args(probe: &Probe) -> Vec<String> {
         filters.push(format!("fps={PROXY_FPS}"));
     }
     filters.push("format=yuv420p".into());
+    // Mono stays mono (half the work when a preview encodes the sound again).
+    let channels = probe
+        .audio
+        .as_ref()
+        .map_or(2, |a| a.channels.clamp(1, 2))
+        .to_string();
+    let bitrate = if channels == "1" { "64k" } else { "96k" };
     let args: Vec<String> = [
         "-map",
         "0:v:0",
@@ -122,11 +150,11 @@ fn proxy_args(probe: &Probe) -> Vec<String> {
         "-aac_coder",
         "fast",
         "-b:a",
-        "96k",
+        bitrate,
         "-ar",
         "48000",
         "-ac",
-        "2",
+        &channels,
         "-movflags",
         "+faststart",
         "-f",
@@ -213,6 +241,26 @@ pub fn make_proxies(state: &AppState, records: &[AssetRecord]) {
             if let Err(error) = proxy(&state, &video).await {
                 eprintln!("proxy of {}: {error}", video.id);
             }
+        }
+    });
+}
+
+/// Starts the preview of `piece_id` in the background (a turn just changed it in a session
+/// whose preview is looked at), so the page's request finds it made or under way.
+pub fn prepare(state: &AppState, session_id: &str, piece_id: &str) {
+    let (state, session_id, piece_id) =
+        (state.clone(), session_id.to_string(), piece_id.to_string());
+    tokio::spawn(async move {
+        let made = async {
+            let pieces = state.store.pieces(&session_id).await?;
+            let Some(piece) = pieces.into_iter().find(|p| p.id == piece_id) else {
+                return Ok(());
+            };
+            let records = state.store.session_assets(&session_id).await?;
+            preview(&state, &piece, &records).await.map(|_| ())
+        };
+        if let Err(error) = made.await {
+            eprintln!("preview of {piece_id} after a turn: {error}");
         }
     });
 }
@@ -408,8 +456,8 @@ fn build(
     match making {
         Making::Copy { src, ranges } => {
             let proxy = &proxies[&src];
-            let has_audio = probed[src.as_str()].audio.is_some();
-            copy_ranges(config, proxy, has_audio, &ranges, output, stop).map_err(failed)?;
+            let channels = probed[src.as_str()].audio.as_ref().map(|a| a.channels);
+            copy_ranges(config, proxy, channels, &ranges, output, stop).map_err(failed)?;
         }
         Making::Render => {
             // Images and sounds come as they were uploaded; videos from their proxies.
@@ -467,12 +515,13 @@ fn build(
 }
 
 /// The `ranges` of `proxy` one after another at `output`: the picture by stream copy (every
-/// frame of a proxy is a keyframe, so each range starts on its own frame), the sound cut to
-/// the sample by `atrim` and encoded again (AAC frames would round each range to 21 ms).
+/// frame of a proxy is a keyframe, so each range starts on its own frame), the sound (of
+/// `channels`, if any) cut to the sample by `atrim` and encoded again (AAC frames would round
+/// each range to 21 ms).
 fn copy_ranges(
     config: &Config,
     proxy: &Path,
-    has_audio: bool,
+    channels: Option<u32>,
     ranges: &[TimeRange],
     output: &Path,
     stop: &CancelToken,
@@ -505,7 +554,8 @@ fn copy_ranges(
             "-i",
         ])
         .arg(&list_path);
-    if has_audio {
+    if let Some(channels) = channels {
+        let bitrate = if channels == 1 { "64k" } else { "96k" };
         let n = ranges.len();
         let mut graph = format!("[1:a]asplit={n}");
         graph.extend((0..n).map(|i| format!("[s{i}]")));
@@ -530,7 +580,7 @@ fn copy_ranges(
                 "-aac_coder",
                 "fast",
                 "-b:a",
-                "96k",
+                bitrate,
                 "-ar",
                 "48000",
             ]);

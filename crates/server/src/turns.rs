@@ -664,6 +664,12 @@ async fn follow(
             "the timeline changed while this turn ran (another upload or edit); nothing was applied, send the words again".into(),
         ));
     };
+    // The studio open on this session asks for the preview next: it starts now.
+    if state.preview_locks.is_watched(&session.id) {
+        if let Some(id) = current.and_then(|c| ids.get(c)) {
+            crate::preview::prepare(state, &session.id, id);
+        }
+    }
     // The exports render the pieces as this turn left them.
     let requests: Vec<_> = exports_asked
         .into_iter()

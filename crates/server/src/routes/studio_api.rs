@@ -72,6 +72,7 @@ pub async fn preview(
     let session = state.store.session(&caller.0, &session_id).await?;
     let piece = piece_of(&state, &session, query.piece.as_deref()).await?;
     let records = state.store.session_assets(&session.id).await?;
+    state.preview_locks.watch(&session.id);
     let made = preview::preview(&state, &piece, &records).await?;
     let lifetime = state.config.signed_url_lifetime.as_secs() as i64;
     Ok(ok(json!({

@@ -327,8 +327,25 @@ fn the_preview_is_the_drafts_length_from_proxies_behind_a_signed_link() {
     let again = preview(&server, &bearer, &session_id);
     assert_eq!(again.data()["key"], data["key"]);
 
-    // Beyond cuts (black and white): rendered from the proxy, still the Draft's length.
+    // Beyond cuts (black and white): rendered from the proxy, still the Draft's length. The
+    // session's preview is looked at, so the turn starts the next one itself.
+    let previews = || {
+        std::fs::read_dir(server.data_dir().join("previews"))
+            .unwrap()
+            .flatten()
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .count()
+    };
+    let before = previews();
     run_sse(&server, &auth, &session_id, "make it black and white", None);
+    let started = Instant::now();
+    while previews() == before {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no preview started by the turn"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let grey = preview(&server, &bearer, &session_id);
     let grey = grey.data();
     assert_ne!(grey["key"], data["key"]);
@@ -380,6 +397,8 @@ fn preview_speed_on_a_two_minute_talk() {
         .unwrap()
         .to_string();
     let proxy_took = wait_for_proxy(&server, &asset_id, Duration::from_secs(600));
+    // The page shows the clip as uploaded first.
+    preview(&server, &bearer, &session_id).data();
     let turn = run_sse(&server, &auth, &session_id, "trim the pauses", None);
     let turn_end = Instant::now();
     assert!(turn.of("error").is_empty(), "{:?}", turn.events);
