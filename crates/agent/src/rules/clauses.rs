@@ -109,6 +109,7 @@ pub fn split(text: &str) -> Vec<String> {
     // "和" joins two edits only before a stretch of time ("剪掉前5秒和最后3秒"); elsewhere it
     // joins two things of one edit ("嗯和呃").
     clauses = clauses.iter().flat_map(|c| split_chinese_and(c)).collect();
+    clauses = clauses.iter().flat_map(|c| split_chinese_also(c)).collect();
     // A sentence-ending period ("…9:16. Then") splits too; a decimal point or a file name's
     // does not.
     clauses = clauses.iter().flat_map(|c| split_sentences(c)).collect();
@@ -224,6 +225,29 @@ fn split_chinese_and(text: &str) -> Vec<String> {
     parts
 }
 
+/// The verbs an edit starts with after "并" ("去掉停顿并加上字幕"): only there is "并" a joint
+/// of two clauses; inside a word ("合并", "并排") it is not.
+const VERBS_AFTER_ALSO: &[char] = &[
+    '加', '添', '去', '删', '剪', '导', '把', '改', '换', '调', '做', '转', '放', '配', '变', '裁',
+];
+
+fn split_chinese_also(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut parts = vec![String::new()];
+    for (i, &c) in chars.iter().enumerate() {
+        let joint = c == '并'
+            && i > 0
+            && chars[i - 1] != '合'
+            && chars.get(i + 1).is_some_and(|n| VERBS_AFTER_ALSO.contains(n));
+        if joint {
+            parts.push(String::new());
+        } else {
+            parts.last_mut().expect("one part").push(c);
+        }
+    }
+    parts
+}
+
 fn split_sentences(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let mut parts = Vec::new();
@@ -314,6 +338,9 @@ mod tests {
             split("把停顿剪掉，加上字幕，然后导出1080p"),
             ["把停顿剪掉", "加上字幕", "导出1080p"]
         );
+        // "并" before a verb joins two edits: the removal stays with the pauses.
+        assert_eq!(split("去掉停顿并加上字幕"), ["去掉停顿", "加上字幕"]);
+        assert_eq!(split("把两个视频合并导出"), ["把两个视频合并导出"]);
         assert_eq!(
             split("fade in and out then speed up 1.5x"),
             ["fade in-and-out", "speed up 1.5x"]
