@@ -108,7 +108,12 @@ struct Accepted {
 /// are priced, applied, undone and reported alike, with no understanding between).
 #[derive(Clone, Debug)]
 pub enum Asked {
-    Words(String),
+    /// Words that name no piece are for the piece `piece_id` names (the one the user is
+    /// looking at), else the current one.
+    Words {
+        text: String,
+        piece_id: Option<String>,
+    },
     /// Applied to the piece `piece_id` names (which becomes current), else the current one.
     Steps {
         steps: Vec<Step>,
@@ -197,18 +202,19 @@ async fn understand(
         .as_deref()
         .and_then(|id| pieces.iter().position(|p| p.id == id));
     let language = language_of(&session.language);
+    let (Asked::Words { piece_id, .. } | Asked::Steps { piece_id, .. }) = asked;
+    let current = match piece_id {
+        Some(id) => Some(
+            pieces
+                .iter()
+                .position(|p| &p.id == id)
+                .ok_or(ApiError::NotFound("piece"))?,
+        ),
+        None => current,
+    };
     let text = match asked {
-        Asked::Words(text) => text,
-        Asked::Steps { steps, piece_id } => {
-            let current = match piece_id {
-                Some(id) => Some(
-                    pieces
-                        .iter()
-                        .position(|p| &p.id == id)
-                        .ok_or(ApiError::NotFound("piece"))?,
-                ),
-                None => current,
-            };
+        Asked::Words { text, .. } => text,
+        Asked::Steps { steps, .. } => {
             let plan = Plan {
                 steps: cuts_as_typed(steps.clone()),
                 ..Plan::default()

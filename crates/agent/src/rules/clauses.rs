@@ -238,7 +238,9 @@ fn split_chinese_also(text: &str) -> Vec<String> {
         let joint = c == '并'
             && i > 0
             && chars[i - 1] != '合'
-            && chars.get(i + 1).is_some_and(|n| VERBS_AFTER_ALSO.contains(n));
+            && chars
+                .get(i + 1)
+                .is_some_and(|n| VERBS_AFTER_ALSO.contains(n));
         if joint {
             parts.push(String::new());
         } else {

@@ -106,7 +106,10 @@ fn asked(request: RunRequest) -> Result<turns::Asked, ApiError> {
                 .into(),
         ));
     }
-    Ok(turns::Asked::Words(text))
+    Ok(turns::Asked::Words {
+        text,
+        piece_id: request.piece_id,
+    })
 }
 
 /// Steps in their serde form (`{"do": "cut", "span": "between", …}`), 1 to [`MAX_STEPS`] of

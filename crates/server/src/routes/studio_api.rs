@@ -196,7 +196,10 @@ pub async fn quote(
                 piece_id: request.piece_id,
             },
             (None, Some(text)) if !text.trim().is_empty() && text.chars().count() <= 4000 => {
-                Asked::Words(text)
+                Asked::Words {
+                    text,
+                    piece_id: request.piece_id,
+                }
             }
             _ => return Err(ApiError::BadRequest(
                 "a quote needs \"text\" (what to do, in words, up to 4000 characters) or \"steps\""

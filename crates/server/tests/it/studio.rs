@@ -787,3 +787,60 @@ fn without_a_proxy_the_preview_is_rendered_from_the_upload() {
     let turn = run_sse(&server, &auth, &session_id, "undo", None);
     assert!(turn.of("error").is_empty(), "{:?}", turn.events);
 }
+
+/// Words with a `piece_id` (the video the page shows) go to that piece when they name none:
+/// two videos uploaded at once, "cut the first second" is not asked back as "which video?".
+#[test]
+fn words_name_no_video_go_to_the_piece_the_page_shows() {
+    let server = start(|_| {});
+    let (bearer, session_id) = session_for(&server, "viewed", "en");
+    let wide = std::fs::read(talk(&specs::WIDE_TALK).path).unwrap();
+    let short = std::fs::read(talk(&specs::SHORT_LANDSCAPE).path).unwrap();
+    upload(
+        &server,
+        &bearer,
+        &session_id,
+        &[("talk.mp4", &wide), ("short.mp4", &short)],
+    )
+    .data();
+    let drafts = state(&server, &bearer, &session_id)["state"]["drafts"].clone();
+    let lengths = |state: &Value| -> Vec<u64> {
+        state["state"]["drafts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["duration_ms"].as_u64().unwrap())
+            .collect()
+    };
+    let before = lengths(&state(&server, &bearer, &session_id));
+    let second = drafts[1]["piece_id"].as_str().unwrap().to_string();
+    let body = json!({
+        "session_id": session_id,
+        "piece_id": second,
+        "new_message": {"parts": [{"text": "cut the first second"}]},
+    });
+    let turn = run_body(&server, &bearer, body);
+    assert_eq!(turn.status, 200, "{:?}", turn.refused);
+    assert!(!turn.text().contains("Which video"), "{}", turn.text());
+    let after = state(&server, &bearer, &session_id);
+    assert_eq!(
+        lengths(&after),
+        [before[0], before[1] - 1_000],
+        "{}",
+        turn.text()
+    );
+    assert_eq!(after["state"]["current_piece"], second.as_str());
+
+    // A piece that is not the session's is refused, and nothing is applied.
+    let body = json!({
+        "session_id": session_id,
+        "piece_id": "piece_nothere",
+        "new_message": {"parts": [{"text": "cut the first second"}]},
+    });
+    let turn = run_body(&server, &bearer, body);
+    assert_eq!(turn.status, 404, "{:?}", turn.refused);
+    assert_eq!(
+        lengths(&state(&server, &bearer, &session_id)),
+        lengths(&after)
+    );
+}
