@@ -443,6 +443,8 @@ async function runTurn({ text, steps }, onEvent = () => {}) {
         reply.textContent += (reply.textContent ? '\n' : '') + event.message;
       }
       onEvent(event);
+      const messages = $('#messages');
+      messages.scrollTop = messages.scrollHeight;
     }, () => { $('#status').textContent = say('lost'); });
     $('#status').textContent = say('ready');
   } catch (error) {
