@@ -844,3 +844,54 @@ fn words_name_no_video_go_to_the_piece_the_page_shows() {
         lengths(&after)
     );
 }
+
+/// CORS is closed: a page of another origin gets no `Access-Control-Allow-*` header from
+/// any route (the browser then keeps the answer from it), and a preflight is not granted.
+#[test]
+fn another_origin_is_granted_nothing() {
+    let server = start(|_| {});
+    let (bearer, session_id) = session_for(&server, "origin", "en");
+    let origin = "http://elsewhere.example";
+    let asks = [
+        ("GET", "/api/credits/balance/simple".to_string()),
+        (
+            "GET",
+            format!("/api/state/nemo_agent/me/{session_id}/latest"),
+        ),
+        ("GET", "/api/studio/sessions".to_string()),
+        ("GET", "/".to_string()),
+        ("OPTIONS", "/run_sse".to_string()),
+        ("OPTIONS", "/api/studio/sessions".to_string()),
+    ];
+    for (method, path) in asks {
+        let request = ureq::request(method, &format!("{}{path}", server.base))
+            .set("Authorization", &bearer)
+            .set("Origin", origin)
+            .set("Access-Control-Request-Method", "POST")
+            .set(
+                "Access-Control-Request-Headers",
+                "authorization, content-type",
+            );
+        let response = match request.call() {
+            Ok(response) => response,
+            Err(ureq::Error::Status(_, response)) => response,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let granted: Vec<String> = response
+            .headers_names()
+            .into_iter()
+            .filter(|h| h.to_ascii_lowercase().starts_with("access-control-"))
+            .collect();
+        assert!(
+            granted.is_empty(),
+            "{method} {path} granted {granted:?} to another origin"
+        );
+        if method == "OPTIONS" {
+            assert!(
+                response.status() >= 400,
+                "{method} {path}: {}",
+                response.status()
+            );
+        }
+    }
+}
