@@ -215,6 +215,7 @@ async fn understand(
     let text = match asked {
         Asked::Words { text, .. } => text,
         Asked::Steps { steps, .. } => {
+            given_assets(steps, &records)?;
             let plan = Plan {
                 steps: cuts_as_typed(steps.clone()),
                 ..Plan::default()
@@ -428,6 +429,31 @@ fn turn_price(
         }
         _ => Ok(0),
     }
+}
+
+/// The files typed Steps name are this session's, of the kind each Step plays (music and
+/// voice-over a sound, an overlay or a still an image): otherwise the turn is refused before
+/// it starts, saying which Step, rather than reported done and failing at every render.
+fn given_assets(steps: &[Step], records: &[AssetRecord]) -> Result<(), ApiError> {
+    for (i, step) in steps.iter().enumerate() {
+        let (asset, kind) = match step {
+            Step::AddMusic { asset, .. } | Step::AddVoiceOver { asset, .. } => {
+                (asset, MediaKind::Audio)
+            }
+            Step::AddOverlay { asset, .. } | Step::AddStill { asset, .. } => {
+                (asset, MediaKind::Image)
+            }
+            _ => continue,
+        };
+        let Some(id) = asset else { continue };
+        if !records.iter().any(|r| &r.id == id && r.kind == kind) {
+            return Err(ApiError::BadRequest(format!(
+                "steps[{i}]: no {} file with the id {id:?} in this session (upload it first)",
+                kind.name()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn plan_exports(plan: &Plan) -> bool {

@@ -4,7 +4,7 @@
 // (file names, replies, titles, captions) goes into the page as text, never as HTML.
 
 import { Api, ApiError } from './api.js';
-import { LANGUAGES, browserLanguage, language, say, sessionLanguage, setLanguage } from './words.js';
+import { LANGUAGES, browserLanguage, has, language, say, sessionLanguage, setLanguage } from './words.js';
 import { clock, cutsFor, textAt, tracksOf, wordAt } from './timeline.js';
 
 const api = new Api();
@@ -136,7 +136,11 @@ async function refresh() {
   view.piece = current?.piece_id ?? null;
   view.draft = data.state.draft;
   showState();
-  await Promise.all([showPreview(), showTranscript(), showCredits(), showExportPrice()]);
+  // Each panel on its own: one that fails says so and the others still show the state.
+  const shown = await Promise.allSettled([showPreview(), showTranscript(), showCredits(), showExportPrice()]);
+  for (const result of shown) {
+    if (result.status === 'rejected') alertUser(failure(result.reason));
+  }
 }
 
 /** What an export costs, before it runs. */
@@ -147,7 +151,9 @@ async function showExportPrice() {
     return;
   }
   try {
-    const price = await api.call('POST', `/api/studio/${encodeURIComponent(view.session)}/quote`, { steps: [exportStep()] });
+    const asked = { steps: [exportStep()] };
+    if (view.piece) asked.piece_id = view.piece;
+    const price = await api.call('POST', `/api/studio/${encodeURIComponent(view.session)}/quote`, asked);
     note.textContent = price.credits ? say('quote', price.credits, price.available) : say('quoteFree');
   } catch {
     note.textContent = '';
@@ -254,7 +260,18 @@ async function showPreview() {
   note.textContent = say('previewWaiting');
   note.hidden = false;
   const piece = view.piece ? `?piece=${encodeURIComponent(view.piece)}` : '';
-  const preview = await api.call('GET', `/api/studio/${encodeURIComponent(view.session)}/preview${piece}`);
+  let preview;
+  try {
+    preview = await api.call('GET', `/api/studio/${encodeURIComponent(view.session)}/preview${piece}`);
+  } catch (error) {
+    // The old video is not this timeline any more: nothing is shown rather than it.
+    view.previewKey = null;
+    delete video.dataset.key;
+    video.removeAttribute('src');
+    video.load();
+    note.textContent = failure(error);
+    throw error;
+  }
   note.hidden = true;
   if (preview.key === view.previewKey) return;
   const at = video.currentTime || 0;
@@ -422,21 +439,23 @@ function setBusy(busy) {
 /** A turn: words, typed Steps, or both; streamed into a new reply. */
 async function runTurn({ text, steps }, onEvent = () => {}) {
   if (view.busy) return;
-  await ensureSession((text ?? 'project').slice(0, 60));
   setBusy(true);
   addMessage('user', text ?? '');
   const reply = addMessage('assistant');
   const work = $('#work-line');
-  const body = { session_id: view.session, new_message: { parts: [{ text: text ?? '' }] } };
-  if (view.piece) body.piece_id = view.piece;
-  if (steps) body.steps = steps;
+  let said = false;
   try {
+    await ensureSession((text ?? 'project').slice(0, 60));
+    const body = { session_id: view.session, new_message: { parts: [{ text: text ?? '' }] } };
+    if (view.piece) body.piece_id = view.piece;
+    if (steps) body.steps = steps;
     await api.turn(body, (event) => {
+      if (event.type === 'text' || event.type === 'error') said = true;
       if (event.type === 'text') {
         reply.textContent += (reply.textContent ? '\n' : '') + event.content;
       } else if (event.type === 'progress') {
         work.hidden = false;
-        $('#work-label').textContent = say(`stage_${event.stage}`) || say('working');
+        $('#work-label').textContent = has(`stage_${event.stage}`) ? say(`stage_${event.stage}`) : say('working');
         $('#work').value = event.fraction;
       } else if (event.type === 'error') {
         reply.classList.add('failed');
@@ -447,6 +466,12 @@ async function runTurn({ text, steps }, onEvent = () => {}) {
       messages.scrollTop = messages.scrollHeight;
     }, () => { $('#status').textContent = say('lost'); });
     $('#status').textContent = say('ready');
+    // A stream that ended without a word (the server restarted mid-turn): say so, and show
+    // the timeline as it is now.
+    if (!said) {
+      reply.classList.add('failed');
+      reply.textContent = say('interrupted');
+    }
   } catch (error) {
     reply.classList.add('failed');
     reply.textContent = failure(error);
@@ -476,7 +501,9 @@ async function showQuote() {
     return;
   }
   try {
-    const price = await api.call('POST', `/api/studio/${encodeURIComponent(view.session)}/quote`, { text });
+    const asked = { text };
+    if (view.piece) asked.piece_id = view.piece;
+    const price = await api.call('POST', `/api/studio/${encodeURIComponent(view.session)}/quote`, asked);
     if (ticket !== quoting) return;
     quote.textContent = price.credits ? say('quote', price.credits, price.available) : say('quoteFree');
   } catch {
@@ -537,8 +564,11 @@ async function exportVideo() {
   }
   try {
     const status = await api.call('GET', `/api/render/proxy/lambda/${encodeURIComponent(job.id)}`);
+    // On the page's own origin (the server names its listening address, which may not be
+    // the one the browser reached), so the download attribute holds.
+    const signed = new URL(status.outputUrl, window.location.href);
     const link = element('a', {
-      href: status.outputUrl,
+      href: `${signed.pathname}${signed.search}`,
       download: `${job.piece || 'video'}.${job.format || step.format}`.replace(/[\\/]/g, '_'),
       'data-role': 'download',
       text: `${say('download')} ${job.piece ?? ''} (${clock((job.duration ?? 0) * 1000)})`,
@@ -649,8 +679,19 @@ async function start() {
     await showCredits(await api.connect());
     $('#status').textContent = say('ready');
     const kept = localStorage.getItem('cutline.session');
-    if (kept) await open(kept).catch(() => { view.session = null; localStorage.removeItem('cutline.session'); });
-    else showSessions();
+    if (kept) {
+      await open(kept).catch((error) => {
+        if (error instanceof ApiError && (error.code === 1002 || error.status === 404)) {
+          view.session = null;
+          localStorage.removeItem('cutline.session');
+        } else {
+          alertUser(failure(error));
+        }
+        showSessions();
+      });
+    } else {
+      showSessions();
+    }
   } catch (error) {
     $('#status').textContent = failure(error);
   }

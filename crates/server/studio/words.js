@@ -50,11 +50,13 @@ const WORDS = {
     stage_analyse: 'Analysing',
     stage_transcribe: 'Transcribing',
     stage_render: 'Rendering',
+    stage_decode: 'Reading the sound',
+    stage_translate: 'Translating',
+    interrupted: 'The reply was cut off (the server may have restarted); the timeline below is as it is now.',
     uploading: 'Uploading {0}',
     uploaded: '{0} uploaded',
     refused: '{0} was not uploaded: {1}',
     formats: 'Accepted: mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, wav, m4a, aac.',
-    tooLarge: 'It is larger than {0} MB: trim or compress it and upload again.',
     connecting: 'Connecting…',
     ready: 'Ready',
     lost: 'The connection was lost; reconnecting…',
@@ -117,11 +119,13 @@ const WORDS = {
     stage_analyse: '分析中',
     stage_transcribe: '转写中',
     stage_render: '渲染中',
+    stage_decode: '读取声音',
+    stage_translate: '翻译中',
+    interrupted: '回复中断了（服务器可能重启了）；下面是现在的时间线。',
     uploading: '正在上传 {0}',
     uploaded: '{0} 已上传',
     refused: '{0} 没有上传：{1}',
     formats: '支持：mp4、mov、avi、webm、mkv、jpg、png、gif、webp、mp3、wav、m4a、aac。',
-    tooLarge: '文件超过 {0} MB：请剪短或压缩后再上传。',
     connecting: '正在连接…',
     ready: '就绪',
     lost: '连接中断，正在重新连接…',
@@ -159,6 +163,11 @@ export function setLanguage(lang) {
 
 export function language() {
   return current;
+}
+
+/** Whether the page has words for `key`. */
+export function has(key) {
+  return key in WORDS.en;
 }
 
 export function say(key, ...values) {

@@ -226,10 +226,14 @@ fn split_chinese_and(text: &str) -> Vec<String> {
 }
 
 /// The verbs an edit starts with after "并" ("去掉停顿并加上字幕"): only there is "并" a joint
-/// of two clauses; inside a word ("合并", "并排") it is not.
+/// of two clauses; inside a word ("合并", "一并", "并排") it is not.
 const VERBS_AFTER_ALSO: &[char] = &[
     '加', '添', '去', '删', '剪', '导', '把', '改', '换', '调', '做', '转', '放', '配', '变', '裁',
 ];
+
+/// The first characters of words that end in "并": "合并" (join), "一并" (all together), "兼并",
+/// "归并", "吞并".
+const WORDS_ENDING_IN_ALSO: &[char] = &['合', '一', '兼', '归', '吞'];
 
 fn split_chinese_also(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
@@ -237,7 +241,7 @@ fn split_chinese_also(text: &str) -> Vec<String> {
     for (i, &c) in chars.iter().enumerate() {
         let joint = c == '并'
             && i > 0
-            && chars[i - 1] != '合'
+            && !WORDS_ENDING_IN_ALSO.contains(&chars[i - 1])
             && chars
                 .get(i + 1)
                 .is_some_and(|n| VERBS_AFTER_ALSO.contains(n));
@@ -343,6 +347,7 @@ mod tests {
         // "并" before a verb joins two edits: the removal stays with the pauses.
         assert_eq!(split("去掉停顿并加上字幕"), ["去掉停顿", "加上字幕"]);
         assert_eq!(split("把两个视频合并导出"), ["把两个视频合并导出"]);
+        assert_eq!(split("把嗯和呃一并删掉"), ["把嗯和呃一并删掉"]);
         assert_eq!(
             split("fade in and out then speed up 1.5x"),
             ["fade in-and-out", "speed up 1.5x"]

@@ -53,7 +53,7 @@ run(async () => {
   check(segmentsBefore === before.length, `${segmentsBefore} caption segments for ${before.length} captions`);
 
   await page.locator('#caption-list .caption[data-index="1"]').click();
-  const field = page.locator('#caption-list input');
+  const field = page.locator('#caption-list textarea');
   await field.waitFor({ state: 'visible' });
   const value = await field.inputValue();
   // The same words to edit, a line break kept or made a space, never two words glued.

@@ -45,6 +45,16 @@ try {
     }, (p) => p.key && p.key !== after && p.ready >= 1 && Number.isFinite(p.seconds), what, 60_000);
   };
 
+  // The timeline's length as the server keeps it (the Draft's `d`), asked with the page's
+  // own token: what the preview and the download are compared with.
+  const draftMs = () => page.evaluate(async () => {
+    const session = localStorage.getItem('cutline.session');
+    const response = await fetch(`/api/state/nemo_agent/me/${session}/latest`, {
+      headers: { Authorization: `Bearer ${localStorage.getItem('cutline.token')}` },
+    });
+    return (await response.json()).data.state.draft.d;
+  });
+
   // Tab until `selector` has the focus: it is reachable by keyboard.
   const tabTo = async (selector) => {
     for (let i = 0; i < 80; i++) {
@@ -99,7 +109,8 @@ try {
   expect(reply, (r) => r.length > 10 && !/error|出错/i.test(r), 'a reply in words');
   if (lang === 'zh') expect(reply, (r) => /[\u4e00-\u9fff]/.test(r), 'a reply in Chinese');
   expect(trimmed.seconds, (s) => s < original.seconds - 1, `the preview shorter than ${original.seconds} s`);
-  expect(Math.abs(trimmed.seconds * 1000 - trimmed.serverMs), (d) => d <= 100, 'the preview as long as the timeline');
+  figures.trimmed_draft_ms = await draftMs();
+  expect(Math.abs(trimmed.seconds * 1000 - figures.trimmed_draft_ms), (d) => d <= 100, 'the preview as long as the timeline');
   figures.captions = await waitFor(page, () => document.querySelectorAll('#timeline .track[data-kind=captions] .segment').length, (n) => n > 0, 'a captions track on the timeline');
   figures.words = await waitFor(page, () => document.querySelectorAll('#transcript .word').length, (n) => n > 4, 'the transcript');
 
@@ -123,6 +134,8 @@ try {
   }
   const cut = await nextPreview(trimmed.key, 'the preview without the two words');
   figures.cut_s = cut.seconds;
+  figures.cut_draft_ms = await draftMs();
+  expect(Math.abs(cut.seconds * 1000 - figures.cut_draft_ms), (d) => d <= 100, 'the preview as long as the cut timeline');
   figures.removed_s = trimmed.seconds - cut.seconds;
   expect(figures.removed_s * 1000 - (range.end - range.start), (d) => Math.abs(d) <= 100, `the preview shorter by the words' ${(range.end - range.start) / 1000} s`);
 
@@ -144,7 +157,7 @@ try {
   const file = join(out, `studio-${lang}${byKeyboard ? '-keyboard' : ''}.mp4`);
   await writeFile(file, Buffer.from(await response.arrayBuffer()));
   figures.download = file;
-  figures.timeline_ms = await page.evaluate(() => Number(document.querySelector('#preview').dataset.durationMs));
+  figures.timeline_ms = await draftMs();
 
   // The page after the flow, at a laptop's size and a phone's.
   const suffix = `${lang === 'zh' ? '-zh' : ''}${byKeyboard ? '-keyboard' : ''}`;

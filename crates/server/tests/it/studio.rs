@@ -895,3 +895,42 @@ fn another_origin_is_granted_nothing() {
         }
     }
 }
+
+/// A typed Step naming a file that is not this session's (or not of its kind) is refused
+/// before the turn, saying which Step: never "added the logo" and a failing render after.
+#[test]
+fn typed_steps_name_only_the_sessions_own_files() {
+    let server = start(|_| {});
+    let (bearer, session_id) = session_with(&server, "assets", &specs::WIDE_TALK);
+    let (other, other_session) = session_with(&server, "someone", &specs::WIDE_TALK);
+    let theirs = state(&server, &other, &other_session)["video_infos"][0]["asset_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mine = state(&server, &bearer, &session_id)["video_infos"][0]["asset_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let full = length(&server, &bearer, &session_id);
+    let (credits, _, _) = balance(&server, &bearer);
+    for (asset, why) in [
+        ("a_nothere", "no image file"),
+        (theirs.as_str(), "no image file"),
+        // A video of this session is not an image to lay over it.
+        (mine.as_str(), "no image file"),
+    ] {
+        let steps = json!([{"do": "add_overlay", "asset": asset, "corner": "top_right", "width": 0.2, "span": "whole"}]);
+        let turn = run_steps(&server, &bearer, &session_id, steps);
+        assert_eq!(turn.status, 400, "{asset}: {:?}", turn.events);
+        let message = turn.refused.as_ref().unwrap()["message"].to_string();
+        assert!(
+            message.contains("steps[0]") && message.contains(why),
+            "{message}"
+        );
+    }
+    let music = json!([{"do": "add_music", "asset": mine, "volume": 0.3}]);
+    let turn = run_steps(&server, &bearer, &session_id, music);
+    assert_eq!(turn.status, 400, "{:?}", turn.events);
+    assert_eq!(length(&server, &bearer, &session_id), full);
+    assert_eq!(balance(&server, &bearer).0, credits, "nothing charged");
+}
