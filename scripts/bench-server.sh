@@ -120,8 +120,13 @@ AFTER=$(rss_kb)
 PER_SESSION=$(awk -v a="$AFTER" -v b="$BEFORE" -v n="$SESSIONS" 'BEGIN { printf "%.2f", (a - b) / n }')
 
 note "preview speed: a 2-minute talk, its pauses trimmed (the studio; test build in release)"
-PREVIEW_ROW=$(cargo test --release --locked -q -p server --test it -- --ignored --exact \
-    studio::preview_speed_on_a_two_minute_talk --nocapture 2>/dev/null | sed -n 's/^preview-bench-row: //p')
+if ! cargo test --release --locked -q -p server --test it -- --ignored --exact \
+    studio::preview_speed_on_a_two_minute_talk --nocapture >"$BENCH/preview.log" 2>&1; then
+    tail -n 40 "$BENCH/preview.log" >&2
+    echo "bench-server: the preview timing failed (whole log: $BENCH/preview.log)" >&2
+    exit 1
+fi
+PREVIEW_ROW=$(sed -n 's/^preview-bench-row: //p' "$BENCH/preview.log")
 field() { tr ' ' '\n' <<<"$PREVIEW_ROW" | sed -n "s/^$1=//p"; }
 
 row() {

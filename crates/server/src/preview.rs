@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use media::library::Asset;
 use media::process::{CancelToken, Tool, ToolCommand};
@@ -40,15 +40,24 @@ const PREVIEW_VERSION: &str = "preview-v1";
 /// Work under way, by name (`proxy:<asset>`, `preview:<key>`): who comes second waits. The
 /// proxies made in the background after uploads take turns ([`BACKGROUND_PROXIES`] at once),
 /// so many uploads do not start as many encoders; a preview that needs a proxy not begun yet
-/// makes it at once. And the token that stops it all when the server stops.
+/// makes it at once, but previews themselves are built [`BUILDS`] at a time in all, however
+/// many are asked for. And the token that stops it all when the server stops.
 #[derive(Debug)]
 pub struct Locks {
     held: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     background: tokio::sync::Semaphore,
+    builds: tokio::sync::Semaphore,
     stop: CancelToken,
-    /// Sessions whose preview was asked for (the studio is open on them), the latest last.
-    watched: Mutex<std::collections::VecDeque<String>>,
+    /// Sessions whose preview was asked for (the studio is open on them) and when, the latest
+    /// last.
+    watched: Mutex<std::collections::VecDeque<(String, Instant)>>,
 }
+
+/// Previews built at once, by requests and after turns together.
+pub const BUILDS: usize = 2;
+
+/// How long a session counts as looked at after its preview was last asked for.
+const WATCH_FOR: Duration = Duration::from_secs(10 * 60);
 
 /// Sessions remembered as watched.
 const WATCHED: usize = 1_000;
@@ -61,6 +70,7 @@ impl Default for Locks {
         Self {
             held: Mutex::default(),
             background: tokio::sync::Semaphore::new(BACKGROUND_PROXIES),
+            builds: tokio::sync::Semaphore::new(BUILDS),
             stop: CancelToken::new(),
             watched: Mutex::default(),
         }
@@ -76,16 +86,19 @@ impl Locks {
     /// Remembers that `session_id`'s preview is looked at: its turns start the next one.
     pub fn watch(&self, session_id: &str) {
         let mut watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
-        watched.retain(|s| s != session_id);
+        watched.retain(|(s, _)| s != session_id);
         if watched.len() == WATCHED {
             watched.pop_front();
         }
-        watched.push_back(session_id.to_string());
+        watched.push_back((session_id.to_string(), Instant::now()));
     }
 
+    /// Whether `session_id`'s preview was asked for in the last [`WATCH_FOR`].
     pub fn is_watched(&self, session_id: &str) -> bool {
         let watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
-        watched.iter().any(|s| s == session_id)
+        watched
+            .iter()
+            .any(|(s, at)| s == session_id && at.elapsed() < WATCH_FOR)
     }
 
     fn of(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -146,7 +159,20 @@ fn proxy_args(probe: &Probe) -> Vec<String> {
     .collect();
     args.extend(sound_encoding(channels).map(String::from));
     let channels = channels.to_string();
-    args.extend(["-ac", &channels, "-movflags", "+faststart", "-f", "mp4"].map(String::from));
+    // No tags of the upload (a phone's place and device) are carried into the proxy.
+    args.extend(
+        [
+            "-ac",
+            &channels,
+            "-map_metadata",
+            "-1",
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+        ]
+        .map(String::from),
+    );
     args
 }
 
@@ -384,6 +410,12 @@ pub async fn preview(
     let lock = state.preview_locks.of(&format!("preview:{key}"));
     let _held = lock.lock().await;
     if !output.exists() {
+        let _build = state
+            .preview_locks
+            .builds
+            .acquire()
+            .await
+            .map_err(ApiError::internal)?;
         let mut proxies = HashMap::new();
         for video in &videos {
             if proxies.contains_key(&video.id) {
@@ -527,7 +559,8 @@ fn copy_ranges(
     stop: &CancelToken,
 ) -> Result<(), String> {
     let seconds = |ms: u64| format!("{}.{:03}", ms / 1000, ms % 1000);
-    let proxy_url = proxy.display().to_string();
+    // Quoted for the concat demuxer: a ' inside the quotes is written '\''.
+    let proxy_url = proxy.display().to_string().replace('\'', "'\\''");
     let mut list = String::from("ffconcat version 1.0\n");
     for range in ranges {
         list.push_str(&format!(
@@ -578,7 +611,15 @@ fn copy_ranges(
     }
     let total: u64 = ranges.iter().map(|r| r.end_ms - r.start_ms).sum();
     let made = command
-        .args(["-c:v", "copy", "-movflags", "+faststart", "-f", "mp4", "-y"])
+        .args([
+            "-c:v",
+            "copy",
+            "-map_metadata",
+            "-1",
+            "-movflags",
+            "+faststart",
+        ])
+        .args(["-f", "mp4", "-y"])
         .arg(&partial)
         .timeout(Duration::from_secs(60) + Duration::from_millis(total))
         .cancel_with(stop)

@@ -187,6 +187,7 @@ async fn understand(
     state: &AppState,
     session: &Session,
     asked: &Asked,
+    planner: &Arc<dyn agent::Understand + Send + Sync>,
 ) -> Result<Understood, ApiError> {
     let records = state.store.session_assets(&session.id).await?;
     let pieces = state.store.pieces(&session.id).await?;
@@ -261,7 +262,7 @@ async fn understand(
             },
         },
         pending => {
-            let planner = state.planner.clone();
+            let planner = planner.clone();
             let words = text.to_string();
             let understood =
                 tokio::task::spawn_blocking(move || planner.understand(&words, &context))
@@ -347,7 +348,7 @@ async fn accept(
     asked: &Asked,
     attributed: bool,
 ) -> Result<Accepted, ApiError> {
-    let understood = understand(state, session, asked).await?;
+    let understood = understand(state, session, asked, &state.planner).await?;
     if let Some(plan) = understood.waiting {
         state.pending.put(&session.id, plan);
         return Ok(Accepted {
@@ -399,7 +400,10 @@ async fn accept(
 /// What a turn of `asked` would be charged now, without holding anything (the studio shows
 /// it before an action runs).
 pub async fn quote(state: &AppState, session: &Session, asked: &Asked) -> Result<i64, ApiError> {
-    let understood = understand(state, session, asked).await?;
+    // By the built-in rules only: a quote is asked at every pause in typing, and a language
+    // model's call for each would cost more than the answer is worth.
+    let rules: Arc<dyn agent::Understand + Send + Sync> = Arc::new(agent::RulePlanner);
+    let understood = understand(state, session, asked, &rules).await?;
     if understood.waiting.is_some() {
         return Ok(0);
     }
