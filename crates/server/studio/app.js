@@ -143,21 +143,29 @@ async function refresh() {
   }
 }
 
-/** What an export costs, before it runs. */
-async function showExportPrice() {
-  const note = $('#export-quote');
-  if (!hasVideo()) {
-    note.textContent = '';
-    return;
-  }
+function quoted(price) {
+  if (!price.credits) return say('quoteFree');
+  return say(price.credits === 1 ? 'quoteOne' : 'quote', price.credits, price.available);
+}
+
+/** What typed Steps would cost now, in words ('' when it cannot be told). */
+async function priceOf(steps) {
+  if (!view.session || !hasVideo()) return '';
   try {
-    const asked = { steps: [exportStep()] };
+    const asked = { steps };
     if (view.piece) asked.piece_id = view.piece;
     const price = await api.call('POST', `/api/studio/${encodeURIComponent(view.session)}/quote`, asked);
-    note.textContent = price.credits ? say('quote', price.credits, price.available) : say('quoteFree');
+    return quoted(price);
   } catch {
-    note.textContent = '';
+    return '';
   }
+}
+
+/** What an export, and an undo or redo, cost before they run. */
+async function showExportPrice() {
+  const [exporting, undoing] = await Promise.all([priceOf([exportStep()]), priceOf([{ do: 'undo' }])]);
+  $('#export-quote').textContent = exporting;
+  $('#edit-quote').textContent = undoing ? say('editPrice', undoing) : '';
 }
 
 function exportStep() {
@@ -383,8 +391,17 @@ function showSelection() {
     node.classList.toggle('selected', on);
     node.setAttribute('aria-selected', String(on));
   }
-  const seconds = cutsFor(view.words, view.selected).reduce((sum, c) => sum + (c.end_ms - c.start_ms), 0) / 1000;
-  $('#selection').textContent = view.selected.size ? say('selected', view.selected.size, seconds.toFixed(1)) : say('nothingSelected');
+  const cuts = cutsFor(view.words, view.selected);
+  const seconds = cuts.reduce((sum, c) => sum + (c.end_ms - c.start_ms), 0) / 1000;
+  const note = $('#selection');
+  note.textContent = view.selected.size ? say('selected', view.selected.size, seconds.toFixed(1)) : say('nothingSelected');
+  // The price of deleting them, said before the Delete.
+  if (cuts.length) {
+    const ticket = (view.selectionTicket = (view.selectionTicket ?? 0) + 1);
+    priceOf(cuts.map((c) => ({ do: 'cut', span: 'between', ...c }))).then((price) => {
+      if (price && ticket === view.selectionTicket) note.textContent += ` ${price}`;
+    });
+  }
   action('delete-words').disabled = view.selected.size === 0 || view.busy;
 }
 
@@ -505,7 +522,7 @@ async function showQuote() {
     if (view.piece) asked.piece_id = view.piece;
     const price = await api.call('POST', `/api/studio/${encodeURIComponent(view.session)}/quote`, asked);
     if (ticket !== quoting) return;
-    quote.textContent = price.credits ? say('quote', price.credits, price.available) : say('quoteFree');
+    quote.textContent = quoted(price);
   } catch {
     if (ticket === quoting) quote.textContent = '';
   }

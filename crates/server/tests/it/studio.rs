@@ -934,3 +934,28 @@ fn typed_steps_name_only_the_sessions_own_files() {
     assert_eq!(length(&server, &bearer, &session_id), full);
     assert_eq!(balance(&server, &bearer).0, credits, "nothing charged");
 }
+
+/// Another user's token reaches nothing of a session through the studio's endpoints: its
+/// preview, transcript and quote are "session not found", as everywhere else.
+#[test]
+fn the_studios_endpoints_are_the_owners_only() {
+    let server = start(|_| {});
+    let (_, session_id) = session_with(&server, "owner", &specs::WIDE_TALK);
+    let (stranger, _) = session_for(&server, "stranger", "en");
+    let auth = [("Authorization", stranger.as_str())];
+    let base = format!("{}/api/studio/{session_id}", server.base);
+    let asks = [
+        call("GET", &format!("{base}/preview"), &auth, None),
+        call("GET", &format!("{base}/transcript"), &auth, None),
+        call(
+            "POST",
+            &format!("{base}/quote"),
+            &auth,
+            Some(&json!({"text": "trim the pauses"})),
+        ),
+    ];
+    for reply in asks {
+        assert_eq!(reply.status, 404, "{:?}", reply.body);
+        assert_eq!(reply.body["code"], 1002, "{:?}", reply.body);
+    }
+}
