@@ -473,3 +473,116 @@ fn the_whole_flow_by_keyboard_alone() {
     let figures = whole_flow(&["--keyboard"]);
     assert_eq!(figures["keyboard"], true, "{figures}");
 }
+
+/// The session's latest turn as the server logged it, replayed with `Last-Event-ID: 0`: its
+/// events' ids, and its text events joined by line breaks as the page joins them.
+fn replayed_turn(serve: &Serve, token: &str, session: &str) -> (Vec<i64>, String) {
+    let body = ureq::post(&format!("{}/run_sse", serve.base))
+        .set("Authorization", &format!("Bearer {token}"))
+        .set("Last-Event-ID", "0")
+        .send_json(serde_json::json!({ "session_id": session }))
+        .expect("replay the turn")
+        .into_string()
+        .unwrap();
+    let mut ids = Vec::new();
+    let mut texts = Vec::new();
+    for block in body.split("\n\n") {
+        let mut data = Vec::new();
+        for line in block.lines() {
+            if let Some(id) = line.strip_prefix("id:") {
+                ids.push(id.trim().parse::<i64>().expect("a numeric id"));
+            } else if let Some(d) = line.strip_prefix("data:") {
+                data.push(d.strip_prefix(' ').unwrap_or(d));
+            }
+        }
+        let Ok(event) = serde_json::from_str::<Value>(&data.join("\n")) else {
+            continue;
+        };
+        if event["type"] == "text" {
+            texts.push(event["content"].as_str().unwrap_or_default().to_string());
+        }
+    }
+    (ids, texts.join("\n"))
+}
+
+/// The chat stream cut in the middle of a turn (the browser offline after the first progress
+/// event) is picked up with Last-Event-ID: the reply shown is the turn's, whole and once, the
+/// preview is the trimmed one, and one turn was charged.
+#[test]
+fn a_dropped_chat_stream_resumes_and_misses_nothing() {
+    let studio = Studio::start();
+    let clip = talk(&specs::TALK).path;
+    let figures = studio.script("resume.mjs", &clip);
+    let log = studio.serve.log_text();
+    let number = |name: &str| {
+        figures[name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name}: {figures}"))
+    };
+    assert!(
+        number("trimmed_s") < number("original_s") - 1.0,
+        "{figures}"
+    );
+    assert!(number("captions") >= 2.0, "{figures}");
+
+    // The page's streams: the turn's, then at least one more with Last-Event-ID, answered.
+    let streams = figures["streams"].as_array().expect("streams");
+    assert!(
+        streams[0]["last_event_id"].is_null(),
+        "the first starts the turn: {figures}"
+    );
+    let resumed: Vec<&Value> = streams
+        .iter()
+        .skip(1)
+        .filter(|s| s["status"] == 200)
+        .collect();
+    assert!(!resumed.is_empty(), "a stream picked up again: {figures}");
+    for stream in &resumed {
+        let id = stream["last_event_id"].as_str().unwrap_or_default();
+        assert!(
+            !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()),
+            "a resumed stream carries the last id seen: {figures}"
+        );
+    }
+    // The server saw as many streams as the page had answered, the resumes among them.
+    let answered = streams.iter().filter(|s| s["status"] == 200).count();
+    let served = log
+        .lines()
+        .filter(|l| l.starts_with("POST /run_sse 200"))
+        .count();
+    assert!(served >= 2, "a second /run_sse:\n{log}");
+    assert_eq!(served, answered, "{figures}\n{log}");
+
+    // One turn charged: what the page quoted before it was sent.
+    assert_eq!(
+        number("credits_before") - number("credits_after"),
+        number("price"),
+        "{figures}"
+    );
+    assert!(number("price") > 0.0, "{figures}");
+
+    // The reply shown is the turn's as the server has it: nothing missed, nothing twice.
+    let reply = figures["reply"].as_str().unwrap_or_default();
+    let (ids, server) = replayed_turn(
+        &studio.serve,
+        figures["token"].as_str().unwrap(),
+        figures["session"].as_str().unwrap(),
+    );
+    assert!(
+        server.contains("Removed") && server.contains("captions"),
+        "{server}"
+    );
+    assert_eq!(reply, server, "{figures}");
+    // It was cut in the middle: the first resume asked for what came after an event of the
+    // turn that was not its last.
+    let after: i64 = resumed[0]["last_event_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        ids.first().is_some_and(|first| *first <= after)
+            && ids.last().is_some_and(|last| after < *last),
+        "resumed after {after}, the turn's events are {ids:?}"
+    );
+}
