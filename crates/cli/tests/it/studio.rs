@@ -586,3 +586,35 @@ fn a_dropped_chat_stream_resumes_and_misses_nothing() {
         "resumed after {after}, the turn's events are {ids:?}"
     );
 }
+
+/// Words that leave a part undone are asked back, with nothing changed nor charged; the
+/// "Go ahead" button applies the rest (the pauses trimmed) and the question goes away.
+#[test]
+fn words_with_a_part_undone_are_asked_back_and_go_ahead_applies_the_rest() {
+    let studio = Studio::start();
+    let clip = talk(&specs::TALK).path;
+    let figures = studio.script("question.mjs", &clip);
+    let number = |name: &str| {
+        figures[name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name}: {figures}"))
+    };
+    let asked = figures["asked"].as_str().unwrap_or_default();
+    assert!(
+        asked.contains("Not done: “remove the background”") && asked.contains("trim the pauses"),
+        "{figures}"
+    );
+    assert_eq!(number("credits_while_asked"), number("credits_before"));
+    // "Go ahead" is the page's words for yes: the second message said it.
+    assert_eq!(figures["said"][1], "go ahead", "{figures}");
+    assert!(
+        number("trimmed_s") < number("original_s") - 1.0,
+        "{figures}"
+    );
+    assert!(
+        number("credits_after") < number("credits_before"),
+        "{figures}"
+    );
+    let reply = figures["reply"].as_str().unwrap_or_default();
+    assert!(reply.starts_with("Removed "), "{figures}");
+}
