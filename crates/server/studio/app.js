@@ -261,6 +261,14 @@ async function showPreview() {
   const video = $('#preview');
   const note = $('#preview-note');
   if (!hasVideo()) {
+    // Nothing to play (a new session): not the last session's preview either.
+    if (video.getAttribute('src')) {
+      video.pause();
+      video.removeAttribute('src');
+      delete video.dataset.key;
+      delete video.dataset.durationMs;
+      video.load();
+    }
     note.textContent = say('previewNone');
     note.hidden = false;
     return;

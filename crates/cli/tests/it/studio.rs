@@ -618,3 +618,32 @@ fn words_with_a_part_undone_are_asked_back_and_go_ahead_applies_the_rest() {
     let reply = figures["reply"].as_str().unwrap_or_default();
     assert!(reply.starts_with("Removed "), "{figures}");
 }
+
+/// Coming back: a reload opens the same session with its edited preview; "New session" gives
+/// an empty page; the first session is listed by name and length and opens again.
+#[test]
+fn a_reload_keeps_the_session_and_the_list_opens_an_earlier_one() {
+    let studio = Studio::start();
+    let clip = talk(&specs::TALK).path;
+    let figures = studio.script("sessions.mjs", &clip);
+    let number = |name: &str| {
+        figures[name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name}: {figures}"))
+    };
+    assert!(
+        number("trimmed_s") < number("original_s") - 1.0,
+        "{figures}"
+    );
+    for name in ["reloaded_s", "reopened_s"] {
+        assert!(
+            (number(name) - number("trimmed_s")).abs() <= 0.05,
+            "{name}: {figures}"
+        );
+    }
+    assert_ne!(figures["session"], figures["new_session"], "{figures}");
+    assert!(
+        number("segments") >= 2.0,
+        "the trimmed clip's pieces: {figures}"
+    );
+}
