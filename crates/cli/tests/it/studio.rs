@@ -647,3 +647,24 @@ fn a_reload_keeps_the_session_and_the_list_opens_an_earlier_one() {
         "the trimmed clip's pieces: {figures}"
     );
 }
+
+/// A clip dropped on the page is uploaded: its row says so and the preview plays it at the
+/// clip's length.
+#[test]
+fn a_clip_dropped_on_the_page_is_uploaded_and_previewed() {
+    let studio = Studio::start();
+    let clip = talk(&specs::TALK).path;
+    let figures = studio.script("drop.mjs", &clip);
+    assert_eq!(figures["row"], "dropped talk.mp4 uploaded", "{figures}");
+    assert_eq!(
+        figures["size"].as_u64(),
+        Some(std::fs::metadata(&clip).unwrap().len()),
+        "{figures}"
+    );
+    let clip_s = testkit::measure::streams(&clip).duration_s();
+    let preview_s = figures["preview_s"].as_f64().unwrap();
+    assert!(
+        (preview_s - clip_s).abs() <= 0.1,
+        "the preview lasts {preview_s} s, the clip {clip_s} s"
+    );
+}
