@@ -52,8 +52,18 @@ function applyLanguage(lang) {
     node.placeholder = say(node.dataset.tPlaceholder);
   }
   document.title = say('title');
+  const credits = $('#credits');
+  if (credits.dataset.available !== undefined) credits.textContent = say('credits', credits.dataset.available);
   if (view.state) showState();
   showSelection();
+}
+
+/** The status line: a word of words.js by its key (said again on a language switch), or `text`. */
+function setStatus(key, text) {
+  const status = $('#status');
+  if (key) status.dataset.t = key;
+  else delete status.dataset.t;
+  status.textContent = key ? say(key) : text;
 }
 
 function alertUser(text) {
@@ -127,9 +137,17 @@ async function open(sessionId) {
 
 // ---- the session's state -------------------------------------------------------------
 
+/** Whether what was asked for `session` and `piece` still is what the page shows (another
+ *  session or piece opened while the answer came would get the old one's). */
+function still(session, piece) {
+  return view.session === session && view.piece === piece;
+}
+
 async function refresh() {
   if (!view.session) return;
-  const data = await api.call('GET', `/api/state/nemo_agent/me/${encodeURIComponent(view.session)}/latest`);
+  const session = view.session;
+  const data = await api.call('GET', `/api/state/nemo_agent/me/${encodeURIComponent(session)}/latest`);
+  if (view.session !== session) return;
   view.state = data.state;
   const drafts = data.state.drafts ?? [];
   const current = drafts.find((d) => d.piece_id === data.state.current_piece) ?? drafts[drafts.length - 1];
@@ -275,11 +293,13 @@ async function showPreview() {
   }
   note.textContent = say('previewWaiting');
   note.hidden = false;
-  const piece = view.piece ? `?piece=${encodeURIComponent(view.piece)}` : '';
+  const [session, pieceId] = [view.session, view.piece];
+  const piece = pieceId ? `?piece=${encodeURIComponent(pieceId)}` : '';
   let preview;
   try {
-    preview = await api.call('GET', `/api/studio/${encodeURIComponent(view.session)}/preview${piece}`);
+    preview = await api.call('GET', `/api/studio/${encodeURIComponent(session)}/preview${piece}`);
   } catch (error) {
+    if (!still(session, pieceId)) return;
     // The old video is not this timeline any more: nothing is shown rather than it.
     view.previewKey = null;
     delete video.dataset.key;
@@ -288,6 +308,7 @@ async function showPreview() {
     note.textContent = failure(error);
     throw error;
   }
+  if (!still(session, pieceId)) return;
   note.hidden = true;
   if (preview.key === view.previewKey) return;
   const at = video.currentTime || 0;
@@ -332,12 +353,14 @@ function movePlayhead() {
 async function showTranscript() {
   const box = $('#transcript');
   let data = { words: [], captions: [], transcribed: false };
-  if (view.piece) {
+  const [session, piece] = [view.session, view.piece];
+  if (piece) {
     try {
-      data = await api.call('GET', `/api/studio/${encodeURIComponent(view.session)}/transcript?piece=${encodeURIComponent(view.piece)}`);
+      data = await api.call('GET', `/api/studio/${encodeURIComponent(session)}/transcript?piece=${encodeURIComponent(piece)}`);
     } catch {
       // No transcript endpoint or nothing to read: the note says what to do.
     }
+    if (!still(session, piece)) return;
   }
   view.words = data.words ?? [];
   view.captions = data.captions ?? [];
@@ -489,8 +512,8 @@ async function runTurn({ text, steps }, onEvent = () => {}) {
       onEvent(event);
       const messages = $('#messages');
       messages.scrollTop = messages.scrollHeight;
-    }, () => { $('#status').textContent = say('lost'); });
-    $('#status').textContent = say('ready');
+    }, () => setStatus('lost'));
+    setStatus('ready');
     // A stream that ended without a word (the server restarted mid-turn): say so, and show
     // the timeline as it is now.
     if (!said) {
@@ -702,7 +725,7 @@ async function start() {
   $('#language').value = language();
   try {
     await showCredits(await api.connect());
-    $('#status').textContent = say('ready');
+    setStatus('ready');
     const kept = localStorage.getItem('cutline.session');
     if (kept) {
       await open(kept).catch((error) => {
@@ -718,7 +741,7 @@ async function start() {
       showSessions();
     }
   } catch (error) {
-    $('#status').textContent = failure(error);
+    setStatus(null, failure(error));
   }
 }
 

@@ -668,3 +668,27 @@ fn a_clip_dropped_on_the_page_is_uploaded_and_previewed() {
         "the preview lasts {preview_s} s, the clip {clip_s} s"
     );
 }
+
+/// The page switched to 中文: its words in Chinese (Send reads 发送, Upload is 上传), the
+/// choice kept over a reload, and a session made after the switch replies in Chinese where
+/// the one before replied in English.
+#[test]
+fn switched_to_chinese_the_page_and_new_sessions_speak_chinese() {
+    let studio = Studio::start();
+    let clip = talk(&specs::TALK).path;
+    let figures = studio.script("language.mjs", &clip);
+    assert_eq!(figures["english"], "Send", "{figures}");
+    assert_eq!(figures["chinese"], "发送", "{figures}");
+    assert_eq!(figures["upload_label"], "上传", "{figures}");
+    let first = figures["first_reply"].as_str().unwrap_or_default();
+    assert!(first.starts_with("Removed "), "{figures}");
+    let second = figures["second_reply"].as_str().unwrap_or_default();
+    assert!(
+        second.contains("停顿") && !second.contains("Removed"),
+        "{figures}"
+    );
+    assert!(
+        figures["trimmed_s"].as_f64() < figures["original_s"].as_f64().map(|s| s - 1.0),
+        "{figures}"
+    );
+}
