@@ -1,6 +1,7 @@
 // Coming back: after an upload and one edit ("trim the pauses"), a reload of the page opens
 // the same session (the trimmed preview again); "New session" gives an empty page (no
-// preview, nothing on the timeline); the list of sessions shows the first one by its name and
+// preview, nothing on the timeline), even clicked while the reopened session's preview is
+// still on its way; the list of sessions shows the first one by its name and
 // its length, and clicking it opens it again with its preview.
 
 import {
@@ -12,6 +13,7 @@ import {
   launch,
   previewDuration,
   run,
+  until,
   upload,
   waitFor,
   waitInPage,
@@ -69,7 +71,19 @@ run(async () => {
   check(Math.abs(reloadedSeconds - trimmed) <= 0.05, `the preview lasts ${reloadedSeconds} s after the reload, ${trimmed} s before`);
   check(reloaded.segments > 0, 'the timeline after the reload');
 
-  // A new session: an empty page.
+  // A new session: an empty page. Opened while the kept session's preview is still on its
+  // way (held here until the new session is open): that late answer must not land in it.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let late = null;
+  await page.route('**/api/studio/*/preview*', async (route) => {
+    late = route.request();
+    await held;
+    await route.continue();
+  });
+  await page.reload();
+  await ready(page);
+  await until('the kept session asking for its preview', () => late);
   await page.getByRole('button', { name: 'New session', exact: true }).click();
   const empty = await waitFor(
     page,
@@ -77,6 +91,14 @@ run(async () => {
     (s) => s.session && s.session !== first.session && s.segments === 0 && s.note !== null,
     'an empty new session',
   );
+  const finished = page.waitForEvent('requestfinished', { predicate: (r) => r === late, timeout: 30_000 });
+  release();
+  await finished;
+  await page.unroute('**/api/studio/*/preview*');
+  // The answer is in; the page's tasks queued behind it run before these two.
+  await page.evaluate(() => new Promise((resolve) => setTimeout(() => setTimeout(resolve))));
+  const afterLate = await page.evaluate(shown);
+  check(!afterLate.src && afterLate.note !== null, `the old session's preview came into the new one: ${JSON.stringify(afterLate)}`);
   check(empty.messages === 0, `${empty.messages} messages in a new session`);
   check(!empty.src && !(empty.ready >= 1), `the preview still plays something in a new session: ${JSON.stringify(empty)}`);
 
