@@ -169,6 +169,13 @@ fn read_all(mut reader: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     receiver
 }
 
+/// The figure `name` a script reported, as a number (the test fails naming it when absent).
+fn number(figures: &Value, name: &str) -> f64 {
+    figures[name]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{name}: {figures}"))
+}
+
 /// The directives of a Content-Security-Policy: (name, its sources).
 fn directives(csp: &str) -> Vec<(String, Vec<String>)> {
     csp.split(';')
@@ -407,11 +414,7 @@ fn whole_flow(args: &[&str]) -> Value {
     let studio = Studio::start();
     let clip = talk(&specs::WIDE_TALK).path;
     let figures = studio.script_with("flow.mjs", &clip, args, Duration::from_secs(420));
-    let number = |name: &str| {
-        figures[name]
-            .as_f64()
-            .unwrap_or_else(|| panic!("{name}: {figures}"))
-    };
+    let number = |name: &str| number(&figures, name);
     // The preview as long as the clip, then the trimmed timeline (over a second shorter),
     // then shorter again by the two words' range to 0.1 s, then back after undo.
     assert!(
@@ -514,11 +517,7 @@ fn a_dropped_chat_stream_resumes_and_misses_nothing() {
     let clip = talk(&specs::TALK).path;
     let figures = studio.script("resume.mjs", &clip);
     let log = studio.serve.log_text();
-    let number = |name: &str| {
-        figures[name]
-            .as_f64()
-            .unwrap_or_else(|| panic!("{name}: {figures}"))
-    };
+    let number = |name: &str| number(&figures, name);
     assert!(
         number("trimmed_s") < number("original_s") - 1.0,
         "{figures}"
@@ -594,11 +593,7 @@ fn words_with_a_part_undone_are_asked_back_and_go_ahead_applies_the_rest() {
     let studio = Studio::start();
     let clip = talk(&specs::TALK).path;
     let figures = studio.script("question.mjs", &clip);
-    let number = |name: &str| {
-        figures[name]
-            .as_f64()
-            .unwrap_or_else(|| panic!("{name}: {figures}"))
-    };
+    let number = |name: &str| number(&figures, name);
     let asked = figures["asked"].as_str().unwrap_or_default();
     assert!(
         asked.contains("Not done: “remove the background”") && asked.contains("trim the pauses"),
@@ -626,11 +621,7 @@ fn a_reload_keeps_the_session_and_the_list_opens_an_earlier_one() {
     let studio = Studio::start();
     let clip = talk(&specs::TALK).path;
     let figures = studio.script("sessions.mjs", &clip);
-    let number = |name: &str| {
-        figures[name]
-            .as_f64()
-            .unwrap_or_else(|| panic!("{name}: {figures}"))
-    };
+    let number = |name: &str| number(&figures, name);
     assert!(
         number("trimmed_s") < number("original_s") - 1.0,
         "{figures}"

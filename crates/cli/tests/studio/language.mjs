@@ -14,6 +14,7 @@ import {
   previewDuration,
   run,
   waitFor,
+  preview,
 } from './lib.mjs';
 
 const words = () => ({
@@ -29,11 +30,6 @@ const words = () => ({
 const lastReply = () => [...document.querySelectorAll('#messages .message.assistant .body')].pop()?.textContent ?? '';
 const CHINESE = /[\u4e00-\u9fff]/;
 
-// The preview the page shows: its key (none before there is one) and length.
-const preview = () => {
-  const video = document.querySelector('#preview');
-  return { key: video.dataset.key ?? null, seconds: video.duration, ready: video.readyState };
-};
 
 // Uploads the clip by the data-action=upload input (whatever its label), says `text`, and
 // waits for the trimmed preview; the reply.

@@ -42,6 +42,15 @@ export const config = {
 // How long one wait may take unless told otherwise.
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
+// What the page shows, read inside it (for waitFor/waitInPage): the number in "12 credits",
+// the assistant's replies, the preview (its key, none before there is one, and length).
+export const credits = () => Number((document.querySelector('#credits').textContent.match(/\d+/) ?? [NaN])[0]);
+export const replies = () => [...document.querySelectorAll('#messages .message.assistant .body')].map((b) => b.textContent);
+export const preview = () => {
+  const video = document.querySelector('#preview');
+  return { key: video.dataset.key ?? null, seconds: video.duration, ready: video.readyState };
+};
+
 // The flags Chromium needs here: headless without a sandbox (root, no GPU), and none of its
 // own connections to the outside (refused by this machine's network, many at a time).
 export const CHROMIUM_FLAGS = [

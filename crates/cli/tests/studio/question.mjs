@@ -16,17 +16,14 @@ import {
   upload,
   waitFor,
   waitInPage,
+  credits,
+  replies,
+  preview,
 } from './lib.mjs';
 
 const INSTRUCTION = 'trim the pauses and remove the background';
 const UNDONE = 'remove the background';
 
-const credits = () => Number((document.querySelector('#credits').textContent.match(/\d+/) ?? [NaN])[0]);
-const replies = () => [...document.querySelectorAll('#messages .message.assistant .body')].map((b) => b.textContent);
-const preview = () => {
-  const video = document.querySelector('#preview');
-  return { key: video.dataset.key ?? null, seconds: video.duration, ready: video.readyState };
-};
 
 run(async () => {
   const session = await launch();

@@ -22,13 +22,12 @@ import {
   upload,
   waitFor,
   waitInPage,
+  credits,
 } from './lib.mjs';
 
 const INSTRUCTION = 'trim the pauses and add captions';
 const LOST = 'The connection was lost; reconnecting…';
 
-// The number in "12 credits".
-const credits = () => Number((document.querySelector('#credits').textContent.match(/\d+/) ?? [NaN])[0]);
 
 // A TCP relay to `target` on a loopback port of its own: `cut()` resets every connection it
 // carries and refuses new ones until `mend()`.
