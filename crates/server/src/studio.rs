@@ -118,10 +118,13 @@ pub async fn asset(Path((version, name)): Path<(String, String)>) -> Response {
     }
 }
 
-/// How much the page weighs, all files together (for the README's figure).
+/// How much the page weighs, all files together (the README states it).
 pub fn weight() -> usize {
     FILES.iter().map(|f| f.bytes.len()).sum()
 }
+
+/// The most the page may weigh: it is the first thing a user waits for.
+pub const WEIGHT_BUDGET: usize = 100 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -138,6 +141,11 @@ mod tests {
             assert!(tag.contains("src="), "inline script: {tag}");
         }
         assert!(!CONTENT_SECURITY_POLICY.contains("unsafe"));
+        assert!(
+            weight() < WEIGHT_BUDGET,
+            "the page weighs {} bytes",
+            weight()
+        );
         for file in FILES.iter().skip(1) {
             assert!(
                 INDEX.contains(file.name) || is_imported(file.name),
