@@ -284,6 +284,10 @@ pub fn run(args: &ServeArgs, cancel: &CancelToken) -> Result<(), String> {
             listener.local_addr().unwrap_or(args.addr),
             args.data.display()
         );
+        eprintln!(
+            "cutline serve: the studio (a web page) is at http://{}/",
+            listener.local_addr().unwrap_or(args.addr)
+        );
         if args.addr.ip().is_unspecified() && !public_url_set {
             eprintln!(
                 "cutline serve: links to downloads will name 127.0.0.1; set --public-url to \
