@@ -62,8 +62,8 @@ pub const INTENTS: &[Intent] = &[
     Intent {
         name: "fix_caption",
         help: (
-            "fix the words of one caption (in the studio: click the caption)",
-            "修改一条字幕的文字（在工作室里点击这条字幕）",
+            "fix the words of one caption (from the studio's list of captions)",
+            "修改一条字幕的文字（在工作室的字幕列表里）",
         ),
         example: ("", ""),
         args: r#"{"index": {"type": "integer"}, "text": {"type": "string"}}"#,
@@ -365,12 +365,12 @@ pub fn catalogue_markdown() -> String {
             if intent.by_words() {
                 intent.example.0
             } else {
-                "(no words: click the caption in the studio)"
+                "(no words: the studio's list of captions)"
             },
             if intent.by_words() {
                 intent.example.1
             } else {
-                "（不用说：在工作室里点击字幕）"
+                "（不用说：工作室的字幕列表）"
             }
         ));
     }
