@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 use speech::Word;
-use timeline::{Draft, TrackKind};
+use timeline::Draft;
 
 /// A word where the timeline plays it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -87,14 +87,9 @@ pub fn timeline_words<'a>(
     out
 }
 
-/// The Draft's captions (text segments of role `caption`) in time order.
+/// The Draft's captions in the order `fix_caption` numbers them.
 pub fn caption_lines(draft: &Draft) -> Vec<CaptionLine> {
-    let mut captions: Vec<_> = draft
-        .segments_of(TrackKind::Text)
-        .filter(|s| s.meta.role.as_deref() == Some("caption"))
-        .collect();
-    captions.sort_by_key(|s| (s.start_ms, s.end_ms()));
-    captions
+    timeline::ops::captions_in_order(draft)
         .iter()
         .enumerate()
         .map(|(index, s)| CaptionLine {

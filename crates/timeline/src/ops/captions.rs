@@ -189,23 +189,39 @@ pub(crate) fn restyle_captions(draft: &Draft, look: &CaptionLook) -> Result<Appl
     })
 }
 
-/// Gives the captions, in timeline order, the words `texts` (as many as there are captions).
-pub(crate) fn rewrite_captions(draft: &Draft, texts: &[String]) -> Result<Applied, EditError> {
-    let mut edited = draft.clone();
-    let mut captions: Vec<&mut Segment> = edited
+/// The Draft's captions (text segments of role `caption`) in timeline order: by start, then
+/// end. The one numbering of captions: what `fix_caption` names and the studio lists.
+pub fn captions_in_order(draft: &Draft) -> Vec<&Segment> {
+    let mut captions: Vec<&Segment> = draft
+        .segments_of(TrackKind::Text)
+        .filter(|s| s.meta.role.as_deref() == Some(CAPTION_ROLE))
+        .collect();
+    captions.sort_by_key(|s| (s.start_ms, s.end_ms()));
+    captions
+}
+
+fn captions_in_order_mut(draft: &mut Draft) -> Vec<&mut Segment> {
+    let mut captions: Vec<&mut Segment> = draft
         .tracks
         .iter_mut()
         .filter(|t| t.kind == TrackKind::Text)
         .flat_map(|t| t.segments.iter_mut())
         .filter(|s| s.meta.role.as_deref() == Some(CAPTION_ROLE))
         .collect();
+    captions.sort_by_key(|s| (s.start_ms, s.end_ms()));
+    captions
+}
+
+/// Gives the captions, in timeline order, the words `texts` (as many as there are captions).
+pub(crate) fn rewrite_captions(draft: &Draft, texts: &[String]) -> Result<Applied, EditError> {
+    let mut edited = draft.clone();
+    let captions = captions_in_order_mut(&mut edited);
     if captions.len() != texts.len() || texts.iter().any(|t| t.trim().is_empty()) {
         return Err(EditError::CaptionCount {
             given: texts.iter().filter(|t| !t.trim().is_empty()).count(),
             captions: captions.len(),
         });
     }
-    captions.sort_by_key(|s| s.start_ms);
     for (segment, text) in captions.into_iter().zip(texts) {
         segment.meta.text = Some(text.trim().to_string());
         segment.meta.words = None;
@@ -226,15 +242,8 @@ pub(crate) fn fix_caption(draft: &Draft, index: usize, text: &str) -> Result<App
         return Err(EditError::EmptyCaption);
     }
     let mut edited = draft.clone();
-    let mut captions: Vec<&mut Segment> = edited
-        .tracks
-        .iter_mut()
-        .filter(|t| t.kind == TrackKind::Text)
-        .flat_map(|t| t.segments.iter_mut())
-        .filter(|s| s.meta.role.as_deref() == Some(CAPTION_ROLE))
-        .collect();
+    let captions = captions_in_order_mut(&mut edited);
     let count = captions.len();
-    captions.sort_by_key(|s| s.start_ms);
     let segment = captions
         .into_iter()
         .nth(index)

@@ -28,7 +28,7 @@ use crate::draft::{CaptionStyle, Corner, Draft, Position};
 use crate::time::TimeRange;
 use crate::validate::{validate, DraftError};
 
-pub use captions::{CaptionLook, SourceCaption, SourceWord};
+pub use captions::{captions_in_order, CaptionLook, SourceCaption, SourceWord};
 pub use clips::ClipIndex;
 pub use layers::{Layer, TitleChange};
 
