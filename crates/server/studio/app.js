@@ -97,7 +97,11 @@ async function newSession(name = 'project') {
   return data.session_id;
 }
 
+/** Resolves once the page has a token: files chosen or words sent before then wait for it. */
+let connected;
+
 async function ensureSession(name) {
+  await connected;
   return view.session ?? newSession(name);
 }
 
@@ -724,7 +728,8 @@ async function start() {
   applyLanguage(localStorage.getItem('cutline.language') || browserLanguage());
   $('#language').value = language();
   try {
-    await showCredits(await api.connect());
+    connected = api.connect();
+    await showCredits(await connected);
     setStatus('ready');
     const kept = localStorage.getItem('cutline.session');
     if (kept) {
