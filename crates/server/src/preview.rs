@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use media::library::Asset;
 use media::process::{CancelToken, Tool, ToolCommand};
-use media::render::{render, Format, Quality, RenderSettings, Source, Sources};
+use media::render::{render, Format, Quality, RenderSettings, Source, Sources, Streams};
 use media::{Limits, MediaKind, Probe};
 use timeline::{Draft, TimeRange, TrackKind};
 
@@ -532,6 +532,7 @@ fn build(
                 limits: Limits::default(),
                 cancel: stop.clone(),
                 work_in: Some(config.tmp_dir()),
+                streams: Streams::All,
             };
             render(&shown, &sources, output, &settings, |_| {})
                 .map_err(|e| failed(e.to_string()))?;

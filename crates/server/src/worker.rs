@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use media::process::CancelToken;
-use media::render::{render, RenderSettings};
+use media::render::{render, RenderSettings, Streams};
 use media::{Limits, MediaError};
 use timeline::TrackKind;
 
@@ -109,6 +109,7 @@ async fn run(state: &AppState, job: &RenderRecord, stop: &CancelToken) -> Result
                 limits: Limits::default(),
                 cancel,
                 work_in: Some(config.tmp_dir()),
+                streams: Streams::All,
             };
             let sources = media::library::render_sources(&assets);
             render(&draft, &sources, &output, &settings, |fraction| {

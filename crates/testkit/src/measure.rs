@@ -260,3 +260,36 @@ pub fn tone_onset(samples: &[f32], rate: u32, hz: f64) -> Option<f64> {
     }
     None
 }
+
+/// The peak signal-to-noise ratio of two pictures of 8-bit samples, in dB (infinite when
+/// they are the same).
+pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len(), "pictures of one size");
+    let squared: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
+        .sum();
+    let mse = squared / a.len().max(1) as f64;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0 * 255.0 / mse).log10()
+    }
+}
+
+/// What `ffmpeg -v error -i FILE -f null -` says while decoding every stream of `path`:
+/// empty when it decodes cleanly.
+pub fn decode_errors(path: &Path) -> String {
+    let output = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-hide_banner", "-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "null", "-"])
+        .output()
+        .expect("run ffmpeg");
+    let mut said = String::from_utf8_lossy(&output.stderr).into_owned();
+    if !output.status.success() {
+        said.push_str(&format!("(ffmpeg ended with {})", output.status));
+    }
+    said
+}

@@ -13,6 +13,8 @@
 //! - [`ops`]: one typed edit each (`Op`), applied by `apply(&Draft, &Op, &EditContext)`.
 //! - [`join`]: Drafts end to end (the pieces of a batch session joined into one).
 //! - [`history`]: every state of a Draft, for exact undo, redo and reset.
+//! - [`parts`]: a long export cut into parts rendered apart and joined (where, and each
+//!   part's Draft).
 //! - [`subtitles`]: caption segments as SRT/WebVTT cues (and a strict SRT reader).
 //! - [`time`]: integer-millisecond ranges and the clock format users read ("2:14").
 //!
@@ -24,6 +26,7 @@ pub mod draft;
 pub mod history;
 pub mod join;
 pub mod ops;
+pub mod parts;
 pub mod subtitles;
 pub mod time;
 pub mod validate;

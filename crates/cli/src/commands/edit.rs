@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use media::library::{write_atomically, Asset, Library};
 use media::process::CancelToken;
-use media::render::{render, Format, Quality, RateControl, RenderSettings};
+use media::render::{render, Format, Quality, RateControl, RenderSettings, Streams};
 use media::{Limits, MediaKind};
 use timeline::subtitles::{caption_cues, to_srt, to_vtt};
 use timeline::{apply, Aspect, CaptionStyle, Draft, EditContext, Fit, Op, Resolution, TrackKind};
@@ -235,6 +235,7 @@ pub fn run(args: &EditArgs, cancel: &CancelToken) -> Result<(), String> {
         limits: library.limits().clone(),
         cancel: cancel.clone(),
         work_in: None,
+        streams: Streams::All,
     };
     let bar = Progress::through("rendering", draft.duration_ms);
     let outcome =

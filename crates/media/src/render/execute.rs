@@ -12,7 +12,8 @@ use timeline::Draft;
 use crate::error::MediaError;
 use crate::limits::Limits;
 use crate::probe::probe;
-use crate::process::{Tool, ToolCommand};
+use crate::probe::Probe;
+use crate::process::{CancelToken, Tool, ToolCommand};
 use crate::render::format::Format;
 use crate::render::plan::{plan, FileContents, PlanFile, RenderPaths, RenderSettings, Sources};
 
@@ -61,32 +62,60 @@ pub fn render(
     for file in &plan.files {
         write_plan_file(file)?;
     }
-    let timeout =
-        Duration::from_secs(120) + Duration::from_millis(plan.duration_ms.saturating_mul(20));
+    run_ffmpeg(
+        &plan.args,
+        plan.duration_ms,
+        &settings.cancel,
+        &mut on_progress,
+    )?;
+    let made = keep(partial, output, plan.duration_ms)?;
+    on_progress(1.0);
+    Ok(RenderOutcome {
+        output: output.to_path_buf(),
+        duration_ms: made.duration_ms,
+        size_bytes: made.size_bytes,
+        canvas: plan.canvas,
+    })
+}
+
+/// Runs ffmpeg with `args` (a job of `duration_ms`), passing on its progress.
+pub(crate) fn run_ffmpeg(
+    args: &[std::ffi::OsString],
+    duration_ms: u64,
+    cancel: &CancelToken,
+    on_progress: &mut impl FnMut(f64),
+) -> Result<(), MediaError> {
+    let timeout = Duration::from_secs(120) + Duration::from_millis(duration_ms.saturating_mul(20));
     let mut running = ToolCommand::new(Tool::Ffmpeg)
-        .args(&plan.args)
+        .args(args)
         .timeout(timeout)
-        .cancel_with(&settings.cancel)
+        .cancel_with(cancel)
         .spawn()?;
     if let Some(stdout) = running.take_stdout() {
         for line in BufReader::new(stdout).lines() {
             let line = line.map_err(|e| MediaError::io("reading ffmpeg's progress", e))?;
-            if let Some(fraction) = progress_fraction(&line, plan.duration_ms) {
+            if let Some(fraction) = progress_fraction(&line, duration_ms) {
                 on_progress(fraction);
             }
         }
     }
-    running.wait()?;
+    running.wait().map(|_| ())
+}
 
+/// Checks what ffmpeg wrote to `partial` (at most a frame or two shorter than `expected_ms`
+/// allows for rounding; more is an error) and renames it to `output`; its probe.
+pub(crate) fn keep(
+    partial: tempfile::NamedTempFile,
+    output: &Path,
+    expected_ms: u64,
+) -> Result<Probe, MediaError> {
     let made = probe(partial.path(), &Limits::default())?;
-    let expected_ms = plan.duration_ms;
     if made.duration_ms + 1000.max(expected_ms / 20) < expected_ms {
         return Err(MediaError::ShortOutput {
             made_ms: made.duration_ms,
             expected_ms,
         });
     }
-    let size_bytes = made.size_bytes;
     // The temporary file is private (0600); the video it becomes is an ordinary file.
     std::fs::set_permissions(partial.path(), std::fs::Permissions::from_mode(0o644))
         .map_err(|e| MediaError::io("setting the output's permissions", e))?;
@@ -96,19 +125,16 @@ pub fn render(
             path: output.to_path_buf(),
             reason: e.error.to_string(),
         })?;
-    on_progress(1.0);
-    Ok(RenderOutcome {
-        output: output.to_path_buf(),
-        duration_ms: made.duration_ms,
-        size_bytes,
-        canvas: plan.canvas,
-    })
+    Ok(made)
 }
 
 /// A hidden temporary file in the output's folder (so the final rename is atomic), deleted
 /// unless the render succeeds. Failing to create it is how an unwritable output is found,
 /// before any work is done.
-fn partial_output(output: &Path, format: Format) -> Result<tempfile::NamedTempFile, MediaError> {
+pub(crate) fn partial_output(
+    output: &Path,
+    format: Format,
+) -> Result<tempfile::NamedTempFile, MediaError> {
     let unwritable = |reason: String| MediaError::Unwritable {
         path: output.to_path_buf(),
         reason,

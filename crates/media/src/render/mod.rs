@@ -9,6 +9,8 @@
 //! - [`layout`]: where a title goes when captions are in the same place.
 //! - [`fonts`]: finds the font text is drawn with.
 //! - [`format`]: what an export is written as (MP4, WebM, GIF, M4A, MP3).
+//! - [`parts`]: a long MP4 in parts rendered apart, joined by stream copy over its whole
+//!   sound.
 
 pub mod captions;
 pub mod execute;
@@ -16,11 +18,12 @@ pub mod fonts;
 pub mod format;
 pub mod graph;
 pub mod layout;
+pub mod parts;
 pub mod plan;
 
 pub use execute::{render, RenderOutcome};
 pub use format::Format;
 pub use plan::{
     plan, FileContents, PlanFile, Quality, RateControl, RenderPaths, RenderPlan, RenderSettings,
-    Source, Sources, VideoEncoding,
+    Source, Sources, Streams, VideoEncoding,
 };

@@ -162,6 +162,23 @@ pub struct RenderSettings {
     /// the system's temporary folder when `None`. A server keeps it in its data folder, so
     /// it can clear what a killed render left.
     pub work_in: Option<PathBuf>,
+    /// Which of the format's streams are made (all of them but for the parts of a long
+    /// export, see [`parts`](super::parts)).
+    pub streams: Streams,
+}
+
+/// Which streams a render makes: those its format carries, or only one of them. A stream
+/// that is not made is not decoded or filtered at all (a sound-only render reads no picture).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Streams {
+    #[default]
+    All,
+    /// The picture of one part of a long export (`timeline::parts::part`), joined with the
+    /// others and the sound later. Titles are placed beside the captions of the whole export
+    /// (`captions`, from [`caption_band`] of it), so they stay where they are across parts.
+    PartPicture { captions: Option<CaptionBand> },
+    /// The sound alone (a long export's whole sound, made once).
+    Sound,
 }
 
 impl RenderSettings {
@@ -211,6 +228,11 @@ pub struct RenderPlan {
 
 const AUDIO_RATE: &str = "48000";
 const DEFAULT_TITLE_FADE_MS: u64 = 250;
+/// A video source whose first used moment is at least this far in is opened with an input
+/// seek (`-ss`, exact: frames before it are decoded and dropped by ffmpeg, so the pictures
+/// are the same): the parts of a long export start deep in their sources, and decoding the
+/// minutes before each would cost as much as the part itself.
+const SEEK_FROM_MS: u64 = 10_000;
 
 /// Plans the render of `draft` to `output`.
 pub fn plan(
@@ -233,35 +255,34 @@ pub fn plan(
     }
     let mut planner = Planner::new(draft, sources, settings, &paths.work_dir)?;
     let (video, audio) = planner.main_track()?;
-    let video = planner.color(video);
-    let video = planner.overlays(video);
-    let video = planner.texts(video)?;
-    let audio = planner.mix_audio_tracks(audio)?;
-    let (video, audio) = planner.finish(video, audio);
-    // A stream the format does not carry ends in a sink (a graph output must go somewhere).
-    if !settings.format.has_sound() {
-        planner.graph.chain(
-            std::slice::from_ref(&audio),
-            vec![Filter::new("anullsink")],
-            &[],
-        );
-    }
-    if !settings.format.has_picture() {
-        planner.graph.chain(
-            std::slice::from_ref(&video),
-            vec![Filter::new("nullsink")],
-            &[],
-        );
-    }
+    let video = match video {
+        Some(video) => {
+            let video = planner.color(video);
+            let video = planner.overlays(video);
+            let video = planner.texts(video)?;
+            Some(planner.finish_picture(video))
+        }
+        None => None,
+    };
+    let audio = match audio {
+        Some(audio) => {
+            let audio = planner.mix_audio_tracks(audio)?;
+            Some(planner.finish_sound(audio))
+        }
+        None => None,
+    };
 
     let filter_graph = planner.graph.to_string();
     let mut args: Vec<OsString> = Vec::new();
-    for src in &planner.inputs {
+    for (src, seek_ms) in planner.inputs.iter().zip(&planner.seeks) {
         let source = &sources[*src];
+        if *seek_ms > 0 {
+            args.extend(["-ss".into(), seconds(*seek_ms).into()]);
+        }
         args.extend(input_args(&source.path, &source.probe, &settings.limits));
     }
     args.extend(["-filter_complex".into(), filter_graph.clone().into()]);
-    let output_args = output_args(settings, &video, &audio, &planner.fps);
+    let output_args = output_args(settings, video.as_ref(), audio.as_ref(), &planner.fps);
     args.extend(output_args.into_iter().map(OsString::from));
     args.push(file_url(&paths.output));
     Ok(RenderPlan {
@@ -274,17 +295,23 @@ pub fn plan(
 }
 
 /// Everything after the filter graph: which streams are written, their codecs, the container.
-fn output_args(settings: &RenderSettings, video: &Pad, audio: &Pad, fps: &str) -> Vec<String> {
+fn output_args(
+    settings: &RenderSettings,
+    video: Option<&Pad>,
+    audio: Option<&Pad>,
+    fps: &str,
+) -> Vec<String> {
     let format = settings.format;
     let mut args: Vec<String> = Vec::new();
     let mut push = |items: &[&str]| args.extend(items.iter().map(|s| s.to_string()));
-    if format.has_picture() {
+    if let Some(video) = video {
         push(&["-map", &video.to_string()]);
     }
-    if format.has_sound() {
+    if let Some(audio) = audio {
         push(&["-map", &audio.to_string()]);
     }
     match format {
+        _ if video.is_none() => {}
         Format::Mp4 => {
             let encoding = settings.encoding.args();
             push(&encoding.iter().map(String::as_str).collect::<Vec<_>>());
@@ -316,12 +343,13 @@ fn output_args(settings: &RenderSettings, video: &Pad, audio: &Pad, fps: &str) -
         Format::M4a | Format::Mp3 => {}
     }
     match format {
+        _ if audio.is_none() => {}
         Format::Mp4 | Format::M4a => push(&["-c:a", "aac", "-b:a", "192k"]),
         Format::Webm => push(&["-c:a", "libopus", "-b:a", "128k"]),
         Format::Mp3 => push(&["-c:a", "libmp3lame", "-q:a", "2"]),
         Format::Gif => {}
     }
-    if format.has_sound() {
+    if audio.is_some() {
         push(&["-ar", AUDIO_RATE, "-ac", "2"]);
     }
     if matches!(format, Format::Mp4 | Format::M4a) {
@@ -342,6 +370,9 @@ fn output_args(settings: &RenderSettings, video: &Pad, audio: &Pad, fps: &str) -
     args
 }
 
+/// One item of the main track: its picture and its sound, each when it is made.
+type MainItem = (Option<Pad>, Option<Pad>);
+
 /// Which stream of an input a segment takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Stream {
@@ -355,8 +386,13 @@ struct Planner<'a> {
     settings: &'a RenderSettings,
     work_dir: &'a Path,
     graph: Graph,
-    /// Asset ids in ffmpeg input order.
+    /// Asset ids in ffmpeg input order (only those a made stream reads).
     inputs: Vec<&'a str>,
+    /// Where each input is opened (ms; 0 from its start), see [`SEEK_FROM_MS`].
+    seeks: Vec<u64>,
+    /// Whether the picture, and the sound, are made.
+    picture: bool,
+    sound: bool,
     /// Unused branches of each input stream, one per segment that reads it.
     taps: BTreeMap<(usize, Stream), Vec<Pad>>,
     files: Vec<PlanFile>,
@@ -370,14 +406,19 @@ impl<'a> Planner<'a> {
         settings: &'a RenderSettings,
         work_dir: &'a Path,
     ) -> Result<Self, MediaError> {
-        let inputs = draft.sources();
+        let picture = settings.format.has_picture() && settings.streams != Streams::Sound;
+        let picture_only = matches!(settings.streams, Streams::PartPicture { .. });
+        let sound = settings.format.has_sound() && !picture_only;
         let mut planner = Planner {
             draft,
             sources,
             settings,
             work_dir,
             graph: Graph::default(),
-            inputs,
+            inputs: Vec::new(),
+            seeks: Vec::new(),
+            picture,
+            sound,
             taps: BTreeMap::new(),
             files: Vec::new(),
             fps: fps_expression(draft.meta.fps),
@@ -392,16 +433,21 @@ impl<'a> Planner<'a> {
         (index, &self.sources[src])
     }
 
-    /// Counts the segments reading each input stream and splits the streams read more than once.
+    /// Counts the reads of each input stream by the streams made, splits the streams read
+    /// more than once, and finds where each input is opened.
     fn split_inputs(&mut self) -> Result<(), MediaError> {
-        let mut uses: BTreeMap<(usize, Stream), usize> = BTreeMap::new();
+        // (asset, stream, the first source moment read) for every read.
+        let mut reads: Vec<(&'a str, Stream, u64)> = Vec::new();
         let main = self.draft.main_track_index();
         // A crossfade plays the clip before on underneath: one more read of its source.
         for tail in self.crossfade_tails() {
-            let (index, source) = self.source(&tail);
-            *uses.entry((index, Stream::Video)).or_default() += 1;
-            if source.probe.kind == MediaKind::Video && source.probe.audio.is_some() {
-                *uses.entry((index, Stream::Audio)).or_default() += 1;
+            let (src, source) = self.source_entry(&tail);
+            let from = Self::tail_start(&tail, source);
+            if self.picture {
+                reads.push((src, Stream::Video, from));
+            }
+            if self.sound && source.probe.kind == MediaKind::Video && source.probe.audio.is_some() {
+                reads.push((src, Stream::Audio, from));
             }
         }
         for (track_index, track) in self.draft.tracks.iter().enumerate() {
@@ -411,56 +457,113 @@ impl<'a> Planner<'a> {
                 if track.kind == TrackKind::Text {
                     continue;
                 }
-                let (index, source) = self.source(segment);
+                let (src, source) = self.source_entry(segment);
+                let from = segment.source_in_ms;
                 let kind = source.probe.kind;
                 match track.kind {
                     TrackKind::Video if kind == MediaKind::Audio => {
                         return Err(MediaError::Unrenderable(format!(
-                            "segment {} on the video track plays {}, which has no picture",
+                            "segment {} on the video track plays {src}, which has no picture",
                             segment.id,
-                            segment.src.as_deref().unwrap_or_default()
                         )))
                     }
                     TrackKind::Video => {
-                        *uses.entry((index, Stream::Video)).or_default() += 1;
-                        if !overlay && kind == MediaKind::Video && source.probe.audio.is_some() {
-                            *uses.entry((index, Stream::Audio)).or_default() += 1;
+                        if self.picture {
+                            reads.push((src, Stream::Video, from));
+                        }
+                        let has_sound = kind == MediaKind::Video && source.probe.audio.is_some();
+                        if self.sound && !overlay && has_sound {
+                            reads.push((src, Stream::Audio, from));
                         }
                     }
                     _ if source.probe.audio.is_none() => {
                         return Err(MediaError::Unrenderable(format!(
-                            "segment {} on an audio track plays {}, which has no sound",
+                            "segment {} on an audio track plays {src}, which has no sound",
                             segment.id,
-                            segment.src.as_deref().unwrap_or_default()
                         )))
                     }
-                    _ => *uses.entry((index, Stream::Audio)).or_default() += 1,
+                    _ if self.sound => reads.push((src, Stream::Audio, from)),
+                    _ => {}
                 }
             }
         }
-        for ((index, stream), count) in uses {
-            let (specifier, split) = match stream {
-                Stream::Video => ("v", "split"),
-                Stream::Audio => ("a", "asplit"),
-            };
-            let input = Pad::input_stream(index, specifier);
-            let taps = if count == 1 {
-                vec![input]
-            } else {
-                let outputs: Vec<Pad> = (0..count)
-                    .map(|_| self.graph.pad(&format!("i{index}{specifier}")))
-                    .collect();
-                self.graph.chain(
-                    &[input],
-                    vec![Filter::new(split).opt("outputs", count)],
-                    &outputs,
-                );
-                outputs
-            };
-            self.taps
-                .insert((index, stream), taps.into_iter().rev().collect());
+        self.inputs = self
+            .draft
+            .sources()
+            .into_iter()
+            .filter(|src| reads.iter().any(|(read, _, _)| read == src))
+            .collect();
+        self.seeks = self
+            .inputs
+            .iter()
+            .map(|src| {
+                let first = reads
+                    .iter()
+                    .filter(|(read, _, _)| read == src)
+                    .map(|(_, _, from)| *from)
+                    .min()
+                    .unwrap_or(0);
+                let seekable = self.sources[*src].probe.kind == MediaKind::Video;
+                if seekable && first >= SEEK_FROM_MS {
+                    first
+                } else {
+                    0
+                }
+            })
+            .collect();
+        for index in 0..self.inputs.len() {
+            for stream in [Stream::Video, Stream::Audio] {
+                let src = self.inputs[index];
+                let count = reads
+                    .iter()
+                    .filter(|(read, kind, _)| *read == src && *kind == stream)
+                    .count();
+                if count == 0 {
+                    continue;
+                }
+                let (specifier, split) = match stream {
+                    Stream::Video => ("v", "split"),
+                    Stream::Audio => ("a", "asplit"),
+                };
+                let input = Pad::input_stream(index, specifier);
+                let taps = if count == 1 {
+                    vec![input]
+                } else {
+                    let outputs: Vec<Pad> = (0..count)
+                        .map(|_| self.graph.pad(&format!("i{index}{specifier}")))
+                        .collect();
+                    self.graph.chain(
+                        &[input],
+                        vec![Filter::new(split).opt("outputs", count)],
+                        &outputs,
+                    );
+                    outputs
+                };
+                self.taps
+                    .insert((index, stream), taps.into_iter().rev().collect());
+            }
         }
         Ok(())
+    }
+
+    /// A segment's asset id and source (every one is there: `plan` validated the Draft).
+    fn source_entry(&self, segment: &Segment) -> (&'a str, &'a Source) {
+        let sources: &'a Sources = self.sources;
+        let (src, source) = sources
+            .get_key_value(segment.src.as_deref().unwrap_or_default())
+            .expect("the Draft was validated against its sources");
+        (src.as_str(), source)
+    }
+
+    /// Where a crossfade's tail starts in its source: past the end of a video it starts on
+    /// the source's last picture (held).
+    fn tail_start(tail: &Segment, source: &Source) -> u64 {
+        if source.probe.kind == MediaKind::Video {
+            let last_picture_ms = source.probe.duration_ms.saturating_sub(100);
+            tail.source_in_ms.min(last_picture_ms)
+        } else {
+            tail.source_in_ms
+        }
     }
 
     fn tap(&mut self, index: usize, stream: Stream) -> Pad {
@@ -470,9 +573,9 @@ impl<'a> Planner<'a> {
             .expect("every use was counted in split_inputs")
     }
 
-    /// The main track as one video and one audio stream of exactly `d`, gaps filled with black
-    /// and silence.
-    fn main_track(&mut self) -> Result<(Pad, Pad), MediaError> {
+    /// The main track as one video and one audio stream of exactly `d` (each when it is
+    /// made), gaps filled with black and silence.
+    fn main_track(&mut self) -> Result<(Option<Pad>, Option<Pad>), MediaError> {
         let segments = self.draft.main_segments();
         let mut items = Vec::new();
         let mut cursor = 0;
@@ -496,16 +599,18 @@ impl<'a> Planner<'a> {
         }
         let inputs: Vec<Pad> = items
             .iter()
-            .flat_map(|(v, a)| [v.clone(), a.clone()])
+            .flat_map(|(v, a)| v.iter().chain(a).cloned())
             .collect();
-        let (video, audio) = (self.graph.pad("main_v"), self.graph.pad("main_a"));
+        let video = self.picture.then(|| self.graph.pad("main_v"));
+        let audio = self.sound.then(|| self.graph.pad("main_a"));
+        let outputs: Vec<Pad> = video.iter().chain(&audio).cloned().collect();
         self.graph.chain(
             &inputs,
             vec![Filter::new("concat")
                 .opt("n", items.len())
-                .opt("v", 1)
-                .opt("a", 1)],
-            &[video.clone(), audio.clone()],
+                .opt("v", u8::from(self.picture))
+                .opt("a", u8::from(self.sound))],
+            &outputs,
         );
         Ok((video, audio))
     }
@@ -521,66 +626,72 @@ impl<'a> Planner<'a> {
 
     /// `clip` blended in from `tail` (what the clip before plays on underneath): picture by
     /// xfade, sound by acrossfade; as long as `clip`.
-    fn crossfade(&mut self, tail: &Segment, (video, audio): (Pad, Pad)) -> (Pad, Pad) {
+    fn crossfade(&mut self, tail: &Segment, (video, audio): MainItem) -> MainItem {
         let ms = tail.duration_ms;
-        // Past the end of its source the tail starts on the source's last picture (held).
         let mut tail = tail.clone();
         let (_, source) = self.source(&tail);
-        if source.probe.kind == MediaKind::Video {
-            let last_picture_ms = source.probe.duration_ms.saturating_sub(100);
-            tail.source_in_ms = tail.source_in_ms.min(last_picture_ms);
-        }
+        tail.source_in_ms = Self::tail_start(&tail, source);
         let (tail_video, tail_audio) = self.clip(&tail);
-        // Held on its last picture where the source runs out; both on one time base.
-        let tail_video = self.graph.then(
-            &tail_video,
-            vec![
-                Filter::new("tpad")
-                    .opt("stop_mode", "clone")
-                    .opt("stop_duration", seconds(ms)),
-                Filter::new("trim").opt("end", seconds(ms)),
-                Filter::new("settb").opt("expr", "AVTB"),
-            ],
-            "tail",
-        );
-        let video = self
-            .graph
-            .then(&video, vec![Filter::new("settb").opt("expr", "AVTB")], "in");
-        let blended_video = self.graph.pad("xfade");
-        self.graph.chain(
-            &[tail_video, video],
-            vec![Filter::new("xfade")
-                .opt("transition", "fade")
-                .opt("duration", seconds(ms))
-                .opt("offset", 0)],
-            std::slice::from_ref(&blended_video),
-        );
-        let blended_audio = self.graph.pad("acrossfade");
-        self.graph.chain(
-            &[tail_audio, audio],
-            vec![Filter::new("acrossfade").opt("d", seconds(ms))],
-            std::slice::from_ref(&blended_audio),
-        );
+        let blended_video = video.zip(tail_video).map(|(video, tail_video)| {
+            // Held on its last picture where the source runs out; both on one time base.
+            let tail_video = self.graph.then(
+                &tail_video,
+                vec![
+                    Filter::new("tpad")
+                        .opt("stop_mode", "clone")
+                        .opt("stop_duration", seconds(ms)),
+                    Filter::new("trim").opt("end", seconds(ms)),
+                    Filter::new("settb").opt("expr", "AVTB"),
+                ],
+                "tail",
+            );
+            let video =
+                self.graph
+                    .then(&video, vec![Filter::new("settb").opt("expr", "AVTB")], "in");
+            let blended = self.graph.pad("xfade");
+            self.graph.chain(
+                &[tail_video, video],
+                vec![Filter::new("xfade")
+                    .opt("transition", "fade")
+                    .opt("duration", seconds(ms))
+                    .opt("offset", 0)],
+                std::slice::from_ref(&blended),
+            );
+            blended
+        });
+        let blended_audio = audio.zip(tail_audio).map(|(audio, tail_audio)| {
+            let blended = self.graph.pad("acrossfade");
+            self.graph.chain(
+                &[tail_audio, audio],
+                vec![Filter::new("acrossfade").opt("d", seconds(ms))],
+                std::slice::from_ref(&blended),
+            );
+            blended
+        });
         (blended_video, blended_audio)
     }
 
-    fn gap(&mut self, duration_ms: u64) -> (Pad, Pad) {
+    fn gap(&mut self, duration_ms: u64) -> MainItem {
         let (w, h) = (self.draft.meta.width, self.draft.meta.height);
-        let video = self.graph.pad("gap_v");
-        self.graph.chain(
-            &[],
-            vec![
-                Filter::new("color")
-                    .opt("c", "black")
-                    .opt("s", format!("{w}x{h}"))
-                    .opt("r", &self.fps)
-                    .opt("d", seconds(duration_ms)),
-                Filter::new("setsar").opt("r", 1),
-                Filter::new("format").opt("pix_fmts", "yuv420p"),
-            ],
-            std::slice::from_ref(&video),
-        );
-        (video, self.silence(duration_ms))
+        let video = self.picture.then(|| {
+            let video = self.graph.pad("gap_v");
+            self.graph.chain(
+                &[],
+                vec![
+                    Filter::new("color")
+                        .opt("c", "black")
+                        .opt("s", format!("{w}x{h}"))
+                        .opt("r", &self.fps)
+                        .opt("d", seconds(duration_ms)),
+                    Filter::new("setsar").opt("r", 1),
+                    Filter::new("format").opt("pix_fmts", "yuv420p"),
+                ],
+                std::slice::from_ref(&video),
+            );
+            video
+        });
+        let audio = self.sound.then(|| self.silence(duration_ms));
+        (video, audio)
     }
 
     fn silence(&mut self, duration_ms: u64) -> Pad {
@@ -599,34 +710,39 @@ impl<'a> Planner<'a> {
     }
 
     /// One main-track segment: a clip (picture and its own sound) or a still.
-    fn clip(&mut self, segment: &Segment) -> (Pad, Pad) {
+    fn clip(&mut self, segment: &Segment) -> MainItem {
         let (index, source) = self.source(segment);
         let probe = &source.probe;
-        let display = probe
-            .video
-            .as_ref()
-            .map(|v| v.display_size())
-            .unwrap_or((2, 2));
-        let duration = seconds(segment.duration_ms);
-        let tap = self.tap(index, Stream::Video);
-        let timed = self.moving_picture(segment, probe.kind == MediaKind::Image);
-        let timed = self.graph.then(&tap, timed, "v");
-        let video = self.fit(timed, display);
-        let audio = if probe.kind == MediaKind::Video && probe.audio.is_some() {
-            let tap = self.tap(index, Stream::Audio);
-            let mut filters = segment_sound(segment, probe);
-            filters.push(Filter::new("apad").opt("whole_dur", &duration));
-            filters.push(Filter::new("atrim").opt("end", &duration));
-            self.graph.then(&tap, filters, "a")
-        } else {
-            self.silence(segment.duration_ms)
-        };
+        let seek_ms = self.seeks[index];
+        let video = self.picture.then(|| {
+            let display = probe
+                .video
+                .as_ref()
+                .map(|v| v.display_size())
+                .unwrap_or((2, 2));
+            let tap = self.tap(index, Stream::Video);
+            let timed = self.moving_picture(segment, probe.kind == MediaKind::Image, seek_ms);
+            let timed = self.graph.then(&tap, timed, "v");
+            self.fit(timed, display)
+        });
+        let audio = self.sound.then(|| {
+            if probe.kind == MediaKind::Video && probe.audio.is_some() {
+                let duration = seconds(segment.duration_ms);
+                let tap = self.tap(index, Stream::Audio);
+                let mut filters = segment_sound(segment, probe, seek_ms);
+                filters.push(Filter::new("apad").opt("whole_dur", &duration));
+                filters.push(Filter::new("atrim").opt("end", &duration));
+                self.graph.then(&tap, filters, "a")
+            } else {
+                self.silence(segment.duration_ms)
+            }
+        });
         (video, audio)
     }
 
     /// A segment's pictures from time zero at the Draft's frame rate, `d` long: a still
-    /// repeated, or a clip's stretch at its speed.
-    fn moving_picture(&self, segment: &Segment, is_still: bool) -> Vec<Filter> {
+    /// repeated, or a clip's stretch at its speed (from a source opened `seek_ms` in).
+    fn moving_picture(&self, segment: &Segment, is_still: bool, seek_ms: u64) -> Vec<Filter> {
         if is_still {
             vec![
                 Filter::new("loop")
@@ -640,8 +756,8 @@ impl<'a> Planner<'a> {
             let source_range = segment.source_range();
             vec![
                 Filter::new("trim")
-                    .opt("start", seconds(source_range.start_ms))
-                    .opt("end", seconds(source_range.end_ms)),
+                    .opt("start", seconds(source_range.start_ms - seek_ms))
+                    .opt("end", seconds(source_range.end_ms - seek_ms)),
                 Filter::new("setpts").opt("expr", speed_pts(segment.speed())),
                 Filter::new("fps").opt("fps", &self.fps),
             ]
@@ -765,7 +881,7 @@ impl<'a> Planner<'a> {
             let is_still = source.probe.kind == MediaKind::Image;
             let tap = self.tap(index, Stream::Video);
             let (start, end) = (seconds(segment.start_ms), seconds(segment.end_ms()));
-            let mut filters = self.moving_picture(segment, is_still);
+            let mut filters = self.moving_picture(segment, is_still, self.seeks[index]);
             let width = even_at_least_2(canvas_width * segment.meta.overlay_width.unwrap_or(0.15));
             filters.extend([
                 Filter::new("scale").opt("w", width).opt("h", -2),
@@ -807,7 +923,10 @@ impl<'a> Planner<'a> {
             )
         })?;
         let font_file = utf8(&font.path)?;
-        let captions = caption_band(self.draft);
+        let captions = match self.settings.streams {
+            Streams::PartPicture { captions } => captions,
+            _ => caption_band(self.draft),
+        };
         let mut filters = Vec::new();
         for segment in texts.into_iter().filter(|s| !is_caption(s)) {
             let text = segment.meta.text.clone().unwrap_or_default();
@@ -929,7 +1048,7 @@ impl<'a> Planner<'a> {
             let (index, source) = self.source(segment);
             let tap = self.tap(index, Stream::Audio);
             let duration = segment.duration_ms;
-            let mut filters = segment_sound(segment, &source.probe);
+            let mut filters = segment_sound(segment, &source.probe, self.seeks[index]);
             if segment.meta.loop_source == Some(true) {
                 // Repeat the whole source (aloop keeps what it has read when the input ends).
                 filters.push(Filter::new("aloop").opt("loop", -1).opt("size", i32::MAX));
@@ -997,16 +1116,42 @@ impl<'a> Planner<'a> {
         Ok(mixed)
     }
 
-    /// Whole-output fades and the final formats: `[vout]` and `[aout]`.
-    fn finish(&mut self, video: Pad, audio: Pad) -> (Pad, Pad) {
+    /// Whole-output fades and the final format of the picture: `[vout]`.
+    fn finish_picture(&mut self, video: Pad) -> Pad {
         let meta = &self.draft.meta;
         let duration = self.draft.duration_ms;
-        let mut video_filters = Vec::new();
-        let mut audio_filters = Vec::new();
+        let mut filters = Vec::new();
         if meta.fade_in_ms > 0 {
             let d = seconds(meta.fade_in_ms);
-            video_filters.push(Filter::new("fade").opt("t", "in").opt("st", 0).opt("d", &d));
-            audio_filters.push(
+            filters.push(Filter::new("fade").opt("t", "in").opt("st", 0).opt("d", &d));
+        }
+        if meta.fade_out_ms > 0 {
+            let d = seconds(meta.fade_out_ms);
+            let st = seconds(duration.saturating_sub(meta.fade_out_ms));
+            filters.push(
+                Filter::new("fade")
+                    .opt("t", "out")
+                    .opt("st", &st)
+                    .opt("d", &d),
+            );
+        }
+        filters.push(Filter::new("trim").opt("end", seconds(duration)));
+        if self.settings.format == Format::Gif {
+            let video = self.graph.then(&video, filters, "vout");
+            return self.gif(video);
+        }
+        filters.push(Filter::new("format").opt("pix_fmts", "yuv420p"));
+        self.graph.then(&video, filters, "vout")
+    }
+
+    /// Whole-output fades, loudness and the final format of the sound: `[aout]`.
+    fn finish_sound(&mut self, audio: Pad) -> Pad {
+        let meta = &self.draft.meta;
+        let duration = self.draft.duration_ms;
+        let mut filters = Vec::new();
+        if meta.fade_in_ms > 0 {
+            let d = seconds(meta.fade_in_ms);
+            filters.push(
                 Filter::new("afade")
                     .opt("t", "in")
                     .opt("st", 0)
@@ -1016,40 +1161,26 @@ impl<'a> Planner<'a> {
         if meta.fade_out_ms > 0 {
             let d = seconds(meta.fade_out_ms);
             let st = seconds(duration.saturating_sub(meta.fade_out_ms));
-            video_filters.push(
-                Filter::new("fade")
-                    .opt("t", "out")
-                    .opt("st", &st)
-                    .opt("d", &d),
-            );
-            audio_filters.push(
+            filters.push(
                 Filter::new("afade")
                     .opt("t", "out")
                     .opt("st", &st)
                     .opt("d", &d),
             );
         }
-        video_filters.push(Filter::new("trim").opt("end", seconds(duration)));
-        let gif = self.settings.format == Format::Gif;
-        if !gif {
-            video_filters.push(Filter::new("format").opt("pix_fmts", "yuv420p"));
-        }
         if let Some(lufs) = meta.loudness_lufs {
             // Single-pass EBU R128 normalisation, true peak kept under −1.5 dBTP.
-            audio_filters.push(
+            filters.push(
                 Filter::new("loudnorm")
                     .opt("i", format!("{lufs:.1}"))
                     .opt("tp", "-1.5")
                     .opt("lra", "11"),
             );
         }
-        audio_filters.extend(to_output_audio());
-        audio_filters.push(Filter::new("apad").opt("whole_dur", seconds(duration)));
-        audio_filters.push(Filter::new("atrim").opt("end", seconds(duration)));
-        let video = self.graph.then(&video, video_filters, "vout");
-        let video = if gif { self.gif(video) } else { video };
-        let audio = self.graph.then(&audio, audio_filters, "aout");
-        (video, audio)
+        filters.extend(to_output_audio());
+        filters.push(Filter::new("apad").opt("whole_dur", seconds(duration)));
+        filters.push(Filter::new("atrim").opt("end", seconds(duration)));
+        self.graph.then(&audio, filters, "aout")
     }
 
     /// A GIF's picture: at most 15 fps and 640 pixels on the long side, in 256 colours from
@@ -1170,13 +1301,13 @@ fn fade_alpha(start_ms: u64, end_ms: u64, fade_in_ms: u64, fade_out_ms: u64) -> 
 }
 
 /// A segment's stretch of its source's sound at the segment's speed and volume, in the output
-/// format, starting at zero.
-fn segment_sound(segment: &Segment, probe: &Probe) -> Vec<Filter> {
+/// format, starting at zero (from a source opened `seek_ms` in).
+fn segment_sound(segment: &Segment, probe: &Probe, seek_ms: u64) -> Vec<Filter> {
     let source_range = segment.source_range();
     let mut filters = vec![
         Filter::new("atrim")
-            .opt("start", seconds(source_range.start_ms))
-            .opt("end", seconds(source_range.end_ms)),
+            .opt("start", seconds(source_range.start_ms - seek_ms))
+            .opt("end", seconds(source_range.end_ms - seek_ms)),
         Filter::new("asetpts").opt("expr", "PTS-STARTPTS"),
     ];
     filters.extend(tempo(segment.speed()));

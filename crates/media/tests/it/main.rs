@@ -1,5 +1,6 @@
 //! Integration tests of `media` on footage made by `testkit`: one test binary for the crate.
 
+mod parts;
 mod pauses;
 mod picture;
 mod probing;

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use media::probe::{AudioInfo, Container, FrameRate, MediaKind, Probe, VideoInfo};
 use media::process::CancelToken;
 use media::render::fonts::Font;
-use media::render::{plan, FileContents, Quality, RenderPaths, RenderSettings, Source, Sources};
+use media::render::{
+    plan, FileContents, Quality, RenderPaths, RenderSettings, Source, Sources, Streams,
+};
 use media::Limits;
 use timeline::Draft;
 
@@ -91,6 +93,7 @@ fn check(name: &str, draft_json: &str) {
         limits: Limits::default(),
         cancel: CancelToken::new(),
         work_in: None,
+        streams: Streams::All,
     };
     let paths = RenderPaths {
         output: PathBuf::from("/out/.cutline-x.part.mp4"),

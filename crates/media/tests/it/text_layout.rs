@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use media::process::CancelToken;
-use media::render::{render, Quality, RenderSettings, Source, Sources};
+use media::render::{render, Quality, RenderSettings, Source, Sources, Streams};
 use media::Limits;
 use testkit::measure::rgb_frame_at;
 
@@ -89,6 +89,7 @@ fn render_pair(
         limits: Limits::default(),
         cancel: CancelToken::new(),
         work_in: None,
+        streams: Streams::All,
     };
     let out = folder.join(format!(
         "layout-{width}x{height}-title-{title_at}-captions-{captions_at}.mp4"
