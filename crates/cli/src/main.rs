@@ -42,6 +42,8 @@ enum Command {
     Models(commands::models::ModelsArgs),
     /// Serve the cutline protocol over HTTP (sessions, chat, exports) for apps and agents.
     Serve(Box<commands::serve::ServeArgs>),
+    /// Render a server's exports (and parts of long ones) in a process of their own.
+    Worker(Box<commands::worker::WorkerArgs>),
     /// Operator tasks on a server's data: named users with credits.
     Admin(commands::admin::AdminArgs),
     /// Talk to a cutline server: upload, say what you want, get the video.
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Transcribe(args) => commands::transcribe::run(&args, &cancel),
         Command::Models(args) => commands::models::run(&args),
         Command::Serve(args) => commands::serve::run(&args, &cancel),
+        Command::Worker(args) => commands::worker::run(&args, &cancel),
         Command::Admin(args) => commands::admin::run(&args),
         Command::Chat(args) => commands::chat::run(&args),
     };

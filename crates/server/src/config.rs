@@ -9,6 +9,9 @@ use std::time::Duration;
 pub struct Config {
     /// Where the database, the media, the renders and the analysis cache live.
     pub data_dir: PathBuf,
+    /// A worker process's own name (`cutline worker`): its render work folders are kept
+    /// apart from the server's, which a server's start empties.
+    pub worker_name: Option<String>,
     /// Credits a new anonymous user gets.
     pub free_credits: i64,
     /// How long a token (and the free grant) lasts.
@@ -39,8 +42,11 @@ pub struct Config {
     pub heartbeat: Duration,
     /// The longest a chat turn may take.
     pub turn_limit: Duration,
-    /// Export workers in this process.
+    /// Export workers in this process (0: none, another process renders: `cutline worker`).
     pub workers: usize,
+    /// How long a part of a long export is meant to be (`timeline::parts`); exports up to
+    /// one and a half times this are one job.
+    pub part_length: Duration,
     /// How long a claimed export stays claimed without a heartbeat from its worker.
     pub lease: Duration,
     /// How long a signed `outputUrl` works.
@@ -90,6 +96,9 @@ impl Default for Prices {
     }
 }
 
+/// How the work folders of worker processes start (a server's start leaves them alone).
+pub const WORKER_FOLDERS: &str = "worker-";
+
 impl Config {
     /// API.md's defaults: 100 credits valid 7 days, 5 new anonymous users per address an hour,
     /// uploads of 500 MB a file and 2 GB a request, exports up to 1920 pixels on the long side
@@ -98,6 +107,7 @@ impl Config {
     pub fn with_data_dir(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
+            worker_name: None,
             free_credits: 100,
             token_lifetime: Duration::from_secs(7 * 24 * 3600),
             anonymous_per_hour: 5,
@@ -115,6 +125,7 @@ impl Config {
             heartbeat: Duration::from_secs(10),
             turn_limit: Duration::from_secs(15 * 60),
             workers: 1,
+            part_length: Duration::from_millis(timeline::parts::PART_TARGET_MS),
             lease: Duration::from_secs(30),
             signed_url_lifetime: Duration::from_secs(24 * 3600),
             public_url: None,
@@ -145,9 +156,13 @@ impl Config {
     }
 
     /// The work folders of renders under way (emptied at each start: what is in it is a
-    /// killed render's).
+    /// killed render's); a worker process's own folder inside it ([`WORKER_FOLDERS`]).
     pub fn tmp_dir(&self) -> PathBuf {
-        self.data_dir.join("tmp")
+        let tmp = self.data_dir.join("tmp");
+        match &self.worker_name {
+            Some(name) => tmp.join(format!("{WORKER_FOLDERS}{name}")),
+            None => tmp,
+        }
     }
 
     /// Low-resolution, all-intra copies of the uploaded videos the studio's previews are made

@@ -48,6 +48,23 @@ pub fn render_path(config: &Config, user_id: &str, id: &str, format: Format) -> 
         .join(format!("{key}.{}", format.extension()))
 }
 
+/// The folder the parts of a long export are written to until they are joined (beside the
+/// export, so every worker that shares the data folder reaches them).
+pub fn parts_dir(config: &Config, user_id: &str, id: &str) -> PathBuf {
+    let key = crate::tokens::sha256_hex(&format!("{user_id}/{id}"));
+    config.renders_dir().join(format!("{key}.parts"))
+}
+
+/// Where part `number` of an export is written: its sound, or the picture of a range.
+pub fn export_part_path(config: &Config, user_id: &str, id: &str, number: i64) -> PathBuf {
+    let folder = parts_dir(config, user_id, id);
+    if number == 0 {
+        folder.join("sound.m4a")
+    } else {
+        folder.join(format!("picture-{number:04}.mp4"))
+    }
+}
+
 /// The analysis cache of the uploads, stopped by `cancel`.
 pub fn library(config: &Config, cancel: &media::process::CancelToken) -> Library {
     Library::new(config.cache_dir(), Limits::default()).with_cancel(cancel)

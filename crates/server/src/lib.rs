@@ -98,6 +98,16 @@ impl AppState {
         if recovered != recovery::Recovered::default() {
             eprintln!("cutline serve: cleared what the last run left: {recovered:?}");
         }
+        Self::assemble(config, store, planner)
+    }
+
+    /// The state around an open `store`: the signing key read (made at the first start),
+    /// nothing running yet.
+    fn assemble(
+        config: Config,
+        store: Store,
+        planner: Arc<dyn agent::Understand + Send + Sync>,
+    ) -> Result<Self, String> {
         let signer = signing::Signer::open(&config.data_dir.join("secret.key")).map_err(|e| {
             format!(
                 "cannot keep the signing key in {}: {e}",
@@ -120,6 +130,36 @@ impl AppState {
             preview_locks: Arc::default(),
         })
     }
+
+    /// Opens the data folder for a worker process (`cutline worker`): the shared database
+    /// and media, nothing cleared that a running server or another worker may be using.
+    pub async fn open_worker(mut config: Config) -> Result<Self, String> {
+        let name = format!("{}-{}", std::process::id(), tokens::random_hex(4));
+        config.worker_name = Some(name);
+        let store = Store::open(&config.data_dir).await?;
+        files::prepare(&config).map_err(|e| {
+            format!(
+                "cannot create folders in {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
+        std::fs::create_dir_all(config.tmp_dir())
+            .map_err(|e| format!("cannot create {}: {e}", config.tmp_dir().display()))?;
+        Self::assemble(config, store, Arc::new(agent::RulePlanner))
+    }
+}
+
+/// Runs `state`'s export workers, and nothing else, until `shutdown` resolves; then stops
+/// their renders and puts the jobs back in the queue (`cutline worker`).
+pub async fn work(state: AppState, shutdown: impl Future<Output = ()>) {
+    let stop = media::process::CancelToken::new();
+    let workers = worker::spawn(&state, &stop);
+    shutdown.await;
+    stop.cancel();
+    for worker in workers {
+        let _ = worker.await;
+    }
+    let _ = std::fs::remove_dir_all(state.config.tmp_dir());
 }
 
 pub fn app(state: AppState) -> Router {

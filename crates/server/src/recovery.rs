@@ -64,6 +64,11 @@ fn empty_folder(folder: &std::path::Path) -> std::io::Result<usize> {
     let mut removed = 0;
     for entry in std::fs::read_dir(folder)?.flatten() {
         let path = entry.path();
+        // A worker process's work folder: it may be rendering now.
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(crate::config::WORKER_FOLDERS) {
+            continue;
+        }
         if entry.file_type()?.is_dir() {
             std::fs::remove_dir_all(&path)?;
         } else {

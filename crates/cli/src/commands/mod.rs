@@ -9,3 +9,4 @@ pub mod plan;
 pub mod probe;
 pub mod serve;
 pub mod transcribe;
+pub mod worker;

@@ -76,9 +76,13 @@ pub struct Settings {
     /// Uploads by URL running at once in all (more get 429).
     #[arg(long, env = "CUTLINE_URL_FETCHES_TOTAL")]
     pub url_fetches_total: Option<usize>,
-    /// Export workers in this process.
+    /// Export workers in this process (0: none; `cutline worker` processes render).
     #[arg(long, env = "CUTLINE_WORKERS")]
     pub workers: Option<usize>,
+    /// Seconds of timeline a part of a long MP4 export is meant to be (exports up to one and
+    /// a half times this are one job).
+    #[arg(long, env = "CUTLINE_PART_SECS")]
+    pub part_secs: Option<u64>,
     /// Seconds a claimed export stays claimed without its worker's heartbeat.
     #[arg(long, env = "CUTLINE_LEASE_SECS")]
     pub lease_secs: Option<u64>,
@@ -140,6 +144,7 @@ impl Settings {
             url_fetches_per_user: self.url_fetches_per_user.or(under.url_fetches_per_user),
             url_fetches_total: self.url_fetches_total.or(under.url_fetches_total),
             workers: self.workers.or(under.workers),
+            part_secs: self.part_secs.or(under.part_secs),
             lease_secs: self.lease_secs.or(under.lease_secs),
             max_export_secs: self.max_export_secs.or(under.max_export_secs),
             exports_per_user: self.exports_per_user.or(under.exports_per_user),
@@ -185,7 +190,10 @@ impl Settings {
         let per_user = self.url_fetches_per_user.unwrap_or(c.url_fetches_per_user);
         c.url_fetches_per_user = per_user.max(1);
         c.url_fetches_total = self.url_fetches_total.unwrap_or(c.url_fetches_total).max(1);
-        c.workers = self.workers.unwrap_or(c.workers).max(1);
+        c.workers = self.workers.unwrap_or(c.workers);
+        if let Some(secs) = self.part_secs {
+            c.part_length = Duration::from_secs(secs.max(1));
+        }
         if let Some(secs) = self.lease_secs {
             c.lease = Duration::from_secs(secs.max(1));
         }

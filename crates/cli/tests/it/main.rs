@@ -17,6 +17,7 @@ mod shapes;
 mod studio;
 mod trim;
 mod trust;
+mod workers;
 
 use std::path::Path;
 use std::process::{Command, Output};

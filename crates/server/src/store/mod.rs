@@ -1,5 +1,6 @@
 //! The database: users, tokens, sessions and assets here; the credits ledger and holds in
-//! [`credits`]; the export queue in [`renders`]. SQLite through sqlx.
+//! [`credits`]; the export queue in [`renders`], the parts of long exports in [`parts`].
+//! SQLite through sqlx.
 //!
 //! Every query is plain SQL with bound parameters (no string building), so a Postgres store
 //! can follow the same shape. Migrations live in `migrations/` and run at start. A
@@ -7,6 +8,7 @@
 //! two of them never deadlock on upgrading a read.
 
 pub mod credits;
+pub mod parts;
 pub mod pieces;
 pub mod renders;
 
@@ -21,6 +23,7 @@ use crate::error::ApiError;
 use crate::tokens;
 
 pub use credits::{Balance, HoldEnd};
+pub use parts::PartRecord;
 pub use pieces::Piece;
 pub use renders::{NewRender, RenderRecord, RenderStatus};
 
