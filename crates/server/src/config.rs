@@ -45,7 +45,8 @@ pub struct Config {
     /// Export workers in this process (0: none, another process renders: `cutline worker`).
     pub workers: usize,
     /// How long a part of a long export is meant to be (`timeline::parts`); exports up to
-    /// one and a half times this are one job.
+    /// one and a half times this are one job. Zero (the default): every export is one job —
+    /// parts are off until their sound stays in sync across many cuts (see README).
     pub part_length: Duration,
     /// How long a claimed export stays claimed without a heartbeat from its worker.
     pub lease: Duration,
@@ -125,7 +126,7 @@ impl Config {
             heartbeat: Duration::from_secs(10),
             turn_limit: Duration::from_secs(15 * 60),
             workers: 1,
-            part_length: Duration::from_millis(timeline::parts::PART_TARGET_MS),
+            part_length: Duration::ZERO,
             lease: Duration::from_secs(30),
             signed_url_lifetime: Duration::from_secs(24 * 3600),
             public_url: None,

@@ -183,11 +183,12 @@ where
 /// Renders one claimed job to its end (or until it is no longer ours); a long MP4 in parts.
 async fn run(state: &AppState, job: &RenderRecord, stop: &CancelToken) -> Result<(), ApiError> {
     let draft = timeline::wire::from_json(&job.draft_json).map_err(ApiError::internal)?;
-    let ranges = plan_parts(
-        &draft,
-        job.format,
-        state.config.part_length.as_millis() as u64,
-    );
+    let part_ms = state.config.part_length.as_millis() as u64;
+    let ranges = match part_ms {
+        // Parts are off: every export is one job.
+        0 => Vec::new(),
+        _ => plan_parts(&draft, job.format, part_ms),
+    };
     if ranges.len() > 1 {
         return run_in_parts(state, job, &draft, &ranges, stop).await;
     }

@@ -80,7 +80,7 @@ pub struct Settings {
     #[arg(long, env = "CUTLINE_WORKERS")]
     pub workers: Option<usize>,
     /// Seconds of timeline a part of a long MP4 export is meant to be (exports up to one and
-    /// a half times this are one job).
+    /// a half times this are one job); 0, the default, makes every export one job.
     #[arg(long, env = "CUTLINE_PART_SECS")]
     pub part_secs: Option<u64>,
     /// Seconds a claimed export stays claimed without its worker's heartbeat.
@@ -192,7 +192,7 @@ impl Settings {
         c.url_fetches_total = self.url_fetches_total.unwrap_or(c.url_fetches_total).max(1);
         c.workers = self.workers.unwrap_or(c.workers);
         if let Some(secs) = self.part_secs {
-            c.part_length = Duration::from_secs(secs.max(1));
+            c.part_length = Duration::from_secs(secs);
         }
         if let Some(secs) = self.lease_secs {
             c.lease = Duration::from_secs(secs.max(1));

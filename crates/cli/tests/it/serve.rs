@@ -202,6 +202,19 @@ fn export_status(serve: &Serve, bearer: &str, id: &str) -> Value {
     )
 }
 
+/// Downloads the finished export `id` to `file`.
+pub fn download_export(serve: &Serve, bearer: &str, id: &str, file: &Path) {
+    let response = ureq::get(&format!("{}/api/render/proxy/{id}/download", serve.base))
+        .set("Authorization", &format!("Bearer {bearer}"))
+        .call()
+        .unwrap();
+    std::io::copy(
+        &mut response.into_reader(),
+        &mut std::fs::File::create(file).unwrap(),
+    )
+    .unwrap();
+}
+
 /// What `look` finds in the database of a stopped server.
 pub fn in_database<T, F>(data: &Path, look: impl FnOnce(server::Store) -> F) -> T
 where
@@ -271,18 +284,7 @@ fn an_export_survives_the_server_being_killed_and_is_charged_once() {
     assert_eq!(after["generated_media"][0]["id"], "render_crash");
 
     let file = scratch.path().join("crash.mp4");
-    let response = ureq::get(&format!(
-        "{}/api/render/proxy/render_crash/download",
-        serve.base
-    ))
-    .set("Authorization", &format!("Bearer {bearer}"))
-    .call()
-    .unwrap();
-    std::io::copy(
-        &mut response.into_reader(),
-        &mut std::fs::File::create(&file).unwrap(),
-    )
-    .unwrap();
+    download_export(&serve, &bearer, "render_crash", &file);
     let made = testkit::measure::streams(&file);
     assert_eq!(made.video().height, Some(1080));
     let draft_s = after["draft"]["d"].as_f64().unwrap() / 1000.0;

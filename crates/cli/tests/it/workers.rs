@@ -13,7 +13,7 @@ use serde_json::json;
 use testkit::talk::{specs, talk};
 
 use crate::path_str;
-use crate::serve::{export_end, upload_clip, Serve};
+use crate::serve::{download_export, export_end, upload_clip, Serve};
 
 /// A running `cutline worker` and what it logged.
 struct Worker {
@@ -156,18 +156,7 @@ fn two_worker_processes_make_a_long_export_in_parts_and_survive_one_being_killed
     );
 
     let file = scratch.path().join("parts.mp4");
-    let response = ureq::get(&format!(
-        "{}/api/render/proxy/render_parts/download",
-        serve.base
-    ))
-    .set("Authorization", &format!("Bearer {bearer}"))
-    .call()
-    .unwrap();
-    std::io::copy(
-        &mut response.into_reader(),
-        &mut std::fs::File::create(&file).unwrap(),
-    )
-    .unwrap();
+    download_export(&serve, &bearer, "render_parts", &file);
     assert_eq!(testkit::measure::decode_errors(&file), "");
     let made = testkit::measure::streams(&file);
     assert_eq!(made.video().height, Some(1080));

@@ -49,11 +49,7 @@ pub fn render(
 ) -> Result<RenderOutcome, MediaError> {
     refuse_overwriting_a_source(output, sources)?;
     let partial = partial_output(output, settings.format)?;
-    let work_dir = match &settings.work_in {
-        Some(folder) => tempfile::tempdir_in(folder),
-        None => tempfile::tempdir(),
-    }
-    .map_err(|e| MediaError::io("creating a work folder", e))?;
+    let work_dir = work_folder(settings)?;
     let paths = RenderPaths {
         output: partial.path().to_path_buf(),
         work_dir: work_dir.path().to_path_buf(),
@@ -76,6 +72,16 @@ pub fn render(
         size_bytes: made.size_bytes,
         canvas: plan.canvas,
     })
+}
+
+/// A private work folder in `settings.work_in` (or the system's temporary folder), removed
+/// when dropped.
+pub(crate) fn work_folder(settings: &RenderSettings) -> Result<tempfile::TempDir, MediaError> {
+    match &settings.work_in {
+        Some(folder) => tempfile::tempdir_in(folder),
+        None => tempfile::tempdir(),
+    }
+    .map_err(|e| MediaError::io("creating a work folder", e))
 }
 
 /// Runs ffmpeg with `args` (a job of `duration_ms`), passing on its progress.

@@ -27,7 +27,9 @@ use timeline::Draft;
 use crate::error::MediaError;
 use crate::probe::{file_url, probe};
 use crate::render::captions::caption_band;
-use crate::render::execute::{keep, partial_output, render, run_ffmpeg, RenderOutcome};
+use crate::render::execute::{
+    keep, partial_output, render, run_ffmpeg, work_folder, RenderOutcome,
+};
 use crate::render::format::Format;
 use crate::render::plan::{RenderSettings, Sources, Streams};
 use crate::Limits;
@@ -110,11 +112,7 @@ pub fn join(
         }
     }
     let partial = partial_output(output, Format::Mp4)?;
-    let work_dir = match &settings.work_in {
-        Some(folder) => tempfile::tempdir_in(folder),
-        None => tempfile::tempdir(),
-    }
-    .map_err(|e| MediaError::io("creating a work folder", e))?;
+    let work_dir = work_folder(settings)?;
     let list = work_dir.path().join("parts.ffconcat");
     std::fs::write(&list, concat_list(parts))
         .map_err(|e| MediaError::io("writing the list of parts", e))?;
@@ -181,11 +179,7 @@ pub fn render_in_parts(
     if ranges.len() < 2 {
         return render(draft, sources, output, settings, on_progress);
     }
-    let work_dir = match &settings.work_in {
-        Some(folder) => tempfile::tempdir_in(folder),
-        None => tempfile::tempdir(),
-    }
-    .map_err(|e| MediaError::io("creating a work folder", e))?;
+    let work_dir = work_folder(settings)?;
     let part_paths: Vec<PathBuf> = (0..ranges.len())
         .map(|i| work_dir.path().join(format!("part-{i:04}.mp4")))
         .collect();

@@ -546,6 +546,16 @@ impl<'a> Planner<'a> {
         Ok(())
     }
 
+    /// Where the input a segment reads is opened (0 when the segment's source is not an
+    /// input: no stream of it is made).
+    fn seek_of(&self, segment: &Segment) -> u64 {
+        let src = segment.src.as_deref().unwrap_or_default();
+        self.inputs
+            .iter()
+            .position(|s| *s == src)
+            .map_or(0, |index| self.seeks[index])
+    }
+
     /// A segment's asset id and source (every one is there: `plan` validated the Draft).
     fn source_entry(&self, segment: &Segment) -> (&'a str, &'a Source) {
         let sources: &'a Sources = self.sources;
@@ -713,7 +723,7 @@ impl<'a> Planner<'a> {
     fn clip(&mut self, segment: &Segment) -> MainItem {
         let (index, source) = self.source(segment);
         let probe = &source.probe;
-        let seek_ms = self.seeks[index];
+        let seek_ms = self.seek_of(segment);
         let video = self.picture.then(|| {
             let display = probe
                 .video
@@ -881,7 +891,7 @@ impl<'a> Planner<'a> {
             let is_still = source.probe.kind == MediaKind::Image;
             let tap = self.tap(index, Stream::Video);
             let (start, end) = (seconds(segment.start_ms), seconds(segment.end_ms()));
-            let mut filters = self.moving_picture(segment, is_still, self.seeks[index]);
+            let mut filters = self.moving_picture(segment, is_still, self.seek_of(segment));
             let width = even_at_least_2(canvas_width * segment.meta.overlay_width.unwrap_or(0.15));
             filters.extend([
                 Filter::new("scale").opt("w", width).opt("h", -2),
@@ -1048,7 +1058,7 @@ impl<'a> Planner<'a> {
             let (index, source) = self.source(segment);
             let tap = self.tap(index, Stream::Audio);
             let duration = segment.duration_ms;
-            let mut filters = segment_sound(segment, &source.probe, self.seeks[index]);
+            let mut filters = segment_sound(segment, &source.probe, self.seek_of(segment));
             if segment.meta.loop_source == Some(true) {
                 // Repeat the whole source (aloop keeps what it has read when the input ends).
                 filters.push(Filter::new("aloop").opt("loop", -1).opt("size", i32::MAX));
