@@ -274,7 +274,7 @@ async fn run_in_parts(
     let lost = CancelToken::new();
     let keeper = {
         let (store, job, lost) = (state.store.clone(), job.clone(), lost.clone());
-        tokio::spawn(async move {
+        AbortOnDrop(tokio::spawn(async move {
             loop {
                 let parts = store.render_parts(&job).await.unwrap_or_default();
                 let done = weighted_progress(&parts);
@@ -288,14 +288,14 @@ async fn run_in_parts(
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
-        })
+        }))
     };
     let outcome = loop {
         if lost.is_cancelled() {
             break None;
         }
         if stop.is_cancelled() {
-            keeper.abort();
+            drop(keeper);
             state.store.requeue_render(job).await?;
             return Ok(());
         }
@@ -308,7 +308,7 @@ async fn run_in_parts(
             None => tokio::time::sleep(PARTS_POLL).await,
         }
     };
-    keeper.abort();
+    drop(keeper);
     let folder = files::parts_dir(&state.config, &job.user_id, &job.id);
     let Some(parts) = outcome else {
         // Cancelled: its parts are nobody's. (Taken over: the new holder still needs them.)
@@ -354,6 +354,16 @@ async fn run_in_parts(
         let _ = tokio::fs::remove_dir_all(&folder).await;
     }
     Ok(())
+}
+
+/// A task stopped when its handle is dropped, on every path out (an error returned with `?`
+/// included): the keeper of an export's lease must never outlive its holder.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// An export's progress from its parts, each weighed by its length (the sound counts for a
