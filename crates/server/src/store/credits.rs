@@ -83,7 +83,7 @@ impl Store {
 
     /// Ends a hold (see [`end_hold_in`]) on its own.
     pub async fn end_hold(&self, hold_id: &str, end: HoldEnd) -> Result<bool, ApiError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let ended = end_hold_in(&mut tx, hold_id, end).await?;
         tx.commit().await?;
         Ok(ended)

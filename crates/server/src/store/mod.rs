@@ -125,7 +125,7 @@ impl Store {
         free_credits: i64,
         per_hour: u32,
     ) -> Result<Signup, ApiError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let id = format!("u_{}", tokens::random_hex(8));
         let now = now_s();
         let inserted = sqlx::query(
@@ -169,7 +169,7 @@ impl Store {
     pub async fn named_user(&self, name: &str, credits: i64) -> Result<String, ApiError> {
         let id = format!("u_{}", tokens::random_hex(8));
         let now = now_s();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)")
             .bind(&id)
             .bind(name)
@@ -369,9 +369,13 @@ impl Store {
         Ok(())
     }
 
-    /// A transaction on the database (for changes that must land together).
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, ApiError> {
-        Ok(self.pool.begin().await?)
+    /// A transaction on the database (for changes that must land together). It takes the
+    /// write lock at once (`BEGIN IMMEDIATE`): a deferred one that reads and then writes gets
+    /// "database is locked" at once, without waiting, whenever another writer holds the
+    /// lock at that moment — a turn failed with HTTP 500 that way under 200 concurrent
+    /// requests.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, ApiError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// `PRAGMA integrity_check`: "ok" for a sound database file.

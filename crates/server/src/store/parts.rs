@@ -54,7 +54,7 @@ impl Store {
         ranges: &[TimeRange],
     ) -> Result<Vec<PartRecord>, ApiError> {
         let whole = TimeRange::new(0, ranges.last().map_or(0, |r| r.end_ms));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         for (number, range) in std::iter::once(whole)
             .chain(ranges.iter().copied())
             .enumerate()
@@ -179,7 +179,7 @@ impl Store {
     /// Fails the export a part of it failed in, whichever attempt holds it (its hold
     /// released); `false` when it was no longer being rendered.
     pub async fn fail_render_of(&self, part: &PartRecord, error: &str) -> Result<bool, ApiError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let hold = sqlx::query(
             "UPDATE renders SET status = 'failed', error = ?, completed_at = ? \
              WHERE user_id = ? AND id = ? AND status = 'processing' RETURNING hold_id",

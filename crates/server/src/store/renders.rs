@@ -157,7 +157,7 @@ impl Store {
         &self,
         new: &NewRender,
     ) -> Result<Result<(RenderRecord, bool), Refused>, ApiError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO renders (user_id, id, session_id, piece_id, draft, draft_hash, quality, \
              format, length_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
@@ -312,7 +312,7 @@ impl Store {
         job: &RenderRecord,
         end: RenderEnd,
     ) -> Result<bool, ApiError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let (status, error, duration, size, hold_end) = match &end {
             RenderEnd::Completed { duration_ms, size } => (
                 "completed",
@@ -373,7 +373,7 @@ impl Store {
         user_id: &str,
         id: &str,
     ) -> Result<Option<RenderRecord>, ApiError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let hold = sqlx::query(
             "UPDATE renders SET status = 'cancelled', completed_at = ? \
              WHERE user_id = ? AND id = ? AND status IN ('pending', 'processing') RETURNING hold_id",
