@@ -166,20 +166,29 @@ pub async fn settle_uploads(config: &Config, store: &crate::Store) -> Result<(),
     Ok(())
 }
 
-/// Creates the folders the server writes to, and removes what a process that died left
-/// half-written in them (hidden `.….part…` files: an upload or a render cut short). Only one
-/// server uses a data folder at a time.
-pub fn prepare(config: &Config) -> std::io::Result<()> {
-    let written = [
+/// The folders processes write to, each made if missing.
+fn written(config: &Config) -> [PathBuf; 4] {
+    [
         config.media_dir(),
         config.renders_dir(),
         config.proxies_dir(),
         config.previews_dir(),
-    ];
-    for dir in written.iter().chain([&config.cache_dir()]) {
+    ]
+}
+
+/// Creates the folders the server and workers write to.
+pub fn prepare(config: &Config) -> std::io::Result<()> {
+    for dir in written(config).iter().chain([&config.cache_dir()]) {
         std::fs::create_dir_all(dir)?;
     }
-    for dir in &written {
+    Ok(())
+}
+
+/// Removes what processes that died left half-written (hidden `.….part…` files: an upload or
+/// a render cut short). Only for a start alone in the data folder (`presence::enter`): a
+/// live process's files in progress look the same.
+pub fn remove_partials(config: &Config) -> std::io::Result<()> {
+    for dir in written(config) {
         for entry in std::fs::read_dir(dir)?.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();

@@ -12,7 +12,8 @@
 //! - [`exports`]: export requests and jobs as the protocol sees them ([`export_length`]: how
 //!   long one may be); [`worker`]: the export workers that render them (fairly);
 //!   [`signing`]: signed output links; [`files`]: where files live.
-//! - [`recovery`]: what a start clears of a killed run (turn holds, work folders, orphans).
+//! - [`recovery`]: what a start clears of a killed run (turn holds, work folders, orphans);
+//!   [`presence`]: which processes share the data folder, so a start spares their work.
 //! - [`error`]: the one mapping from errors to protocol codes and the reply envelope.
 //! - [`listen`]: how connections are taken (timeouts, caps, the client's address).
 //! - [`studio`]: the web page served at `/` (static files compiled in); [`preview`]: its
@@ -27,6 +28,7 @@ pub mod exports;
 pub mod fetch;
 pub mod files;
 pub mod listen;
+pub mod presence;
 pub mod preview;
 pub mod recovery;
 pub mod routes;
@@ -74,6 +76,8 @@ pub struct AppState {
     pub url_fetches: Arc<fetch::FetchSlots>,
     /// Proxies and previews being made (the studio's preview waits for one under way).
     pub preview_locks: Arc<preview::Locks>,
+    /// This process's locks in the data folder, held while it runs (`presence`).
+    pub presence: Arc<presence::Presence>,
 }
 
 impl AppState {
@@ -88,17 +92,26 @@ impl AppState {
     ) -> Result<Self, String> {
         let store = Store::open(&config.data_dir).await?;
         files::settle_uploads(&config, &store).await?;
-        files::prepare(&config).map_err(|e| {
+        let folders = |e: std::io::Error| {
             format!(
-                "cannot create folders in {}: {e}",
+                "cannot prepare the folders in {}: {e}",
                 config.data_dir.display()
             )
-        })?;
+        };
+        files::prepare(&config).map_err(folders)?;
+        let (presence, arrival) =
+            presence::enter(&config, || files::remove_partials(&config).map_err(folders))?;
+        if !arrival.alone {
+            eprintln!(
+                "cutline serve: workers are using {}; their files in progress are left alone",
+                config.data_dir.display()
+            );
+        }
         let recovered = recovery::recover(&store, &config).await?;
         if recovered != recovery::Recovered::default() {
             eprintln!("cutline serve: cleared what the last run left: {recovered:?}");
         }
-        Self::assemble(config, store, planner)
+        Self::assemble(config, store, planner, presence)
     }
 
     /// The state around an open `store`: the signing key read (made at the first start),
@@ -107,6 +120,7 @@ impl AppState {
         config: Config,
         store: Store,
         planner: Arc<dyn agent::Understand + Send + Sync>,
+        presence: presence::Presence,
     ) -> Result<Self, String> {
         let signer = signing::Signer::open(&config.data_dir.join("secret.key")).map_err(|e| {
             format!(
@@ -128,6 +142,7 @@ impl AppState {
             signer: Arc::new(signer),
             work_queued: Arc::default(),
             preview_locks: Arc::default(),
+            presence: Arc::new(presence),
         })
     }
 
@@ -137,15 +152,16 @@ impl AppState {
         let name = format!("{}-{}", std::process::id(), tokens::random_hex(4));
         config.worker_name = Some(name);
         let store = Store::open(&config.data_dir).await?;
-        files::prepare(&config).map_err(|e| {
+        let folders = |e: std::io::Error| {
             format!(
-                "cannot create folders in {}: {e}",
+                "cannot prepare the folders in {}: {e}",
                 config.data_dir.display()
             )
-        })?;
-        std::fs::create_dir_all(config.tmp_dir())
-            .map_err(|e| format!("cannot create {}: {e}", config.tmp_dir().display()))?;
-        Self::assemble(config, store, Arc::new(agent::RulePlanner))
+        };
+        files::prepare(&config).map_err(folders)?;
+        let (presence, _) =
+            presence::enter(&config, || files::remove_partials(&config).map_err(folders))?;
+        Self::assemble(config, store, Arc::new(agent::RulePlanner), presence)
     }
 }
 

@@ -8,9 +8,12 @@
 //! - Temporary files of the analysis cache's atomic writes (`.tmp…`, a transcript being
 //!   saved) are removed.
 //! - Files in `media/` without an asset row (an upload cut between its file and its row) are
-//!   removed; half-written ones (`.part`) are removed by `files::prepare`.
+//!   removed; half-written ones (`.part`) are removed by `files::remove_partials`, when no
+//!   worker process shares the folder (`presence`).
 //!
-//! One data folder has one server at a time, so all of this is safe at start.
+//! One data folder has one server at a time, so all of this is safe at start. Worker
+//! processes (`cutline worker`) may be running: their work folders (`tmp/worker-…`) are left
+//! to `presence`, which removes only a killed worker's.
 
 use crate::config::Config;
 use crate::store::Store;
