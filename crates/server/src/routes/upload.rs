@@ -179,8 +179,17 @@ pub async fn upload(
     Path((user, session_id)): Path<(String, String)>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
-    caller.owns(&user)?;
-    let session = state.store.session(&caller.0, &session_id).await?;
+    let session = match caller.owns(&user) {
+        Ok(()) => state.store.session(&caller.0, &session_id).await,
+        Err(refused) => Err(refused),
+    };
+    let session = match session {
+        Ok(session) => session,
+        Err(refused) => {
+            read_off(request).await;
+            return Err(refused);
+        }
+    };
     let content_type = request
         .headers()
         .get(CONTENT_TYPE)
@@ -426,6 +435,28 @@ fn refusal(error: MediaError) -> ApiError {
         }
         other => ApiError::internal(other),
     }
+}
+
+/// How much of a refused upload's body is read (and thrown away) before the refusal is sent,
+/// and for how long: a client still sending its file when the connection closed would see a
+/// broken pipe instead of the refusal.
+const READ_OFF_BYTES: usize = 16 << 20;
+const READ_OFF_FOR: Duration = Duration::from_secs(5);
+
+/// Reads off up to [`READ_OFF_BYTES`] of `request`'s body within [`READ_OFF_FOR`].
+async fn read_off(request: Request) {
+    use futures_util::StreamExt;
+    let mut body = request.into_body().into_data_stream();
+    let mut seen = 0;
+    let _ = tokio::time::timeout(READ_OFF_FOR, async {
+        while let Some(Ok(chunk)) = body.next().await {
+            seen += chunk.len();
+            if seen > READ_OFF_BYTES {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// Records the assets of an upload and the pieces its videos start, in one transaction
