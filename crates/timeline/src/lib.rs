@@ -23,6 +23,7 @@
 pub mod analysis;
 pub mod canvas;
 pub mod draft;
+pub mod frames;
 pub mod history;
 pub mod join;
 pub mod ops;
@@ -38,6 +39,7 @@ pub use draft::{
     CaptionStyle, Corner, Draft, DraftMeta, Position, Segment, SegmentMeta, TimedWord, Track,
     TrackKind,
 };
+pub use frames::FrameRate;
 pub use history::History;
 pub use ops::{
     apply, Applied, CaptionLook, ClipIndex, EditContext, EditError, Effect, Layer, Op,

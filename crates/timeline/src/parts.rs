@@ -3,12 +3,13 @@
 //! one-job render shows; and the Draft of one part. The sound is never cut: it is rendered
 //! once, whole, and laid under the joined picture (`media::render::parts`).
 //!
-//! A render times each main-track clip's frames from the clip's own start, so the start of a
-//! clip is a clean boundary. Inside a long clip played at its own speed a boundary is a whole
-//! number of frames into it, on the grid where frame times are whole milliseconds (100 ms at
-//! 30 fps, 1001 ms at 29.97), so the part's frames fall where the whole clip's do. A boundary
-//! never falls where the picture blends what lies before it with what lies after: a
-//! crossfade, a whole-output fade, the fading edges of a title, a moving overlay.
+//! Every boundary is a frame's start on the grid where frame times are whole milliseconds
+//! (100 ms at 30 fps, 1001 ms at 29.97; `frames`): a render gives each segment exactly the
+//! frames of the whole export's grid that fall in it, and shows in each the moment of the
+//! timeline it stands for, so a part starting on the grid shows the frames the whole render
+//! shows there. A boundary never falls where the picture blends what lies before it with
+//! what lies after: a crossfade, a whole-output fade, the fading edges of a title, a moving
+//! overlay.
 //!
 //! ```text
 //! main  [clip 1 ──────────────)[clip 2 ─────────────────────────────────────)
@@ -17,6 +18,7 @@
 //! ```
 
 use crate::draft::{Draft, Segment, TrackKind};
+use crate::frames::FrameRate;
 use crate::time::TimeRange;
 
 /// How long a part is meant to be; exports up to 1.5 times this stay one part.
@@ -35,7 +37,7 @@ const INSIDE_A_CLIP_COST_MS: u64 = 5_000;
 pub fn part_ranges(draft: &Draft, target_ms: u64) -> Vec<TimeRange> {
     let d = draft.duration_ms;
     let target_ms = target_ms.max(1);
-    let candidates = boundaries(draft, target_ms);
+    let candidates = boundaries(draft);
     let mut ranges = Vec::new();
     let mut cursor = 0;
     while d - cursor > target_ms * 3 / 2 {
@@ -48,7 +50,14 @@ pub fn part_ranges(draft: &Draft, target_ms: u64) -> Vec<TimeRange> {
             .filter(usable)
             .filter(|b| (earliest..=latest).contains(&b.at_ms))
             .min_by_key(|b| b.at_ms.abs_diff(ideal) + b.cost_ms);
-        let Some(next) = near.or_else(|| candidates.iter().find(usable)) else {
+        // None near: the first one past the earliest (never a tiny part).
+        let later = || {
+            candidates
+                .iter()
+                .filter(usable)
+                .find(|b| b.at_ms >= earliest)
+        };
+        let Some(next) = near.or_else(later) else {
             break;
         };
         ranges.push(TimeRange::new(cursor, next.at_ms));
@@ -61,7 +70,8 @@ pub fn part_ranges(draft: &Draft, target_ms: u64) -> Vec<TimeRange> {
 /// The Draft of one part: every segment that plays in `range`, cut to it and moved to start
 /// at zero. A segment cut at its start plays on from where it was (its source's in-point
 /// moves on); an edge that was cut does not fade. The output fades only where the whole
-/// export fades. Sound tracks are left out: the parts are rendered for their picture.
+/// export fades. (Sound tracks are cut too, so the part is a valid Draft; its picture is
+/// what is rendered.)
 pub fn part(draft: &Draft, range: TimeRange) -> Draft {
     let mut part = draft.clone();
     part.duration_ms = range.duration_ms();
@@ -72,15 +82,11 @@ pub fn part(draft: &Draft, range: TimeRange) -> Draft {
         part.meta.fade_out_ms = 0;
     }
     for track in &mut part.tracks {
-        track.segments = if track.kind == TrackKind::Audio {
-            Vec::new()
-        } else {
-            track
-                .segments
-                .iter()
-                .filter_map(|segment| cut_to(segment, range))
-                .collect()
-        };
+        track.segments = track
+            .segments
+            .iter()
+            .filter_map(|segment| cut_to(segment, range))
+            .collect();
     }
     part
 }
@@ -112,6 +118,17 @@ fn cut_to(segment: &Segment, range: TimeRange) -> Option<Segment> {
     }
     if kept.end_ms < segment.end_ms() {
         cut.meta.fade_out_ms = Some(0);
+        let end = cut.duration_ms;
+        cut.meta.words = cut.meta.words.map(|words| {
+            words
+                .into_iter()
+                .filter(|w| w.offset_ms < end)
+                .map(|mut word| {
+                    word.duration_ms = word.duration_ms.min(end - word.offset_ms);
+                    word
+                })
+                .collect()
+        });
     }
     Some(cut)
 }
@@ -123,44 +140,52 @@ struct Boundary {
     cost_ms: u64,
 }
 
-/// Every clean boundary of `draft`, in order: clip starts, and points on the frame grid
-/// about every second inside clips at speed 1.
-fn boundaries(draft: &Draft, target_ms: u64) -> Vec<Boundary> {
+/// Every clean boundary of `draft`, in order: points of the frame grid (`FrameRate::grid_ms`)
+/// where a clip starts (free), or about every second elsewhere (costing
+/// [`INSIDE_A_CLIP_COST_MS`]), except inside a clip at another speed (its cut in-point would
+/// fall between milliseconds), where nothing on any track reaches the point (the part before
+/// would not be a valid Draft), and in blocked ranges.
+fn boundaries(draft: &Draft) -> Vec<Boundary> {
     let d = draft.duration_ms;
     let blocked = blocked_ranges(draft);
+    let grid = FrameRate::of(draft.meta.fps).grid_ms();
+    let main = draft.main_segments();
     let clear = |at_ms: u64| {
+        let inside = |r: TimeRange| r.start_ms < at_ms && at_ms < r.end_ms;
         at_ms > 0
             && at_ms < d
-            && !blocked
+            && at_ms.is_multiple_of(grid)
+            && !blocked.iter().any(|r| inside(*r))
+            && !main
                 .iter()
-                .any(|r| r.start_ms < at_ms && at_ms < r.end_ms)
+                .any(|s| s.speed() != 1.0 && inside(s.timeline_range()))
+            && draft.tracks.iter().any(|track| {
+                track
+                    .segments
+                    .iter()
+                    .any(|s| s.start_ms < at_ms && at_ms <= s.end_ms())
+            })
     };
-    let grid = frame_grid_ms(draft.meta.fps);
+    let crossfaded = |s: &&Segment| s.meta.crossfade_in_ms.is_some_and(|ms| ms > 0);
+    let mut found: Vec<Boundary> = main
+        .iter()
+        .filter(|s| !crossfaded(s) && clear(s.start_ms))
+        .map(|s| Boundary {
+            at_ms: s.start_ms,
+            cost_ms: 0,
+        })
+        .collect();
     let step = grid * 1_000u64.div_ceil(grid);
-    let mut found = Vec::new();
-    for segment in draft.main_segments() {
-        let crossfaded = segment.meta.crossfade_in_ms.is_some_and(|ms| ms > 0);
-        if clear(segment.start_ms) && !crossfaded {
-            found.push(Boundary {
-                at_ms: segment.start_ms,
-                cost_ms: 0,
-            });
-        }
-        if segment.speed() != 1.0 || segment.duration_ms < target_ms / 2 {
-            continue;
-        }
-        let mut at_ms = segment.start_ms + step;
-        while at_ms < segment.end_ms() {
-            if clear(at_ms) {
-                found.push(Boundary {
-                    at_ms,
-                    cost_ms: INSIDE_A_CLIP_COST_MS,
-                });
-            }
-            at_ms += step;
-        }
-    }
-    found.sort_by_key(|b| b.at_ms);
+    found.extend(
+        (1..d.div_ceil(step))
+            .map(|n| n * step)
+            .filter(|&at_ms| clear(at_ms))
+            .map(|at_ms| Boundary {
+                at_ms,
+                cost_ms: INSIDE_A_CLIP_COST_MS,
+            }),
+    );
+    found.sort_by_key(|b| (b.at_ms, b.cost_ms));
     found.dedup_by_key(|b| b.at_ms);
     found
 }
@@ -198,39 +223,6 @@ fn blocked_ranges(draft: &Draft) -> Vec<TimeRange> {
         }
     }
     blocked
-}
-
-/// The shortest whole number of frames at `fps` that is a whole number of milliseconds
-/// long, in ms: 100 at 30 fps, 40 at 25, 125 at 24, 1001 at 29.97 and 23.976.
-pub fn frame_grid_ms(fps: f64) -> u64 {
-    let (num, den) = fps_fraction(fps);
-    let frames = num / gcd(num, den * 1000);
-    frames * den * 1000 / num
-}
-
-/// `fps` as a fraction: NTSC rates exactly (30000/1001), others to a thousandth.
-fn fps_fraction(fps: f64) -> (u64, u64) {
-    let fps = if fps.is_finite() && fps > 0.0 {
-        fps
-    } else {
-        30.0
-    };
-    for nominal in [24.0, 30.0, 48.0, 60.0, 120.0] {
-        if (fps - nominal / 1.001).abs() < 0.005 {
-            return (nominal as u64 * 1000, 1001);
-        }
-    }
-    let thousandths = (fps * 1000.0).round() as u64;
-    let divisor = gcd(thousandths, 1000);
-    (thousandths / divisor, 1000 / divisor)
-}
-
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 {
-        a
-    } else {
-        gcd(b, a % b)
-    }
 }
 
 #[cfg(test)]
@@ -292,22 +284,6 @@ mod tests {
             })
             .collect();
         draft_of(main, Vec::new())
-    }
-
-    #[test]
-    fn the_frame_grid_is_whole_milliseconds_of_whole_frames() {
-        for (fps, grid) in [
-            (30.0, 100),
-            (25.0, 40),
-            (24.0, 125),
-            (60.0, 50),
-            (29.97, 1001),
-            (23.976, 1001),
-            (59.94, 1001),
-            (12.5, 80),
-        ] {
-            assert_eq!(frame_grid_ms(fps), grid, "{fps}");
-        }
     }
 
     #[test]
@@ -411,7 +387,52 @@ mod tests {
         assert_eq!(title.meta.fade_in_ms, Some(0), "the title was cut");
         assert_eq!(title.meta.fade_out_ms, None, "its end is its own");
         let first = part(&draft, TimeRange::new(0, 9_000));
+        assert_eq!(validate::validate(&first, |_| true), Ok(()));
+        let caption = &first.tracks[1].segments[0];
+        let words = caption.meta.words.as_ref().unwrap();
+        assert_eq!(caption.duration_ms, 1_000);
+        assert_eq!(words.len(), 1, "\"two\" starts past the cut");
+        assert_eq!((words[0].offset_ms, words[0].duration_ms), (0, 1_000));
         assert_eq!((first.meta.fade_in_ms, first.meta.fade_out_ms), (500, 0));
         assert_eq!(first.tracks[2].segments[0].meta.fade_out_ms, Some(0));
+    }
+
+    #[test]
+    fn off_grid_clip_starts_are_passed_over_for_the_grid() {
+        // Cuts a pause trim makes: clip starts on no frame's start (30 fps: every 33.3 ms).
+        let draft = talk(&[7_013; 30]);
+        let ranges = part_ranges(&draft, PART_TARGET_MS);
+        assert!(ranges.len() > 1);
+        for range in &ranges {
+            assert_eq!(range.start_ms % 100, 0, "{ranges:?}");
+        }
+    }
+
+    #[test]
+    fn every_part_is_a_valid_draft_with_gaps_music_and_a_last_clip_shorter_than_the_music() {
+        let mut draft = talk(&[20_000; 9]);
+        // Pauses left as gaps before some clips; music under everything, past the last clip.
+        for (n, segment) in draft.tracks[0].segments.iter_mut().enumerate() {
+            segment.start_ms += 1_000 * n as u64;
+        }
+        draft.tracks.push(Track {
+            id: "a1".into(),
+            kind: TrackKind::Audio,
+            segments: vec![clip("music", 0, 0, 190_000)],
+            extra: Default::default(),
+        });
+        draft.duration_ms = 190_000;
+        assert_eq!(validate::validate(&draft, |_| true), Ok(()));
+        let ranges = part_ranges(&draft, PART_TARGET_MS);
+        assert!(ranges.len() >= 2, "{ranges:?}");
+        for range in ranges {
+            assert_eq!(validate::validate(&part(&draft, range), |_| true), Ok(()));
+        }
+        // Without the music, a point in a gap reaches nothing: no boundary there.
+        draft.tracks.pop();
+        draft.duration_ms = draft.content_end_ms();
+        for range in part_ranges(&draft, PART_TARGET_MS) {
+            assert_eq!(validate::validate(&part(&draft, range), |_| true), Ok(()));
+        }
     }
 }

@@ -5,28 +5,31 @@
 //! The graph, for a main track of clips, gaps and stills:
 //!
 //! ```text
-//! input i ─split─► trim → setpts → fps → fit to canvas ─┐
-//!        ─asplit─► atrim → atempo → volume → stereo ────┤ one (video, audio) pair per item,
-//! gap    color black / anullsrc ─────────────────────────┤ each exactly the item's length
-//!                                                        ▼
-//!                                      concat ─► drawtext (titles) ─► fades ─► [vout]
-//!                                             ─► amix with music tracks ─► fades ─► [aout]
+//! input i ─split─► trim → setpts → fps → fit to canvas → exactly its frames ─┐ per item
+//!        ─asplit─► atrim → atempo → volume → stereo → exactly its length ──┐ │
+//! gap    color black (its frames) / anullsrc (its length) ─────────────────┤ │
+//!                                                                          ▼ ▼
+//!                    concat (pictures) ─► drawtext (titles) ─► fades ─► [vout]
+//!                    concat (sounds)   ─► amix with music tracks ─► fades ─► [aout]
 //! ```
 //!
 //! Every sound becomes 48 kHz stereo before it is mixed; a mono sound is put in both channels
 //! at its own level (`pan`), not at ffmpeg's −3 dB centre-channel upmix, and `amix` adds its
 //! inputs as they are (`normalize=0`), so each is heard at the volume the Draft gives it.
 //!
-//! Cut points are the Draft's own milliseconds; each item's audio is padded or trimmed to the
-//! item's exact length, so concat starts every item's audio and video together and sync holds
-//! at every cut.
+//! Time follows the Draft, never the rounding of the item before: each item's sound is its
+//! exact milliseconds, and its picture exactly the frames of the export's grid that start
+//! inside it (`timeline::frames`), each showing the source picture nearest the moment it
+//! stands for. Pictures and sounds are joined apart, so sync holds within a frame at every
+//! cut, however many there are, and a part of the picture rendered alone
+//! (`Streams::PartPicture`) has the frames the whole render has there.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use timeline::{Corner, Draft, Fit, Segment, TrackKind};
+use timeline::{Corner, Draft, Fit, FrameRate, Segment, TimeRange, TrackKind};
 
 use crate::error::MediaError;
 use crate::input::input_args;
@@ -233,6 +236,13 @@ const DEFAULT_TITLE_FADE_MS: u64 = 250;
 /// are the same): the parts of a long export start deep in their sources, and decoding the
 /// minutes before each would cost as much as the part itself.
 const SEEK_FROM_MS: u64 = 10_000;
+/// How far before a clip's in-point its source pictures are read (at speed 1): the picture
+/// nearest the clip's first frame may start just before the in-point.
+const PICTURE_LEAD_MS: u64 = 250;
+/// Added to every source picture's time before `fps` picks the nearest one for each frame, so
+/// a picture exactly half a frame from two frames goes to the same one in every render of it
+/// (a part's and the whole export's), whatever the rounding of its time.
+const TIE_BREAK_MS: f64 = 0.5;
 
 /// Plans the render of `draft` to `output`.
 pub fn plan(
@@ -396,6 +406,8 @@ struct Planner<'a> {
     /// Unused branches of each input stream, one per segment that reads it.
     taps: BTreeMap<(usize, Stream), Vec<Pad>>,
     files: Vec<PlanFile>,
+    rate: FrameRate,
+    /// `rate` as ffmpeg reads it.
     fps: String,
 }
 
@@ -421,7 +433,8 @@ impl<'a> Planner<'a> {
             sound,
             taps: BTreeMap::new(),
             files: Vec::new(),
-            fps: fps_expression(draft.meta.fps),
+            rate: FrameRate::of(draft.meta.fps),
+            fps: FrameRate::of(draft.meta.fps).expression(),
         };
         planner.split_inputs()?;
         Ok(planner)
@@ -444,7 +457,7 @@ impl<'a> Planner<'a> {
             let (src, source) = self.source_entry(&tail);
             let from = Self::tail_start(&tail, source);
             if self.picture {
-                reads.push((src, Stream::Video, from));
+                reads.push((src, Stream::Video, picture_from(from, tail.speed())));
             }
             if self.sound && source.probe.kind == MediaKind::Video && source.probe.audio.is_some() {
                 reads.push((src, Stream::Audio, from));
@@ -469,7 +482,7 @@ impl<'a> Planner<'a> {
                     }
                     TrackKind::Video => {
                         if self.picture {
-                            reads.push((src, Stream::Video, from));
+                            reads.push((src, Stream::Video, picture_from(from, segment.speed())));
                         }
                         let has_sound = kind == MediaKind::Video && source.probe.audio.is_some();
                         if self.sound && !overlay && has_sound {
@@ -584,45 +597,74 @@ impl<'a> Planner<'a> {
     }
 
     /// The main track as one video and one audio stream of exactly `d` (each when it is
-    /// made), gaps filled with black and silence.
-    fn main_track(&mut self) -> Result<(Option<Pad>, Option<Pad>), MediaError> {
+    /// made), gaps filled with black and silence. Pictures and sounds are joined apart: each
+    /// item's picture is exactly its frames of the export's grid (`timeline::frames`), each
+    /// item's sound exactly its milliseconds, so neither drifts from the Draft's times
+    /// whatever the cuts, and a render of the sound alone (`Streams::Sound`) is the sound of
+    /// the whole render.
+    fn main_track(&mut self) -> Result<MainItem, MediaError> {
         let segments = self.draft.main_segments();
         let mut items = Vec::new();
         let mut cursor = 0;
         for (i, segment) in segments.iter().enumerate() {
             if segment.start_ms > cursor {
-                items.push(self.gap(segment.start_ms - cursor));
+                items.push(self.gap(TimeRange::new(cursor, segment.start_ms)));
             }
             let clip = self.clip(segment);
             let blended = i
                 .checked_sub(1)
                 .and_then(|before| crossfade_tail(&segments[before], segment))
-                .map(|tail| self.crossfade(&tail, clip.clone()));
+                .map(|tail| self.crossfade(&tail, segment, clip.clone()));
             items.push(blended.unwrap_or(clip));
             cursor = segment.end_ms();
         }
         if self.draft.duration_ms > cursor {
-            items.push(self.gap(self.draft.duration_ms - cursor));
+            items.push(self.gap(TimeRange::new(cursor, self.draft.duration_ms)));
         }
-        if items.len() == 1 {
-            return Ok(items.remove(0));
-        }
-        let inputs: Vec<Pad> = items
-            .iter()
-            .flat_map(|(v, a)| v.iter().chain(a).cloned())
-            .collect();
-        let video = self.picture.then(|| self.graph.pad("main_v"));
-        let audio = self.sound.then(|| self.graph.pad("main_a"));
-        let outputs: Vec<Pad> = video.iter().chain(&audio).cloned().collect();
-        self.graph.chain(
-            &inputs,
-            vec![Filter::new("concat")
-                .opt("n", items.len())
-                .opt("v", u8::from(self.picture))
-                .opt("a", u8::from(self.sound))],
-            &outputs,
-        );
+        let (pictures, sounds): (Vec<_>, Vec<_>) = items.into_iter().unzip();
+        let video = self.picture.then(|| {
+            let pictures: Vec<Pad> = pictures.into_iter().flatten().collect();
+            // Numbered afresh: every frame in its place on the grid, whatever concat guessed
+            // of each item's length.
+            let renumbered = vec![
+                Filter::new("setpts").opt("expr", format!("N/({})/TB", self.fps)),
+                Filter::new("fps").opt("fps", &self.fps),
+            ];
+            self.join(pictures, "v", renumbered)
+        });
+        let audio = self.sound.then(|| {
+            let sounds: Vec<Pad> = sounds.into_iter().flatten().collect();
+            self.join(sounds, "a", Vec::new())
+        });
         Ok((video, audio))
+    }
+
+    /// `items` one after another (`concat` of one kind of stream, `v` or `a`), then `after`.
+    fn join(&mut self, mut items: Vec<Pad>, kind: &str, after: Vec<Filter>) -> Pad {
+        if items.len() == 1 {
+            return items.remove(0);
+        }
+        let picture = kind == "v";
+        let mut filters = vec![Filter::new("concat")
+            .opt("n", items.len())
+            .opt("v", u8::from(picture))
+            .opt("a", u8::from(!picture))];
+        filters.extend(after);
+        let joined = self.graph.pad(&format!("main_{kind}"));
+        self.graph
+            .chain(&items, filters, std::slice::from_ref(&joined));
+        joined
+    }
+
+    /// `video` made exactly `frames` long: its last picture held where it runs short.
+    fn exact_frames(&mut self, video: &Pad, frames: u64) -> Pad {
+        let filters = vec![
+            Filter::new("tpad")
+                .opt("stop", -1)
+                .opt("stop_mode", "clone"),
+            Filter::new("trim").opt("end_frame", frames),
+        ];
+        self.graph.then(video, filters, "exact")
     }
 
     /// The segments the crossfades of the main track play underneath.
@@ -634,30 +676,28 @@ impl<'a> Planner<'a> {
             .collect()
     }
 
-    /// `clip` blended in from `tail` (what the clip before plays on underneath): picture by
-    /// xfade, sound by acrossfade; as long as `clip`.
-    fn crossfade(&mut self, tail: &Segment, (video, audio): MainItem) -> MainItem {
+    /// `clip` blended in from `tail` (what the clip before plays on underneath, from the
+    /// start of `segment`): picture by xfade, sound by acrossfade; as long as `clip`.
+    fn crossfade(
+        &mut self,
+        tail: &Segment,
+        segment: &Segment,
+        (video, audio): MainItem,
+    ) -> MainItem {
         let ms = tail.duration_ms;
         let mut tail = tail.clone();
         let (_, source) = self.source(&tail);
         tail.source_in_ms = Self::tail_start(&tail, source);
         let (tail_video, tail_audio) = self.clip(&tail);
+        let frames = self.rate.frames_in(segment.start_ms, segment.end_ms());
         let blended_video = video.zip(tail_video).map(|(video, tail_video)| {
-            // Held on its last picture where the source runs out; both on one time base.
-            let tail_video = self.graph.then(
-                &tail_video,
-                vec![
-                    Filter::new("tpad")
-                        .opt("stop_mode", "clone")
-                        .opt("stop_duration", seconds(ms)),
-                    Filter::new("trim").opt("end", seconds(ms)),
-                    Filter::new("settb").opt("expr", "AVTB"),
-                ],
-                "tail",
-            );
-            let video =
-                self.graph
-                    .then(&video, vec![Filter::new("settb").opt("expr", "AVTB")], "in");
+            // Both on one time base; the tail was held on its last picture where the source
+            // ran out (`clip`).
+            let on_one_base = |graph: &mut Graph, pad: &Pad, name: &str| {
+                graph.then(pad, vec![Filter::new("settb").opt("expr", "AVTB")], name)
+            };
+            let tail_video = on_one_base(&mut self.graph, &tail_video, "tail");
+            let video = on_one_base(&mut self.graph, &video, "in");
             let blended = self.graph.pad("xfade");
             self.graph.chain(
                 &[tail_video, video],
@@ -667,7 +707,7 @@ impl<'a> Planner<'a> {
                     .opt("offset", 0)],
                 std::slice::from_ref(&blended),
             );
-            blended
+            self.exact_frames(&blended, frames)
         });
         let blended_audio = audio.zip(tail_audio).map(|(audio, tail_audio)| {
             let blended = self.graph.pad("acrossfade");
@@ -681,8 +721,10 @@ impl<'a> Planner<'a> {
         (blended_video, blended_audio)
     }
 
-    fn gap(&mut self, duration_ms: u64) -> MainItem {
+    /// Black and silence over `range` of the timeline.
+    fn gap(&mut self, range: TimeRange) -> MainItem {
         let (w, h) = (self.draft.meta.width, self.draft.meta.height);
+        let frames = self.rate.frames_in(range.start_ms, range.end_ms);
         let video = self.picture.then(|| {
             let video = self.graph.pad("gap_v");
             self.graph.chain(
@@ -691,16 +733,16 @@ impl<'a> Planner<'a> {
                     Filter::new("color")
                         .opt("c", "black")
                         .opt("s", format!("{w}x{h}"))
-                        .opt("r", &self.fps)
-                        .opt("d", seconds(duration_ms)),
+                        .opt("r", &self.fps),
                     Filter::new("setsar").opt("r", 1),
                     Filter::new("format").opt("pix_fmts", "yuv420p"),
+                    Filter::new("trim").opt("end_frame", frames),
                 ],
                 std::slice::from_ref(&video),
             );
             video
         });
-        let audio = self.sound.then(|| self.silence(duration_ms));
+        let audio = self.sound.then(|| self.silence(range.duration_ms()));
         (video, audio)
     }
 
@@ -719,7 +761,8 @@ impl<'a> Planner<'a> {
         audio
     }
 
-    /// One main-track segment: a clip (picture and its own sound) or a still.
+    /// One main-track segment: a clip (picture and its own sound) or a still. Its picture is
+    /// exactly the frames of the grid that start inside it; its sound exactly its length.
     fn clip(&mut self, segment: &Segment) -> MainItem {
         let (index, source) = self.source(segment);
         let probe = &source.probe;
@@ -733,7 +776,9 @@ impl<'a> Planner<'a> {
             let tap = self.tap(index, Stream::Video);
             let timed = self.moving_picture(segment, probe.kind == MediaKind::Image, seek_ms);
             let timed = self.graph.then(&tap, timed, "v");
-            self.fit(timed, display)
+            let fitted = self.fit(timed, display);
+            let frames = self.rate.frames_in(segment.start_ms, segment.end_ms());
+            self.exact_frames(&fitted, frames)
         });
         let audio = self.sound.then(|| {
             if probe.kind == MediaKind::Video && probe.audio.is_some() {
@@ -750,28 +795,49 @@ impl<'a> Planner<'a> {
         (video, audio)
     }
 
-    /// A segment's pictures from time zero at the Draft's frame rate, `d` long: a still
-    /// repeated, or a clip's stretch at its speed (from a source opened `seek_ms` in).
+    /// A segment's pictures on the export's frame grid, from its first frame there (a still
+    /// repeated, or a clip at its speed from a source opened `seek_ms` in). Each frame shows
+    /// the moment of the clip the frame stands for, wherever the clip starts: the first one,
+    /// at `delta` after the clip's start, shows the source at `in + delta × speed`
+    /// (`fps` picks the source picture nearest each frame's time).
     fn moving_picture(&self, segment: &Segment, is_still: bool, seek_ms: u64) -> Vec<Filter> {
         if is_still {
-            vec![
+            return vec![
                 Filter::new("loop")
                     .opt("loop", -1)
                     .opt("size", 1)
                     .opt("start", 0),
                 Filter::new("setpts").opt("expr", format!("N/({})/TB", self.fps)),
-                Filter::new("trim").opt("end", seconds(segment.duration_ms)),
-            ]
-        } else {
-            let source_range = segment.source_range();
-            vec![
-                Filter::new("trim")
-                    .opt("start", seconds(source_range.start_ms - seek_ms))
-                    .opt("end", seconds(source_range.end_ms - seek_ms)),
-                Filter::new("setpts").opt("expr", speed_pts(segment.speed())),
-                Filter::new("fps").opt("fps", &self.fps),
-            ]
+            ];
         }
+        let rate = self.rate;
+        let first = rate.first_frame_from(segment.start_ms);
+        let delta_ms = rate.frame_start_ms(first) - segment.start_ms as f64;
+        let speed = segment.speed();
+        let source_range = segment.source_range();
+        let in_ms = (source_range.start_ms - seek_ms) as f64;
+        // Source pictures from a little before the in-point: the one nearest the first
+        // frame's time may lie just before it.
+        let from_ms = picture_from(source_range.start_ms, speed).saturating_sub(seek_ms) as f64;
+        let to_ms = (source_range.end_ms - seek_ms) as f64;
+        let mut time = format!("(T-{})", exact_seconds(in_ms));
+        if speed != 1.0 {
+            time = format!("{time}/{speed}");
+        }
+        if delta_ms > 0.0 {
+            time = format!("{time}-{}", exact_seconds(delta_ms));
+        }
+        let time = format!("({time}+{})/TB", exact_seconds(TIE_BREAK_MS));
+        vec![
+            Filter::new("trim")
+                .opt("start", exact_seconds(from_ms))
+                .opt("end", exact_seconds(to_ms)),
+            Filter::new("settb").opt("expr", "AVTB"),
+            Filter::new("setpts").opt("expr", time),
+            Filter::new("fps")
+                .opt("fps", &self.fps)
+                .opt("start_time", 0),
+        ]
     }
 
     /// Scales a picture of `source` display size onto the canvas by the Draft's fit mode, or,
@@ -1340,15 +1406,6 @@ fn mono_to_both_channels() -> Filter {
     Filter::new("pan").opt("args", "stereo|c0=c0|c1=c0")
 }
 
-/// `setpts` for a clip played at `speed`.
-fn speed_pts(speed: f64) -> String {
-    if (speed - 1.0).abs() < 1e-9 {
-        "PTS-STARTPTS".into()
-    } else {
-        format!("(PTS-STARTPTS)/{speed}")
-    }
-}
-
 /// `atempo` steps for `speed` (each step must lie within 0.5–100).
 fn tempo(speed: f64) -> Vec<Filter> {
     if (speed - 1.0).abs() < 1e-9 {
@@ -1378,22 +1435,15 @@ fn to_output_audio() -> [Filter; 2] {
     ]
 }
 
-/// The Draft's fps as ffmpeg's exact rational where it is an NTSC rate (29.97 → 30000/1001).
-fn fps_expression(fps: f64) -> String {
-    for (nominal, exact) in [
-        (23.976, "24000/1001"),
-        (29.97, "30000/1001"),
-        (59.94, "60000/1001"),
-    ] {
-        if (fps - nominal).abs() < 0.005 {
-            return exact.into();
-        }
-    }
-    if (fps - fps.round()).abs() < 1e-6 {
-        format!("{}", fps.round() as u32)
-    } else {
-        format!("{fps:.3}")
-    }
+/// Where a segment whose source starts at `in_ms` first reads its pictures (see
+/// [`PICTURE_LEAD_MS`]).
+fn picture_from(in_ms: u64, speed: f64) -> u64 {
+    in_ms.saturating_sub((PICTURE_LEAD_MS as f64 * speed).ceil() as u64)
+}
+
+/// `ms` in seconds to the microsecond.
+fn exact_seconds(ms: f64) -> String {
+    format!("{:.6}", ms / 1000.0)
 }
 
 fn utf8(path: &Path) -> Result<String, MediaError> {
@@ -1405,13 +1455,6 @@ fn utf8(path: &Path) -> Result<String, MediaError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ntsc_rates_become_exact_fractions() {
-        assert_eq!(fps_expression(29.97), "30000/1001");
-        assert_eq!(fps_expression(30.0), "30");
-        assert_eq!(fps_expression(12.5), "12.500");
-    }
 
     #[test]
     fn slow_speeds_are_split_into_atempo_steps_ffmpeg_accepts() {

@@ -1,7 +1,10 @@
 //! A long export in parts equals the one-job render: as long (±1 frame), the same picture at
 //! every join (PSNR ≥ 40 dB against the one-job frame of the same index, on footage where
 //! every frame differs), the same sound sample for sample, and it decodes without an error.
-//! Small here (a 10.7 s timeline cut into parts of about 2 s); the benchmark does 10 minutes.
+//! Small here (timelines of 10–30 s cut into parts of a few seconds); the benchmark does 10
+//! minutes. The second test cuts the way a pause trim does (at any millisecond, 29.97 fps):
+//! picture and sound stay together within a frame in both renders, from the first cut to
+//! the last.
 
 use std::path::PathBuf;
 
@@ -38,6 +41,50 @@ fn moving_pattern() -> PathBuf {
     })
 }
 
+/// 40 s at 29.97 fps of a moving pattern, with a white flash and a beep together at the
+/// start of every second: where picture and sound stand against each other is measurable.
+fn flashes_and_beeps() -> PathBuf {
+    testkit::cached("parts-flashes-320x180-29.97-40s.mp4", |path| {
+        testkit::tools::ffmpeg([
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x180:r=30000/1001:d=40,\
+             drawbox=w=320:h=180:color=white:t=fill:enable='lt(mod(t,1),0.1)'",
+            "-f",
+            "lavfi",
+            "-i",
+            "aevalsrc=exprs='if(lt(mod(t,1),0.1),0.5*sin(2*PI*1000*t),0)':s=48000:d=40",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "60",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "192k",
+            path.to_str().unwrap(),
+        ]);
+    })
+}
+
+fn settings_for(font: Option<media::render::fonts::Font>) -> RenderSettings {
+    RenderSettings {
+        format: Format::Mp4,
+        encoding: Quality::High.encoding(),
+        quality: Quality::High,
+        font,
+        limits: Limits::default(),
+        cancel: CancelToken::new(),
+        work_in: None,
+        streams: Streams::All,
+    }
+}
+
 #[test]
 fn an_export_in_parts_matches_the_one_job_render() {
     let clip = moving_pattern();
@@ -56,16 +103,7 @@ fn an_export_in_parts_matches_the_one_job_render() {
     .unwrap();
     let probe = media::probe::probe(&clip, &Limits::default()).unwrap();
     let sources: Sources = [("clip".to_string(), Source { path: clip, probe })].into();
-    let settings = RenderSettings {
-        format: Format::Mp4,
-        encoding: Quality::High.encoding(),
-        quality: Quality::High,
-        font: media::render::fonts::title_font(["Parts"]),
-        limits: Limits::default(),
-        cancel: CancelToken::new(),
-        work_in: None,
-        streams: Streams::All,
-    };
+    let settings = settings_for(media::render::fonts::title_font(["Parts"]));
     let scratch = testkit::scratch();
     let (whole, joined) = (
         scratch.path().join("whole.mp4"),
@@ -143,4 +181,142 @@ fn an_export_in_parts_matches_the_one_job_render() {
         (video_s - audio_s).abs() <= 1.0 / 30.0 + 0.001,
         "picture {video_s} s and sound {audio_s} s end together"
     );
+}
+
+/// Where each flash starts (seconds, at 29.97 fps) and each beep starts (seconds).
+fn flash_and_beep_onsets(path: &std::path::Path) -> (Vec<f64>, Vec<f64>) {
+    let frame_s = 1001.0 / 30_000.0;
+    let mut flashes = Vec::new();
+    let mut lit = false;
+    for (index, frame) in gray_frames(path, 320, 180).iter().enumerate() {
+        let mean = frame.iter().map(|&p| f64::from(p)).sum::<f64>() / frame.len() as f64;
+        if mean > 200.0 && !lit {
+            flashes.push(index as f64 * frame_s);
+        }
+        lit = mean > 200.0;
+    }
+    let mut beeps = Vec::new();
+    let mut last_loud: Option<usize> = None;
+    for (index, sample) in audio_mono(path, 48_000).iter().enumerate() {
+        if sample.abs() > 0.1 {
+            // After 50 ms of quiet: a beep starts.
+            if last_loud.is_none_or(|last| index - last > 2_400) {
+                beeps.push(index as f64 / 48_000.0);
+            }
+            last_loud = Some(index);
+        }
+    }
+    (flashes, beeps)
+}
+
+#[test]
+fn cuts_at_any_millisecond_keep_picture_and_sound_together_in_parts_and_whole() {
+    let clip = flashes_and_beeps();
+    // A talk trimmed of its pauses: 30 clips of 0.6–2.0 s at any millisecond, each source
+    // in-point past a pause of 0.1–0.9 s after the last.
+    let mut seed: u64 = 7;
+    let mut next = |below: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % below
+    };
+    let (mut start, mut source_in) = (0, 0);
+    let mut segments = Vec::new();
+    for i in 0..30 {
+        let length = 600 + next(1_400);
+        if source_in + length > 39_000 {
+            source_in = next(900);
+        }
+        segments.push(format!(
+            r#"{{"id": "s{i}", "src": "clip", "s": {start}, "in": {source_in}, "d": {length}}}"#
+        ));
+        start += length;
+        source_in += length + 100 + next(800);
+    }
+    let draft = timeline::wire::from_json(&format!(
+        r#"{{"d": {start}, "m": {{"w": 320, "h": 180, "fps": 29.97}},
+            "t": [{{"id": "v1", "tt": 0, "sg": [{}]}}]}}"#,
+        segments.join(",")
+    ))
+    .unwrap();
+    let probe = media::probe::probe(&clip, &Limits::default()).unwrap();
+    let sources: Sources = [("clip".to_string(), Source { path: clip, probe })].into();
+    let settings = settings_for(None);
+    let scratch = testkit::scratch();
+    let (whole, joined) = (
+        scratch.path().join("whole.mp4"),
+        scratch.path().join("joined.mp4"),
+    );
+    render(&draft, &sources, &whole, &settings, |_| {}).unwrap();
+    let ranges = plan_parts(&draft, Format::Mp4, 4_000);
+    assert!(ranges.len() >= 5, "{ranges:?}");
+    render_in_parts(&draft, &sources, &joined, &settings, 4_000, 2, |_| {}).unwrap();
+    assert_eq!(decode_errors(&joined), "", "decodes without an error");
+
+    // Every frame of the timeline's grid, no more: ceil(d × 30000 / 1001 / 1000).
+    let expected_frames = (start * 30_000).div_ceil(1_001 * 1_000) as usize;
+    let (one, parts) = (
+        gray_frames(&whole, 320, 180),
+        gray_frames(&joined, 320, 180),
+    );
+    assert_eq!(one.len(), expected_frames, "one job");
+    assert_eq!(parts.len(), expected_frames, "in parts");
+    // Each part starts on a keyframe where the one job has none, so the encoder's noise
+    // differs a little everywhere; the picture is the same at every frame (nearer the one
+    // job's frame of that index than its neighbours), and at the joins as good as 40 dB.
+    let joins: Vec<usize> = ranges[1..]
+        .iter()
+        .map(|r| (r.start_ms * 30_000).div_ceil(1_001 * 1_000) as usize)
+        .collect();
+    for (index, (a, b)) in one.iter().zip(&parts).enumerate() {
+        let db = psnr(a, b);
+        let near_a_join = joins.iter().any(|&join| index.abs_diff(join) <= 2);
+        let least = if near_a_join { 40.0 } else { 32.0 };
+        assert!(db >= least, "frame {index} (joins {joins:?}): {db:.1} dB");
+        for neighbour in [index.saturating_sub(1), index + 1] {
+            // (Neighbours that are one picture, a source picture held, prove nothing.)
+            if neighbour != index && neighbour < one.len() && psnr(&one[neighbour], a) < 50.0 {
+                let other = psnr(&one[neighbour], b);
+                assert!(
+                    other < db,
+                    "frame {index} looks like {neighbour}: {other:.1} dB"
+                );
+            }
+        }
+    }
+    let (sound_one, sound_parts) = (audio_mono(&whole, 48_000), audio_mono(&joined, 48_000));
+    assert_eq!(sound_one.len(), sound_parts.len());
+    let most = sound_one
+        .iter()
+        .zip(&sound_parts)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(most < 1e-4, "the same sound (largest difference {most})");
+
+    for output in [&whole, &joined] {
+        let (flashes, beeps) = flash_and_beep_onsets(output);
+        assert!(flashes.len() >= 20, "{flashes:?}");
+        let mut worst = 0.0f64;
+        for flash in &flashes {
+            let beep = beeps
+                .iter()
+                .copied()
+                .min_by(|a, b| (a - flash).abs().total_cmp(&(b - flash).abs()))
+                .unwrap();
+            // Each frame shows the source picture nearest its moment: within a frame.
+            let offset_ms = (flash - beep) * 1000.0;
+            assert!(
+                offset_ms.abs() <= 1001.0 / 30.0 + 2.0,
+                "{}: flash at {flash:.3} s, beep at {beep:.3} s",
+                output.display()
+            );
+            worst = worst.max(offset_ms.abs());
+        }
+        eprintln!(
+            "{}: {} flashes, picture at most {worst:.1} ms from its sound",
+            output.display(),
+            flashes.len()
+        );
+    }
 }

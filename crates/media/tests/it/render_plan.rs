@@ -8,7 +8,7 @@ use media::probe::{AudioInfo, Container, FrameRate, MediaKind, Probe, VideoInfo}
 use media::process::CancelToken;
 use media::render::fonts::Font;
 use media::render::{
-    plan, FileContents, Quality, RenderPaths, RenderSettings, Source, Sources, Streams,
+    plan, FileContents, Format, Quality, RenderPaths, RenderSettings, Source, Sources, Streams,
 };
 use media::Limits;
 use timeline::Draft;
@@ -66,6 +66,15 @@ fn sources() -> Sources {
         ("a_phone", "/media/phone.mov", video_probe(1920, 1080, 90)),
         ("a_lofi", "/media/lo-fi, take 2.mp3", music),
         ("a_logo", "/media/logo.png", still),
+        (
+            "a_silent",
+            "/media/screen.mp4",
+            Probe {
+                audio: None,
+                stream_count: 1,
+                ..video_probe(1280, 720, 0)
+            },
+        ),
     ]
     .into_iter()
     .map(|(id, path, probe)| {
@@ -81,9 +90,14 @@ fn sources() -> Sources {
 }
 
 fn check(name: &str, draft_json: &str) {
+    check_as(name, draft_json, Format::Mp4, Streams::All);
+}
+
+/// [`check`] for an export in `format`, making `streams`.
+fn check_as(name: &str, draft_json: &str, format: Format, streams: Streams) {
     let draft: Draft = timeline::wire::from_json(draft_json).unwrap();
     let settings = RenderSettings {
-        format: Default::default(),
+        format,
         encoding: Quality::High.encoding(),
         quality: Quality::High,
         font: Some(Font {
@@ -93,7 +107,7 @@ fn check(name: &str, draft_json: &str) {
         limits: Limits::default(),
         cancel: CancelToken::new(),
         work_in: None,
-        streams: Streams::All,
+        streams,
     };
     let paths = RenderPaths {
         output: PathBuf::from("/out/.cutline-x.part.mp4"),
@@ -264,5 +278,39 @@ fn a_logo_over_the_main_track() {
             {"id": "overlay", "tt": 0, "sg": [{"id": "o1", "src": "a_logo", "s": 1000, "d": 4000,
                                                 "m": {"corner": "bottom_left", "width": 0.1}}]}
           ] }"#,
+    );
+}
+
+/// Clips that start off the frame grid (30 fps: every 33.3 ms), a gap, and a video without
+/// sound read only deep in (opened with a seek): as a part's picture, as the sound alone,
+/// and as an M4A.
+const OFF_GRID: &str = r#"{ "d": 6500, "m": {"w": 1280, "h": 720, "fps": 30},
+    "t": [{"id": "v1", "tt": 0, "sg": [
+        {"id": "s1", "src": "a_city", "s": 0, "in": 1013, "d": 3010},
+        {"id": "s2", "src": "a_city", "s": 3010, "in": 10500, "d": 1230},
+        {"id": "s3", "src": "a_silent", "s": 5000, "in": 10400, "d": 1500}]}] }"#;
+
+#[test]
+fn a_part_picture_reads_no_sound_and_opens_a_deep_source_with_a_seek() {
+    check_as(
+        "part-picture",
+        OFF_GRID,
+        Format::Mp4,
+        Streams::PartPicture { captions: None },
+    );
+}
+
+#[test]
+fn the_sound_alone_reads_no_picture() {
+    check_as("sound-alone", OFF_GRID, Format::Mp4, Streams::Sound);
+}
+
+#[test]
+fn an_m4a_of_a_timeline_with_a_video_without_sound_is_silence_there() {
+    check_as(
+        "m4a-with-a-silent-video",
+        OFF_GRID,
+        Format::M4a,
+        Streams::All,
     );
 }
