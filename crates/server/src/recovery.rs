@@ -5,6 +5,8 @@
 //!   nothing): their credit holds are released now, not when they expire.
 //! - Render work folders (`tmp/`, which hold a Draft's titles) are removed; a render that was
 //!   under way starts again from its job, which stays in the queue with its hold.
+//! - The parts folders of long exports that ended (failed, cancelled, given up after its
+//!   workers died) are removed; those of exports still queued or under way are kept.
 //! - Temporary files of the analysis cache's atomic writes (`.tmp…`, a transcript being
 //!   saved) are removed.
 //! - Files in `media/` without an asset row (an upload cut between its file and its row) are
@@ -25,6 +27,7 @@ pub struct Recovered {
     pub work_folders_removed: usize,
     pub orphan_files_removed: usize,
     pub cache_temporaries_removed: usize,
+    pub parts_folders_removed: usize,
 }
 
 /// Clears what a process before this one left; called once before serving.
@@ -53,12 +56,38 @@ pub async fn recover(store: &Store, config: &Config) -> Result<Recovered, String
     }
     let cache_temporaries_removed = remove_temporaries(&config.cache_dir())
         .map_err(|e| failed("the analysis cache's temporary files", &e))?;
+    let unfinished = store
+        .unfinished_renders()
+        .await
+        .map_err(|e| failed("the parts of ended exports", &e))?;
+    let parts_folders_removed = remove_ended_parts(config, &unfinished)
+        .map_err(|e| failed("the parts of ended exports", &e))?;
     Ok(Recovered {
         holds_released,
         work_folders_removed,
         orphan_files_removed,
         cache_temporaries_removed,
+        parts_folders_removed,
     })
+}
+
+/// Removes the parts folders of exports that ended (failed, cancelled, given up) or are
+/// gone; an export still queued or under way keeps its parts. How many were removed.
+fn remove_ended_parts(config: &Config, unfinished: &[(String, String)]) -> std::io::Result<usize> {
+    let kept: std::collections::HashSet<std::path::PathBuf> = unfinished
+        .iter()
+        .map(|(user, id)| crate::files::parts_dir(config, user, id))
+        .collect();
+    let mut removed = 0;
+    for entry in std::fs::read_dir(config.renders_dir())?.flatten() {
+        let path = entry.path();
+        let is_parts = entry.file_name().to_string_lossy().ends_with(".parts");
+        if is_parts && entry.file_type()?.is_dir() && !kept.contains(&path) {
+            std::fs::remove_dir_all(&path)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Creates `folder` if needed and removes everything in it; how many entries it held.

@@ -71,20 +71,6 @@ pub fn spawn(state: &AppState, stop: &CancelToken) -> Vec<tokio::task::JoinHandl
 async fn work(state: AppState, lane: Lane, stop: CancelToken) {
     let lease_ms = state.config.lease.as_millis() as i64;
     while !stop.is_cancelled() {
-        // Parts of exports under way first (not in the short lane, which stays free for
-        // short exports), then new exports.
-        if lane.longest_ms.is_none() {
-            match state.store.claim_part(lease_ms, None).await {
-                Ok(Some(part)) => {
-                    if let Err(error) = run_part(&state, &part, &stop, None).await {
-                        eprintln!("export {} part {}: {error}", part.render_id, part.number);
-                    }
-                    continue;
-                }
-                Ok(None) => {}
-                Err(error) => eprintln!("export parts: {error}"),
-            }
-        }
         match state.store.claim_render(lease_ms, lane).await {
             Ok(Some(job)) => {
                 if job.attempt > 1 {
@@ -98,16 +84,31 @@ async fn work(state: AppState, lane: Lane, stop: CancelToken) {
                 }
                 // A job of this user that waited for this one may start now.
                 state.work_queued.notify_waiters();
+                continue;
             }
-            Ok(None) => {
-                let queued = state.work_queued.notified();
-                let _ = tokio::time::timeout(IDLE_POLL, queued).await;
-            }
+            Ok(None) => {}
             Err(error) => {
                 eprintln!("export queue: {error}");
                 tokio::time::sleep(IDLE_POLL).await;
+                continue;
             }
         }
+        // No export this lane may start (the queue's fairness holds): a part of a long export
+        // under way. Not in the short lane, which stays free for short exports.
+        if lane.longest_ms.is_none() {
+            match state.store.claim_part(lease_ms, None).await {
+                Ok(Some(part)) => {
+                    if let Err(error) = run_part(&state, &part, &stop, None).await {
+                        eprintln!("export {} part {}: {error}", part.render_id, part.number);
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(error) => eprintln!("export parts: {error}"),
+            }
+        }
+        let queued = state.work_queued.notified();
+        let _ = tokio::time::timeout(IDLE_POLL, queued).await;
     }
 }
 
@@ -184,9 +185,13 @@ where
 async fn run(state: &AppState, job: &RenderRecord, stop: &CancelToken) -> Result<(), ApiError> {
     let draft = timeline::wire::from_json(&job.draft_json).map_err(ApiError::internal)?;
     let part_ms = state.config.part_length.as_millis() as u64;
-    let ranges = match part_ms {
+    // Parts an earlier attempt wrote down are kept as they are (a worker with another
+    // `--part-secs` takes the export over): their pictures may be rendered already.
+    let written = state.store.render_parts(job).await?;
+    let ranges = match (written.len(), part_ms) {
+        (2.., _) => written[1..].iter().map(|p| p.range).collect(),
         // Parts are off: every export is one job.
-        0 => Vec::new(),
+        (_, 0) => Vec::new(),
         _ => plan_parts(&draft, job.format, part_ms),
     };
     if ranges.len() > 1 {

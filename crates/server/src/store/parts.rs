@@ -9,6 +9,7 @@ use sqlx::Row;
 use timeline::time::TimeRange;
 
 use super::credits::{end_hold_in, HoldEnd};
+use super::renders::MAX_ATTEMPTS;
 use super::{now_ms, RenderRecord, Store};
 use crate::error::ApiError;
 
@@ -75,6 +76,20 @@ impl Store {
         self.render_parts(job).await
     }
 
+    /// The exports that may still need their parts (pending or being rendered), as
+    /// (user, export id).
+    pub async fn unfinished_renders(&self) -> Result<Vec<(String, String)>, ApiError> {
+        let rows = sqlx::query(
+            "SELECT user_id, id FROM renders WHERE status IN ('pending', 'processing')",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| (row.get("user_id"), row.get("id")))
+            .collect())
+    }
+
     /// The parts of `job`, in number order.
     pub async fn render_parts(&self, job: &RenderRecord) -> Result<Vec<PartRecord>, ApiError> {
         let rows = sqlx::query(&format!(
@@ -94,26 +109,39 @@ impl Store {
         lease_ms: i64,
         only: Option<&RenderRecord>,
     ) -> Result<Option<PartRecord>, ApiError> {
-        let now = now_ms();
         let (user, id) = only.map_or((None, None), |job| (Some(&job.user_id), Some(&job.id)));
-        let row = sqlx::query(&format!(
-            "UPDATE render_parts SET status = 'processing', attempt = attempt + 1, lease_until = ?1 \
-             WHERE rowid = ( \
-               SELECT p.rowid FROM render_parts p \
-               JOIN renders r ON r.user_id = p.user_id AND r.id = p.render_id \
-               WHERE r.status = 'processing' \
-                 AND (p.status = 'pending' OR (p.status = 'processing' AND p.lease_until < ?2)) \
-                 AND (?3 IS NULL OR (p.user_id = ?3 AND p.render_id = ?4)) \
-               ORDER BY r.created_at, p.render_id, p.number LIMIT 1) \
-             RETURNING {COLUMNS}"
-        ))
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(user)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(record))
+        loop {
+            let now = now_ms();
+            let row = sqlx::query(&format!(
+                "UPDATE render_parts SET status = 'processing', attempt = attempt + 1, lease_until = ?1 \
+                 WHERE rowid = ( \
+                   SELECT p.rowid FROM render_parts p \
+                   JOIN renders r ON r.user_id = p.user_id AND r.id = p.render_id \
+                   WHERE r.status = 'processing' \
+                     AND (p.status = 'pending' OR (p.status = 'processing' AND p.lease_until < ?2)) \
+                     AND (?3 IS NULL OR (p.user_id = ?3 AND p.render_id = ?4)) \
+                   ORDER BY r.created_at, p.render_id, p.number LIMIT 1) \
+                 RETURNING {COLUMNS}"
+            ))
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(user)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+            let Some(part) = row.as_ref().map(record) else {
+                return Ok(None);
+            };
+            if part.attempt <= MAX_ATTEMPTS {
+                return Ok(Some(part));
+            }
+            // Its workers keep dying on it: the export fails, its hold released.
+            let error = format!(
+                "part {} of the export stopped with its worker {MAX_ATTEMPTS} times",
+                part.number
+            );
+            self.fail_render_of(&part, &error).await?;
+        }
     }
 
     /// Renews a claimed part's lease and records its progress (0–100). `false` when it is no
@@ -199,5 +227,57 @@ impl Store {
         }
         tx.commit().await?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::renders::{Lane, NewRender, RenderStatus};
+    use media::render::{Format, Quality};
+
+    #[tokio::test]
+    async fn a_part_whose_workers_keep_dying_fails_its_export_and_releases_the_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let user = store.named_user("ann", 10).await.unwrap();
+        let session = store.create_session(&user, "t", "en").await.unwrap();
+        let new = NewRender {
+            user_id: user.clone(),
+            id: "render_1".into(),
+            session_id: session.id.clone(),
+            piece_id: None,
+            draft_json: "{}".into(),
+            draft_hash: "h".into(),
+            quality: Quality::Draft,
+            format: Format::Mp4,
+            length_ms: 120_000,
+            price: 4,
+        };
+        store.queue_render(&new).await.unwrap().unwrap();
+        let lane = Lane {
+            longest_ms: None,
+            per_user: 1,
+        };
+        let job = store.claim_render(60_000, lane).await.unwrap().unwrap();
+        let ranges = [TimeRange::new(0, 60_000), TimeRange::new(60_000, 120_000)];
+        assert_eq!(store.split_render(&job, &ranges).await.unwrap().len(), 3);
+        assert_eq!(store.balance(&user).await.unwrap().frozen, 4);
+
+        // A lease that lapsed as it was taken: as if each worker were killed mid-part.
+        for attempt in 1..=MAX_ATTEMPTS {
+            let part = store.claim_part(-1, Some(&job)).await.unwrap().unwrap();
+            assert_eq!((part.number, part.attempt), (0, attempt));
+        }
+        assert_eq!(store.claim_part(-1, Some(&job)).await.unwrap(), None);
+        let ended = store.render(&user, "render_1").await.unwrap().unwrap();
+        assert_eq!(ended.status, RenderStatus::Failed);
+        assert!(
+            ended.error.as_deref().unwrap().contains("part 0"),
+            "{:?}",
+            ended.error
+        );
+        let balance = store.balance(&user).await.unwrap();
+        assert_eq!((balance.available, balance.frozen), (10, 0));
     }
 }

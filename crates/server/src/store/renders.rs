@@ -19,7 +19,7 @@ use super::{now_ms, Store};
 use crate::error::ApiError;
 
 /// Attempts after which a job whose workers keep dying fails.
-const MAX_ATTEMPTS: i64 = 3;
+pub(super) const MAX_ATTEMPTS: i64 = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RenderStatus {
