@@ -44,9 +44,8 @@ pub struct Config {
     pub turn_limit: Duration,
     /// Export workers in this process (0: none, another process renders: `cutline worker`).
     pub workers: usize,
-    /// How long a part of a long export is meant to be (`timeline::parts`); exports up to
-    /// one and a half times this are one job. Zero (the default): every export is one job —
-    /// parts are off until their sound stays in sync across many cuts (see README).
+    /// How long a part of a long MP4 export is meant to be (`timeline::parts`): 60 s;
+    /// exports up to one and a half times this are one job. Zero: every export is one job.
     pub part_length: Duration,
     /// How long a claimed export stays claimed without a heartbeat from its worker.
     pub lease: Duration,
@@ -126,7 +125,7 @@ impl Config {
             heartbeat: Duration::from_secs(10),
             turn_limit: Duration::from_secs(15 * 60),
             workers: 1,
-            part_length: Duration::ZERO,
+            part_length: Duration::from_secs(60),
             lease: Duration::from_secs(30),
             signed_url_lifetime: Duration::from_secs(24 * 3600),
             public_url: None,

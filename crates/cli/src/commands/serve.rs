@@ -79,8 +79,8 @@ pub struct Settings {
     /// Export workers in this process (0: none; `cutline worker` processes render).
     #[arg(long, env = "CUTLINE_WORKERS")]
     pub workers: Option<usize>,
-    /// Seconds of timeline a part of a long MP4 export is meant to be (exports up to one and
-    /// a half times this are one job); 0, the default, makes every export one job.
+    /// Seconds of timeline a part of a long MP4 export is meant to be (default 60; exports up
+    /// to one and a half times this are one job); 0 makes every export one job.
     #[arg(long, env = "CUTLINE_PART_SECS")]
     pub part_secs: Option<u64>,
     /// Seconds a claimed export stays claimed without its worker's heartbeat.
