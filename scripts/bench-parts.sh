@@ -79,16 +79,9 @@ stop_all() {
     rm -rf "$DATA"
 }
 trap stop_all EXIT
-for _ in $(seq 100); do
-    curl -sf -o /dev/null -X POST -H 'X-Client-Id: probe' "$BASE/api/auth/anonymous-token" && break
-    sleep 0.1
-done
-
-TOKEN=$(curl -sf -X POST -H 'X-Client-Id: bench' "$BASE/api/auth/anonymous-token" | jq -r .data.token)
-AUTH="Authorization: Bearer $TOKEN"
-SESSION=$(curl -sf -X POST -H "$AUTH" -H 'Content-Type: application/json' \
-    -d '{"task_name":"parts","language":"en"}' "$BASE/api/tasks/me/with-session/nemo_agent" |
-    jq -r .data.session_id)
+# shellcheck source=bench-lib/session.sh
+source scripts/bench-lib/session.sh
+open_session parts
 note "uploading the ${MINUTES}-minute talk"
 curl -sf -o /dev/null -H "$AUTH" -F "files=@$CLIP;type=video/mp4" \
     "$BASE/api/upload-video/nemo_agent/me/$SESSION"

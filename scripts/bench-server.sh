@@ -58,16 +58,9 @@ BASE="http://127.0.0.1:$PORT"
     --anonymous-per-hour 1000000 2>"$BENCH/server.log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
-for _ in $(seq 100); do
-    curl -sf -o /dev/null -X POST -H 'X-Client-Id: probe' "$BASE/api/auth/anonymous-token" && break
-    sleep 0.1
-done
-
-TOKEN=$(curl -sf -X POST -H 'X-Client-Id: bench' "$BASE/api/auth/anonymous-token" | jq -r .data.token)
-AUTH="Authorization: Bearer $TOKEN"
-SESSION=$(curl -sf -X POST -H "$AUTH" -H 'Content-Type: application/json' \
-    -d '{"task_name":"bench","language":"en"}' "$BASE/api/tasks/me/with-session/nemo_agent" |
-    jq -r .data.session_id)
+# shellcheck source=bench-lib/session.sh
+source scripts/bench-lib/session.sh
+open_session bench
 
 # wrk's summary in milliseconds: requests/s, p50, p99.
 load() {

@@ -13,48 +13,21 @@ use media::render::parts::{plan_parts, render_in_parts};
 use media::render::{render, Format, Quality, RenderSettings, Source, Sources, Streams};
 use media::Limits;
 use testkit::measure::{audio_mono, decode_errors, gray_frames, psnr, streams};
+use timeline::time::TimeRange;
 
-/// 12 s of a moving pattern with a running clock (every frame differs) and a tone.
-fn moving_pattern() -> PathBuf {
-    testkit::cached("parts-moving-640x360-12s.mp4", |path| {
+/// `picture` and `sound` (lavfi sources) encoded as a camera would: H.264 with a keyframe
+/// every 2 s, AAC.
+fn footage(name: &str, picture: &str, sound: &str) -> PathBuf {
+    testkit::cached(name, |path| {
         testkit::tools::ffmpeg([
             "-f",
             "lavfi",
             "-i",
-            "testsrc2=s=640x360:r=30:d=12",
+            picture,
             "-f",
             "lavfi",
             "-i",
-            "sine=f=440:d=12:sample_rate=48000",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-g",
-            "60",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            path.to_str().unwrap(),
-        ]);
-    })
-}
-
-/// 40 s at 29.97 fps of a moving pattern, with a white flash and a beep together at the
-/// start of every second: where picture and sound stand against each other is measurable.
-fn flashes_and_beeps() -> PathBuf {
-    testkit::cached("parts-flashes-320x180-29.97-40s.mp4", |path| {
-        testkit::tools::ffmpeg([
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=320x180:r=30000/1001:d=40,\
-             drawbox=w=320:h=180:color=white:t=fill:enable='lt(mod(t,1),0.1)'",
-            "-f",
-            "lavfi",
-            "-i",
-            "aevalsrc=exprs='if(lt(mod(t,1),0.1),0.5*sin(2*PI*1000*t),0)':s=48000:d=40",
+            sound,
             "-c:v",
             "libx264",
             "-preset",
@@ -72,6 +45,26 @@ fn flashes_and_beeps() -> PathBuf {
     })
 }
 
+/// 12 s of a moving pattern with a running clock (every frame differs) and a tone.
+fn moving_pattern() -> PathBuf {
+    footage(
+        "parts-moving-640x360-12s.mp4",
+        "testsrc2=s=640x360:r=30:d=12",
+        "sine=f=440:d=12:sample_rate=48000",
+    )
+}
+
+/// 40 s at 29.97 fps of a moving pattern, with a white flash and a beep together at the
+/// start of every second: where picture and sound stand against each other is measurable.
+fn flashes_and_beeps() -> PathBuf {
+    footage(
+        "parts-flashes-320x180-29.97-40s.mp4",
+        "testsrc2=s=320x180:r=30000/1001:d=40,\
+         drawbox=w=320:h=180:color=white:t=fill:enable='lt(mod(t,1),0.1)'",
+        "aevalsrc=exprs='if(lt(mod(t,1),0.1),0.5*sin(2*PI*1000*t),0)':s=48000:d=40",
+    )
+}
+
 fn settings_for(font: Option<media::render::fonts::Font>) -> RenderSettings {
     RenderSettings {
         format: Format::Mp4,
@@ -83,6 +76,55 @@ fn settings_for(font: Option<media::render::fonts::Font>) -> RenderSettings {
         work_in: None,
         streams: Streams::All,
     }
+}
+
+/// Renders `draft` over `clip` as one job and in parts of about `target_ms` (two at a time),
+/// the parts' progress going forward to the end: the scratch folder, both files and the
+/// parts' ranges.
+fn both_renders(
+    draft: &timeline::Draft,
+    clip: PathBuf,
+    settings: &RenderSettings,
+    target_ms: u64,
+) -> (tempfile::TempDir, PathBuf, PathBuf, Vec<TimeRange>) {
+    let probe = media::probe::probe(&clip, &Limits::default()).unwrap();
+    let sources: Sources = [("clip".to_string(), Source { path: clip, probe })].into();
+    let scratch = testkit::scratch();
+    let (whole, joined) = (
+        scratch.path().join("whole.mp4"),
+        scratch.path().join("joined.mp4"),
+    );
+    render(draft, &sources, &whole, settings, |_| {}).unwrap();
+    let ranges = plan_parts(draft, Format::Mp4, target_ms);
+    let mut last = 0.0;
+    render_in_parts(
+        draft,
+        &sources,
+        &joined,
+        settings,
+        target_ms,
+        2,
+        |fraction| {
+            assert!(fraction >= last - 1e-9, "progress goes forward");
+            last = fraction;
+        },
+    )
+    .unwrap();
+    assert_eq!(last, 1.0);
+    assert_eq!(decode_errors(&joined), "", "decodes without an error");
+    (scratch, whole, joined, ranges)
+}
+
+/// `a` and `b` have the same sound, sample for sample (to AAC's rounding).
+fn assert_same_sound(a: &std::path::Path, b: &std::path::Path) {
+    let (sound_a, sound_b) = (audio_mono(a, 48_000), audio_mono(b, 48_000));
+    assert_eq!(sound_a.len(), sound_b.len(), "no sample gained or lost");
+    let most = sound_a
+        .iter()
+        .zip(&sound_b)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(most < 1e-4, "the same sound (largest difference {most})");
 }
 
 #[test]
@@ -101,26 +143,9 @@ fn an_export_in_parts_matches_the_one_job_render() {
           ] }"##,
     )
     .unwrap();
-    let probe = media::probe::probe(&clip, &Limits::default()).unwrap();
-    let sources: Sources = [("clip".to_string(), Source { path: clip, probe })].into();
     let settings = settings_for(media::render::fonts::title_font(["Parts"]));
-    let scratch = testkit::scratch();
-    let (whole, joined) = (
-        scratch.path().join("whole.mp4"),
-        scratch.path().join("joined.mp4"),
-    );
-    render(&draft, &sources, &whole, &settings, |_| {}).unwrap();
-    let ranges = plan_parts(&draft, Format::Mp4, 2_000);
+    let (_scratch, whole, joined, ranges) = both_renders(&draft, clip, &settings, 2_000);
     assert!(ranges.len() >= 4, "{ranges:?}");
-    let mut last = 0.0;
-    render_in_parts(&draft, &sources, &joined, &settings, 2_000, 2, |fraction| {
-        assert!(fraction >= last - 1e-9, "progress goes forward");
-        last = fraction;
-    })
-    .unwrap();
-    assert_eq!(last, 1.0);
-
-    assert_eq!(decode_errors(&joined), "", "decodes without an error");
     let (one, parts) = (
         gray_frames(&whole, 640, 360),
         gray_frames(&joined, 640, 360),
@@ -160,18 +185,7 @@ fn an_export_in_parts_matches_the_one_job_render() {
         ranges.len()
     );
 
-    let (sound_one, sound_parts) = (audio_mono(&whole, 48_000), audio_mono(&joined, 48_000));
-    assert_eq!(
-        sound_one.len(),
-        sound_parts.len(),
-        "no sample gained or lost"
-    );
-    let most = sound_one
-        .iter()
-        .zip(&sound_parts)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
-    assert!(most < 1e-4, "the same sound (largest difference {most})");
+    assert_same_sound(&whole, &joined);
     let measured = streams(&joined);
     let seconds = |stream: &testkit::measure::Stream| -> f64 {
         stream.duration.as_deref().unwrap().parse().unwrap()
@@ -240,19 +254,8 @@ fn cuts_at_any_millisecond_keep_picture_and_sound_together_in_parts_and_whole() 
         segments.join(",")
     ))
     .unwrap();
-    let probe = media::probe::probe(&clip, &Limits::default()).unwrap();
-    let sources: Sources = [("clip".to_string(), Source { path: clip, probe })].into();
-    let settings = settings_for(None);
-    let scratch = testkit::scratch();
-    let (whole, joined) = (
-        scratch.path().join("whole.mp4"),
-        scratch.path().join("joined.mp4"),
-    );
-    render(&draft, &sources, &whole, &settings, |_| {}).unwrap();
-    let ranges = plan_parts(&draft, Format::Mp4, 4_000);
+    let (_scratch, whole, joined, ranges) = both_renders(&draft, clip, &settings_for(None), 4_000);
     assert!(ranges.len() >= 5, "{ranges:?}");
-    render_in_parts(&draft, &sources, &joined, &settings, 4_000, 2, |_| {}).unwrap();
-    assert_eq!(decode_errors(&joined), "", "decodes without an error");
 
     // Every frame of the timeline's grid, no more: ceil(d × 30000 / 1001 / 1000).
     let expected_frames = (start * 30_000).div_ceil(1_001 * 1_000) as usize;
@@ -285,14 +288,7 @@ fn cuts_at_any_millisecond_keep_picture_and_sound_together_in_parts_and_whole() 
             }
         }
     }
-    let (sound_one, sound_parts) = (audio_mono(&whole, 48_000), audio_mono(&joined, 48_000));
-    assert_eq!(sound_one.len(), sound_parts.len());
-    let most = sound_one
-        .iter()
-        .zip(&sound_parts)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
-    assert!(most < 1e-4, "the same sound (largest difference {most})");
+    assert_same_sound(&whole, &joined);
 
     for output in [&whole, &joined] {
         let (flashes, beeps) = flash_and_beep_onsets(output);
