@@ -118,8 +118,12 @@ fn clear_dead_workers(tmp: &Path, processes: &Path) -> std::io::Result<usize> {
             Err(e) => return Err(e),
         };
         if gone && entry.file_type()?.is_dir() {
-            std::fs::remove_dir_all(entry.path())?;
-            cleared += 1;
+            // Another start may have removed it first.
+            match std::fs::remove_dir_all(entry.path()) {
+                Ok(()) => cleared += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
         }
     }
     Ok(cleared)

@@ -83,8 +83,12 @@ fn remove_ended_parts(config: &Config, unfinished: &[(String, String)]) -> std::
         let path = entry.path();
         let is_parts = entry.file_name().to_string_lossy().ends_with(".parts");
         if is_parts && entry.file_type()?.is_dir() && !kept.contains(&path) {
-            std::fs::remove_dir_all(&path)?;
-            removed += 1;
+            // (A worker that just joined its export may have removed it first.)
+            match std::fs::remove_dir_all(&path) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
         }
     }
     Ok(removed)

@@ -143,8 +143,9 @@ struct Boundary {
 /// Every clean boundary of `draft`, in order: points of the frame grid (`FrameRate::grid_ms`)
 /// where a clip starts (free), or about every second elsewhere (costing
 /// [`INSIDE_A_CLIP_COST_MS`]), except inside a clip at another speed (its cut in-point would
-/// fall between milliseconds), where nothing on any track reaches the point (the part before
-/// would not be a valid Draft), and in blocked ranges.
+/// fall between milliseconds), at the start of a clip crossfaded in (it blends in from the
+/// clip before), where nothing on any track reaches the point (the part before would not be
+/// a valid Draft), and in blocked ranges.
 fn boundaries(draft: &Draft) -> Vec<Boundary> {
     let d = draft.duration_ms;
     let blocked = blocked_ranges(draft);
@@ -156,9 +157,11 @@ fn boundaries(draft: &Draft) -> Vec<Boundary> {
             && at_ms < d
             && at_ms.is_multiple_of(grid)
             && !blocked.iter().any(|r| inside(*r))
-            && !main
-                .iter()
-                .any(|s| s.speed() != 1.0 && inside(s.timeline_range()))
+            && !main.iter().any(|s| {
+                let crossfaded = s.meta.crossfade_in_ms.is_some_and(|ms| ms > 0);
+                (s.speed() != 1.0 && inside(s.timeline_range()))
+                    || (crossfaded && s.start_ms == at_ms)
+            })
             && draft.tracks.iter().any(|track| {
                 track
                     .segments
@@ -166,10 +169,9 @@ fn boundaries(draft: &Draft) -> Vec<Boundary> {
                     .any(|s| s.start_ms < at_ms && at_ms <= s.end_ms())
             })
     };
-    let crossfaded = |s: &&Segment| s.meta.crossfade_in_ms.is_some_and(|ms| ms > 0);
     let mut found: Vec<Boundary> = main
         .iter()
-        .filter(|s| !crossfaded(s) && clear(s.start_ms))
+        .filter(|s| clear(s.start_ms))
         .map(|s| Boundary {
             at_ms: s.start_ms,
             cost_ms: 0,
@@ -330,6 +332,18 @@ mod tests {
         for range in part_ranges(&draft, PART_TARGET_MS) {
             assert_eq!(range.start_ms % 1001, 0);
         }
+    }
+
+    #[test]
+    fn a_crossfaded_clip_never_starts_a_part_even_on_the_grid() {
+        let mut draft = talk(&[30_000; 6]);
+        draft.tracks[0].segments[2].meta.crossfade_in_ms = Some(500);
+        let starts: Vec<u64> = part_ranges(&draft, PART_TARGET_MS)
+            .iter()
+            .map(|r| r.start_ms)
+            .collect();
+        assert!(starts.len() > 1, "{starts:?}");
+        assert!(!starts.contains(&60_000), "{starts:?}");
     }
 
     #[test]

@@ -236,8 +236,9 @@ const DEFAULT_TITLE_FADE_MS: u64 = 250;
 /// are the same): the parts of a long export start deep in their sources, and decoding the
 /// minutes before each would cost as much as the part itself.
 const SEEK_FROM_MS: u64 = 10_000;
-/// How far before a clip's in-point its source pictures are read (at speed 1): the picture
-/// nearest the clip's first frame may start just before the in-point.
+/// How far before a clip's in-point its source pictures are read, at least (at speed 1):
+/// the picture nearest the clip's first frame may start before the in-point. Two of the
+/// source's frame intervals when they are longer (a slideshow at 1 fps: 2 s).
 const PICTURE_LEAD_MS: u64 = 250;
 /// Added to every source picture's time before `fps` picks the nearest one for each frame, so
 /// a picture exactly half a frame from two frames goes to the same one in every render of it
@@ -457,7 +458,11 @@ impl<'a> Planner<'a> {
             let (src, source) = self.source_entry(&tail);
             let from = Self::tail_start(&tail, source);
             if self.picture {
-                reads.push((src, Stream::Video, picture_from(from, tail.speed())));
+                reads.push((
+                    src,
+                    Stream::Video,
+                    picture_from(from, tail.speed(), &source.probe),
+                ));
             }
             if self.sound && source.probe.kind == MediaKind::Video && source.probe.audio.is_some() {
                 reads.push((src, Stream::Audio, from));
@@ -482,7 +487,11 @@ impl<'a> Planner<'a> {
                     }
                     TrackKind::Video => {
                         if self.picture {
-                            reads.push((src, Stream::Video, picture_from(from, segment.speed())));
+                            reads.push((
+                                src,
+                                Stream::Video,
+                                picture_from(from, segment.speed(), &source.probe),
+                            ));
                         }
                         let has_sound = kind == MediaKind::Video && source.probe.audio.is_some();
                         if self.sound && !overlay && has_sound {
@@ -656,15 +665,47 @@ impl<'a> Planner<'a> {
         joined
     }
 
-    /// `video` made exactly `frames` long: its last picture held where it runs short.
+    /// `video` made exactly `frames` long: its last picture held where it runs short, and
+    /// black when it has none at all (a clip past the end of its source's picture), so a
+    /// missing picture never moves the ones after it.
     fn exact_frames(&mut self, video: &Pad, frames: u64) -> Pad {
-        let filters = vec![
-            Filter::new("tpad")
+        let held = self.graph.then(
+            video,
+            vec![Filter::new("tpad")
                 .opt("stop", -1)
-                .opt("stop_mode", "clone"),
-            Filter::new("trim").opt("end_frame", frames),
-        ];
-        self.graph.then(video, filters, "exact")
+                .opt("stop_mode", "clone")],
+            "held",
+        );
+        let black = self.black();
+        let exact = self.graph.pad("exact");
+        self.graph.chain(
+            &[held, black],
+            vec![
+                Filter::new("concat").opt("n", 2).opt("v", 1).opt("a", 0),
+                Filter::new("trim").opt("end_frame", frames),
+            ],
+            std::slice::from_ref(&exact),
+        );
+        exact
+    }
+
+    /// Black frames of the canvas at the output's rate, for as long as they are read.
+    fn black(&mut self) -> Pad {
+        let (w, h) = (self.draft.meta.width, self.draft.meta.height);
+        let black = self.graph.pad("black");
+        self.graph.chain(
+            &[],
+            vec![
+                Filter::new("color")
+                    .opt("c", "black")
+                    .opt("s", format!("{w}x{h}"))
+                    .opt("r", &self.fps),
+                Filter::new("setsar").opt("r", 1),
+                Filter::new("format").opt("pix_fmts", "yuv420p"),
+            ],
+            std::slice::from_ref(&black),
+        );
+        black
     }
 
     /// The segments the crossfades of the main track play underneath.
@@ -723,24 +764,11 @@ impl<'a> Planner<'a> {
 
     /// Black and silence over `range` of the timeline.
     fn gap(&mut self, range: TimeRange) -> MainItem {
-        let (w, h) = (self.draft.meta.width, self.draft.meta.height);
         let frames = self.rate.frames_in(range.start_ms, range.end_ms);
         let video = self.picture.then(|| {
-            let video = self.graph.pad("gap_v");
-            self.graph.chain(
-                &[],
-                vec![
-                    Filter::new("color")
-                        .opt("c", "black")
-                        .opt("s", format!("{w}x{h}"))
-                        .opt("r", &self.fps),
-                    Filter::new("setsar").opt("r", 1),
-                    Filter::new("format").opt("pix_fmts", "yuv420p"),
-                    Filter::new("trim").opt("end_frame", frames),
-                ],
-                std::slice::from_ref(&video),
-            );
-            video
+            let black = self.black();
+            let trim = vec![Filter::new("trim").opt("end_frame", frames)];
+            self.graph.then(&black, trim, "gap_v")
         });
         let audio = self.sound.then(|| self.silence(range.duration_ms()));
         (video, audio)
@@ -818,7 +846,9 @@ impl<'a> Planner<'a> {
         let in_ms = (source_range.start_ms - seek_ms) as f64;
         // Source pictures from a little before the in-point: the one nearest the first
         // frame's time may lie just before it.
-        let from_ms = picture_from(source_range.start_ms, speed).saturating_sub(seek_ms) as f64;
+        let (_, source) = self.source(segment);
+        let from_ms = picture_from(source_range.start_ms, speed, &source.probe)
+            .saturating_sub(seek_ms) as f64;
         let to_ms = (source_range.end_ms - seek_ms) as f64;
         let mut time = format!("(T-{})", exact_seconds(in_ms));
         if speed != 1.0 {
@@ -1435,10 +1465,17 @@ fn to_output_audio() -> [Filter; 2] {
     ]
 }
 
-/// Where a segment whose source starts at `in_ms` first reads its pictures (see
+/// Where a segment whose source (`probe`) starts at `in_ms` first reads its pictures (see
 /// [`PICTURE_LEAD_MS`]).
-fn picture_from(in_ms: u64, speed: f64) -> u64 {
-    in_ms.saturating_sub((PICTURE_LEAD_MS as f64 * speed).ceil() as u64)
+fn picture_from(in_ms: u64, speed: f64, probe: &Probe) -> u64 {
+    let frame_ms = probe
+        .video
+        .as_ref()
+        .map(|v| v.fps.as_f64())
+        .filter(|fps| *fps >= 0.1)
+        .map_or(0.0, |fps| 1000.0 / fps);
+    let lead_ms = (PICTURE_LEAD_MS as f64).max(2.0 * frame_ms);
+    in_ms.saturating_sub((lead_ms * speed).ceil() as u64)
 }
 
 /// `ms` in seconds to the microsecond.

@@ -316,3 +316,52 @@ fn cuts_at_any_millisecond_keep_picture_and_sound_together_in_parts_and_whole() 
         );
     }
 }
+
+/// 10 s of pictures at one frame a second under 20 s of sound: a slideshow, and a stretch of
+/// sound with no picture at all.
+fn slideshow() -> PathBuf {
+    footage(
+        "parts-slideshow-1fps-320x180.mp4",
+        "testsrc2=s=320x180:r=1:d=10",
+        "sine=f=440:d=20:sample_rate=48000",
+    )
+}
+
+#[test]
+fn clips_of_a_sparse_source_and_past_its_picture_keep_every_frame_in_place() {
+    // Clips shorter than the source's frame interval, and one past the end of its picture.
+    let draft = timeline::wire::from_json(
+        r#"{ "d": 4350, "m": {"w": 320, "h": 180, "fps": 30},
+          "t": [{"id": "v1", "tt": 0, "sg": [
+            {"id": "s1", "src": "clip", "s": 0, "in": 1300, "d": 400},
+            {"id": "s2", "src": "clip", "s": 400, "in": 2550, "d": 350},
+            {"id": "s3", "src": "clip", "s": 750, "in": 14000, "d": 1600},
+            {"id": "s4", "src": "clip", "s": 2350, "in": 6100, "d": 2000}]}] }"#,
+    )
+    .unwrap();
+    let clip = slideshow();
+    let probe = media::probe::probe(&clip, &Limits::default()).unwrap();
+    let sources: Sources = [("clip".to_string(), Source { path: clip, probe })].into();
+    let scratch = testkit::scratch();
+    let output = scratch.path().join("out.mp4");
+    render(&draft, &sources, &output, &settings_for(None), |_| {}).unwrap();
+    let frames = gray_frames(&output, 320, 180);
+    assert_eq!(
+        frames.len(),
+        (4350usize * 30).div_ceil(1000),
+        "ceil(4.35 s × 30)"
+    );
+    let mean = |f: &Vec<u8>| f.iter().map(|&p| f64::from(p)).sum::<f64>() / f.len() as f64;
+    // s3 plays where there is no picture: black there, and the pattern again after it.
+    assert!(mean(&frames[40]) < 20.0, "{}", mean(&frames[40]));
+    assert!(mean(&frames[100]) > 40.0, "{}", mean(&frames[100]));
+    let measured = streams(&output);
+    let seconds = |stream: &testkit::measure::Stream| -> f64 {
+        stream.duration.as_deref().unwrap().parse().unwrap()
+    };
+    let (video_s, audio_s) = (seconds(measured.video()), seconds(measured.audio()));
+    assert!(
+        (video_s - audio_s).abs() <= 1.0 / 30.0 + 0.001,
+        "picture {video_s} s and sound {audio_s} s end together"
+    );
+}

@@ -191,7 +191,8 @@ impl Store {
     /// Puts a claimed part back (its worker is stopping).
     pub async fn requeue_part(&self, part: &PartRecord) -> Result<(), ApiError> {
         sqlx::query(
-            "UPDATE render_parts SET status = 'pending', lease_until = 0 \
+            // A worker stopping is not a worker dying: the attempt is not counted.
+            "UPDATE render_parts SET status = 'pending', lease_until = 0, attempt = attempt - 1 \
              WHERE user_id = ? AND render_id = ? AND number = ? AND attempt = ? \
                AND status = 'processing'",
         )
@@ -237,7 +238,8 @@ mod tests {
     use media::render::{Format, Quality};
 
     #[tokio::test]
-    async fn a_part_whose_workers_keep_dying_fails_its_export_and_releases_the_hold() {
+    async fn a_part_whose_workers_keep_dying_fails_its_export_and_releases_the_hold_but_a_stop_is_not_counted(
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
         let user = store.named_user("ann", 10).await.unwrap();
@@ -264,6 +266,9 @@ mod tests {
         assert_eq!(store.split_render(&job, &ranges).await.unwrap().len(), 3);
         assert_eq!(store.balance(&user).await.unwrap().frozen, 4);
 
+        // A worker stopping puts its part back: not counted as an attempt.
+        let part = store.claim_part(60_000, Some(&job)).await.unwrap().unwrap();
+        store.requeue_part(&part).await.unwrap();
         // A lease that lapsed as it was taken: as if each worker were killed mid-part.
         for attempt in 1..=MAX_ATTEMPTS {
             let part = store.claim_part(-1, Some(&job)).await.unwrap().unwrap();

@@ -355,7 +355,8 @@ impl Store {
     /// Puts a claimed job back in the queue (its worker is stopping with the server).
     pub async fn requeue_render(&self, job: &RenderRecord) -> Result<(), ApiError> {
         sqlx::query(
-            "UPDATE renders SET status = 'pending', lease_until = 0 \
+            // A worker stopping is not a worker dying: the attempt is not counted.
+            "UPDATE renders SET status = 'pending', lease_until = 0, attempt = attempt - 1 \
              WHERE user_id = ? AND id = ? AND attempt = ? AND status = 'processing'",
         )
         .bind(&job.user_id)
