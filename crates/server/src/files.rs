@@ -189,12 +189,22 @@ pub fn prepare(config: &Config) -> std::io::Result<()> {
 /// live process's files in progress look the same.
 pub fn remove_partials(config: &Config) -> std::io::Result<()> {
     for dir in written(config) {
-        for entry in std::fs::read_dir(dir)?.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with('.') && name.contains(".part") {
-                std::fs::remove_file(entry.path())?;
+        remove_partials_in(&dir)?;
+    }
+    Ok(())
+}
+
+/// Removes the partial files in `dir`, and in the parts folders of long exports in it.
+fn remove_partials_in(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if entry.file_type()?.is_dir() {
+            if name.ends_with(".parts") {
+                remove_partials_in(&entry.path())?;
             }
+        } else if name.starts_with('.') && name.contains(".part") {
+            std::fs::remove_file(entry.path())?;
         }
     }
     Ok(())

@@ -639,27 +639,27 @@ impl<'a> Planner<'a> {
                 Filter::new("setpts").opt("expr", format!("N/({})/TB", self.fps)),
                 Filter::new("fps").opt("fps", &self.fps),
             ];
-            self.join(pictures, "v", renumbered)
+            self.join(pictures, Stream::Video, renumbered)
         });
         let audio = self.sound.then(|| {
             let sounds: Vec<Pad> = sounds.into_iter().flatten().collect();
-            self.join(sounds, "a", Vec::new())
+            self.join(sounds, Stream::Audio, Vec::new())
         });
         Ok((video, audio))
     }
 
-    /// `items` one after another (`concat` of one kind of stream, `v` or `a`), then `after`.
-    fn join(&mut self, mut items: Vec<Pad>, kind: &str, after: Vec<Filter>) -> Pad {
+    /// `items` of one kind of `stream` one after another (`concat`), then `after`.
+    fn join(&mut self, mut items: Vec<Pad>, stream: Stream, after: Vec<Filter>) -> Pad {
         if items.len() == 1 {
             return items.remove(0);
         }
-        let picture = kind == "v";
+        let picture = stream == Stream::Video;
         let mut filters = vec![Filter::new("concat")
             .opt("n", items.len())
             .opt("v", u8::from(picture))
             .opt("a", u8::from(!picture))];
         filters.extend(after);
-        let joined = self.graph.pad(&format!("main_{kind}"));
+        let joined = self.graph.pad(if picture { "main_v" } else { "main_a" });
         self.graph
             .chain(&items, filters, std::slice::from_ref(&joined));
         joined
