@@ -69,12 +69,15 @@ fi
 DATA=$(mktemp -d "$BENCH/parts-data.XXXXXX")
 PORT=18089
 BASE="http://127.0.0.1:$PORT"
+# (The generated talk is over a gigabyte at 10 minutes: testsrc2's pattern is busy.)
 "$CUTLINE" serve --addr "127.0.0.1:$PORT" --data "$DATA" --workers 0 \
+    --max-upload-mb 8192 --max-request-mb 8192 \
     --free-credits 1000000 --anonymous-per-hour 1000 2>"$BENCH/parts-server.log" &
 SERVER=$!
 WORKERS=()
 stop_all() {
-    for pid in "${WORKERS[@]}" "$SERVER"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${WORKERS[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; done
+    kill "$SERVER" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$DATA"
 }
@@ -118,15 +121,18 @@ run_row() {
         -H 'X-Skill-Source: cutline-bench' -H 'X-Skill-Version: 1' -H 'X-Skill-Platform: linux' \
         -d "{\"id\":\"$id\",\"sessionId\":\"$SESSION\",\"output\":{\"resolution\":\"1080p\"}}" \
         "$BASE/api/render/proxy/lambda"
+    local reply
     while [ $((SECONDS - started)) -lt 7200 ]; do
-        status=$(curl -sf -H "$AUTH" "$BASE/api/render/proxy/lambda/$id" | jq -r .data.status)
+        reply=$(curl -sf -H "$AUTH" "$BASE/api/render/proxy/lambda/$id")
+        status=$(jq -r .data.status <<<"$reply")
         case "$status" in completed | failed | cancelled) break ;; esac
         sleep 1
     done
     local wall
     wall=$(awk -v a="$started_ns" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
-    [ "$status" = completed ] || { echo "bench-parts: export $id $status" >&2; exit 1; }
-    for pid in "${WORKERS[@]}"; do kill -TERM "$pid"; done
+    [ "$status" = completed ] || { echo "bench-parts: export $id $status: $reply" >&2; exit 1; }
+    # Each pid is GNU time's: the worker is its child, stopped so that time reports it.
+    for pid in "${WORKERS[@]}"; do pkill -TERM -P "$pid" || true; done
     for pid in "${WORKERS[@]}"; do wait "$pid" || true; done
     WORKERS=()
     local cpu

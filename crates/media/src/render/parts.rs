@@ -154,10 +154,14 @@ pub fn join(
 }
 
 /// ffmpeg's concat list of `parts`, each path quoted (`'` written as `'\''`).
+/// The concat demuxer's list of `parts`, each by its absolute path: the demuxer reads a
+/// relative one from the list's own folder, not from where ffmpeg runs (a server started
+/// with a relative `--data` failed every join that way).
 fn concat_list(parts: &[PathBuf]) -> String {
     let mut list = String::from("ffconcat version 1.0\n");
     for path in parts {
-        let quoted = path.to_string_lossy().replace('\'', r"'\''");
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        let quoted = absolute.to_string_lossy().replace('\'', r"'\''");
         list.push_str(&format!("file '{quoted}'\n"));
     }
     list
@@ -267,6 +271,18 @@ mod tests {
         assert_eq!(
             concat_list(&parts),
             "ffconcat version 1.0\nfile '/w/part-0000.mp4'\nfile '/w/it'\\''s.mp4'\n"
+        );
+    }
+
+    #[test]
+    fn a_relative_part_is_listed_by_its_absolute_path() {
+        let list = concat_list(&[PathBuf::from("data/renders/x.parts/picture-0001.mp4")]);
+        let expected = std::env::current_dir()
+            .unwrap()
+            .join("data/renders/x.parts/picture-0001.mp4");
+        assert_eq!(
+            list,
+            format!("ffconcat version 1.0\nfile '{}'\n", expected.display())
         );
     }
 }
