@@ -115,6 +115,19 @@ fn both_renders(
     (scratch, whole, joined, ranges)
 }
 
+/// The picture and the sound of `path` (30 fps) end within a frame of each other.
+fn assert_ends_together(path: &std::path::Path) {
+    let measured = streams(path);
+    let seconds = |stream: &testkit::measure::Stream| -> f64 {
+        stream.duration.as_deref().unwrap().parse().unwrap()
+    };
+    let (video_s, audio_s) = (seconds(measured.video()), seconds(measured.audio()));
+    assert!(
+        (video_s - audio_s).abs() <= 1.0 / 30.0 + 0.001,
+        "picture {video_s} s and sound {audio_s} s end together"
+    );
+}
+
 /// `a` and `b` have the same sound, sample for sample (to AAC's rounding).
 fn assert_same_sound(a: &std::path::Path, b: &std::path::Path) {
     let (sound_a, sound_b) = (audio_mono(a, 48_000), audio_mono(b, 48_000));
@@ -186,15 +199,7 @@ fn an_export_in_parts_matches_the_one_job_render() {
     );
 
     assert_same_sound(&whole, &joined);
-    let measured = streams(&joined);
-    let seconds = |stream: &testkit::measure::Stream| -> f64 {
-        stream.duration.as_deref().unwrap().parse().unwrap()
-    };
-    let (video_s, audio_s) = (seconds(measured.video()), seconds(measured.audio()));
-    assert!(
-        (video_s - audio_s).abs() <= 1.0 / 30.0 + 0.001,
-        "picture {video_s} s and sound {audio_s} s end together"
-    );
+    assert_ends_together(&joined);
 }
 
 /// Where each flash starts (seconds, at 29.97 fps) and each beep starts (seconds).
@@ -355,13 +360,5 @@ fn clips_of_a_sparse_source_and_past_its_picture_keep_every_frame_in_place() {
     // s3 plays where there is no picture: black there, and the pattern again after it.
     assert!(mean(&frames[40]) < 20.0, "{}", mean(&frames[40]));
     assert!(mean(&frames[100]) > 40.0, "{}", mean(&frames[100]));
-    let measured = streams(&output);
-    let seconds = |stream: &testkit::measure::Stream| -> f64 {
-        stream.duration.as_deref().unwrap().parse().unwrap()
-    };
-    let (video_s, audio_s) = (seconds(measured.video()), seconds(measured.audio()));
-    assert!(
-        (video_s - audio_s).abs() <= 1.0 / 30.0 + 0.001,
-        "picture {video_s} s and sound {audio_s} s end together"
-    );
+    assert_ends_together(&output);
 }
