@@ -8,7 +8,8 @@
 //! A long MP4 export is made in parts (`media::render::parts`): the worker that claims it
 //! writes its parts to the database (the whole sound, and the picture of each range of about
 //! `part_length`), and every free worker, in this process or another (`cutline worker`),
-//! claims parts before new exports, each under its own lease. The worker holding the export
+//! claims parts when no new export may start (so one user's long export never holds back
+//! another's), each under its own lease. The worker holding the export
 //! renders parts of it too, keeps the export's lease and progress up to date from its parts,
 //! and joins them when all are done. A part whose worker died is claimed again when its lease
 //! runs out; the export completes once and is charged once.
