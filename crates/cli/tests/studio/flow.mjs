@@ -31,6 +31,11 @@ const { browser, page, problems } = await launch({
   viewport: { width: 1280, height: 800 },
 });
 const figures = { lang, keyboard: byKeyboard };
+// Playwright asks the browser to intercept file choosers only once a listener exists, and
+// that request is asynchronous: a Space pressed right after `waitForEvent('filechooser')` can
+// reach the browser first and open nothing (seen once in CI). A listener from the start has
+// interception on long before the upload.
+page.on('filechooser', () => {});
 
 try {
   await page.goto(base);
