@@ -9,7 +9,9 @@
 #   --sessions N      idle sessions created to measure memory per session (default 2000)
 #
 # Rows: requests/s and latency percentiles of the credits and state endpoints (targets:
-# >= 5,000 requests/s, p99 < 20 ms), time to the first byte of a chat turn's event stream
+# >= 5,000 requests/s, p99 < 20 ms), on SQLite and again with the state in PostgreSQL
+# (scripts/postgres.sh starts a server; it shares the same 2 cores; target >= 50% of
+# SQLite's requests/s), time to the first byte of a chat turn's event stream
 # (target < 100 ms; median of 20), resident memory per idle session, and how soon the
 # studio's preview plays after a turn on a 2-minute talk (target < 5 s). The markdown table
 # is printed to stdout and saved to target/bench/server.md; notes go to stderr.
@@ -57,7 +59,17 @@ BASE="http://127.0.0.1:$PORT"
 "$CUTLINE" serve --addr "127.0.0.1:$PORT" --data "$DATA" --free-credits 1000000 \
     --anonymous-per-hour 1000000 2>"$BENCH/server.log" &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
+POSTGRES=""
+PG_SERVER=""
+cleanup() {
+    for pid in $SERVER $PG_SERVER; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$DATA" "${PG_DATA:-}"
+    [ -z "$POSTGRES" ] || scripts/postgres.sh stop "$(sed -n 2p <<<"$POSTGRES")"
+}
+trap cleanup EXIT
 # shellcheck source=bench-lib/session.sh
 source scripts/bench-lib/session.sh
 open_session bench
@@ -88,6 +100,27 @@ note "credits under load ($CONNECTIONS connections, ${SECONDS_PER_RUN}s)"
 CREDITS=$(load "$BASE/api/credits/balance/simple")
 note "state under load"
 STATE=$(load "$BASE/api/state/nemo_agent/me/$SESSION/latest")
+
+note "the same two with the state in PostgreSQL"
+POSTGRES=$(scripts/postgres.sh start)
+PG_DATA=$(mktemp -d "$BENCH/server-data-pg.XXXXXX")
+SQLITE_BASE=$BASE
+SQLITE_AUTH=$AUTH
+SQLITE_SESSION=$SESSION
+BASE="http://127.0.0.1:$((PORT + 1))"
+"$CUTLINE" serve --addr "127.0.0.1:$((PORT + 1))" --data "$PG_DATA" --free-credits 1000000 \
+    --anonymous-per-hour 1000000 --database "$(sed -n 1p <<<"$POSTGRES")" 2>"$BENCH/server-pg.log" &
+PG_SERVER=$!
+open_session bench
+PG_CREDITS=$(load "$BASE/api/credits/balance/simple")
+PG_STATE=$(load "$BASE/api/state/nemo_agent/me/$SESSION/latest")
+kill "$PG_SERVER"
+wait "$PG_SERVER" 2>/dev/null || true
+PG_SERVER=""
+BASE=$SQLITE_BASE
+AUTH=$SQLITE_AUTH
+SESSION=$SQLITE_SESSION
+share() { awk -v a="${1%%|*}" -v b="${2%%|*}" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
 
 note "time to the first byte of a chat turn's stream (20 turns)"
 first_bytes=()
@@ -131,6 +164,8 @@ row() {
     echo "| --- | ---: | ---: | ---: | ---: |"
     row "GET /api/credits/balance/simple" "$CREDITS"
     row "GET /api/state/…/latest (empty timeline)" "$STATE"
+    row "GET /api/credits/balance/simple, PostgreSQL ($(share "$PG_CREDITS" "$CREDITS") of SQLite's)" "$PG_CREDITS"
+    row "GET /api/state/…/latest, PostgreSQL ($(share "$PG_STATE" "$STATE") of SQLite's)" "$PG_STATE"
     echo
     echo "| measure | value | target |"
     echo "| --- | ---: | ---: |"

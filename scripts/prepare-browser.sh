@@ -28,16 +28,9 @@ need_packages=()
 chromium_path >/dev/null || need_packages+=(chromium)
 command -v node >/dev/null 2>&1 || need_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_packages+=(npm)
-if [ ${#need_packages[@]} -gt 0 ]; then
-    log "installing ${need_packages[*]}"
-    sudo=""
-    if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null 2>&1 || { log "run as root or install sudo to install ${need_packages[*]}"; exit 1; }
-        sudo="sudo"
-    fi
-    $sudo apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >&2
-fi
+# shellcheck source=lib/apt.sh
+source "$(dirname "$0")/lib/apt.sh"
+[ ${#need_packages[@]} -eq 0 ] || apt_install prepare-browser "${need_packages[@]}"
 chromium=$(chromium_path) || { log "chromium is still missing after the install"; exit 1; }
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then

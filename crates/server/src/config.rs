@@ -7,8 +7,11 @@ use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Where the database, the media, the renders and the analysis cache live.
+    /// Where the media, the renders and the analysis cache live, and the database unless
+    /// `database` says where it is.
     pub data_dir: PathBuf,
+    /// The PostgreSQL database (`postgres://…`) the store is in; unset: SQLite in `data_dir`.
+    pub database: Option<DatabaseUrl>,
     /// A worker process's own name (`cutline worker`): its render work folders are kept
     /// apart from the server's, which a server's start empties.
     pub worker_name: Option<String>,
@@ -99,6 +102,23 @@ impl Default for Prices {
 /// How the work folders of worker processes start (a server's start leaves them alone).
 pub const WORKER_FOLDERS: &str = "worker-";
 
+/// A database URL; its password is never printed (`--print-config`, logs).
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match url::Url::parse(&self.0) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("***"));
+                write!(f, "{:?}", url.as_str())
+            }
+            Ok(_) => write!(f, "{:?}", self.0),
+            Err(_) => f.write_str("\"(not a URL)\""),
+        }
+    }
+}
+
 impl Config {
     /// API.md's defaults: 100 credits valid 7 days, 5 new anonymous users per address an hour,
     /// uploads of 500 MB a file and 2 GB a request, exports up to 1920 pixels on the long side
@@ -107,6 +127,7 @@ impl Config {
     pub fn with_data_dir(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
+            database: None,
             worker_name: None,
             free_credits: 100,
             token_lifetime: Duration::from_secs(7 * 24 * 3600),
@@ -145,6 +166,11 @@ impl Config {
         self.public_url
             .as_deref()
             .map_or("http://127.0.0.1", |url| url.trim_end_matches('/'))
+    }
+
+    /// The `--database` URL, if one is set.
+    pub fn database(&self) -> Option<&str> {
+        self.database.as_ref().map(|url| url.0.as_str())
     }
 
     pub fn media_dir(&self) -> PathBuf {

@@ -52,7 +52,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 
-pub use config::Config;
+pub use config::{Config, DatabaseUrl};
 use error::ApiError;
 pub use store::Store;
 
@@ -90,7 +90,7 @@ impl AppState {
         config: Config,
         planner: Arc<dyn agent::Understand + Send + Sync>,
     ) -> Result<Self, String> {
-        let store = Store::open(&config.data_dir).await?;
+        let store = Store::connect(config.database(), &config.data_dir).await?;
         files::settle_uploads(&config, &store).await?;
         let folders = |e: std::io::Error| {
             format!(
@@ -107,7 +107,14 @@ impl AppState {
                 config.data_dir.display()
             );
         }
-        let recovered = recovery::recover(&store, &config).await?;
+        store
+            .renew_instance(config.lease.as_millis() as i64)
+            .await
+            .map_err(|e| format!("cannot record this process in the database: {e}"))?;
+        // SQLite in a data folder has one server at a time (workers take no chat turns); a
+        // Postgres database may have others, on other machines.
+        let alone = store.engine() == store::Engine::Sqlite;
+        let recovered = recovery::recover(&store, &config, alone).await?;
         if recovered != recovery::Recovered::default() {
             eprintln!("cutline serve: cleared what the last run left: {recovered:?}");
         }
@@ -151,7 +158,7 @@ impl AppState {
     pub async fn open_worker(mut config: Config) -> Result<Self, String> {
         let name = format!("{}-{}", std::process::id(), tokens::random_hex(4));
         config.worker_name = Some(name);
-        let store = Store::open(&config.data_dir).await?;
+        let store = Store::connect(config.database(), &config.data_dir).await?;
         let folders = |e: std::io::Error| {
             format!(
                 "cannot prepare the folders in {}: {e}",
@@ -286,7 +293,7 @@ pub async fn serve(
     }
     let stop_workers = media::process::CancelToken::new();
     let workers = worker::spawn(&state, &stop_workers);
-    let sweeper = tokio::spawn(release_expired_holds(state.clone()));
+    let sweeper = tokio::spawn(keep_holds_honest(state.clone()));
     let rules = listen::ConnectionRules {
         header_timeout: state.config.header_timeout,
         max_per_client: state.config.max_connections_per_client,
@@ -317,14 +324,25 @@ fn listening_url(address: SocketAddr) -> String {
     format!("http://{host}:{}", address.port())
 }
 
-/// Gives back, every minute, credits held by work whose process died.
-async fn release_expired_holds(state: AppState) {
+/// Renews this process's lease three times a lease, and each time gives back the credits
+/// held by work whose process died: holds past their lifetime, and the chat turns' holds of
+/// processes whose lease ran out (another server on the same database).
+async fn keep_holds_honest(state: AppState) {
+    let lease = state.config.lease;
     loop {
+        if let Err(e) = state.store.renew_instance(lease.as_millis() as i64).await {
+            eprintln!("renewing this server's lease: {e}");
+        }
         match state.store.release_expired_holds().await {
             Ok(0) => {}
             Ok(n) => eprintln!("released {n} expired credit holds"),
             Err(e) => eprintln!("releasing expired holds: {e}"),
         }
-        tokio::time::sleep(Duration::from_secs(60)).await;
+        match state.store.release_holds_of_gone_processes(false).await {
+            Ok(0) => {}
+            Ok(n) => eprintln!("released {n} credit holds of stopped servers' turns"),
+            Err(e) => eprintln!("releasing the holds of stopped servers: {e}"),
+        }
+        tokio::time::sleep(lease / 3).await;
     }
 }

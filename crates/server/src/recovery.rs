@@ -2,7 +2,9 @@
 //! power cut) in the middle of work: nothing it left may outlive it.
 //!
 //! - Chat turns die with their process (a turn commits all or nothing, so a cut one changed
-//!   nothing): their credit holds are released now, not when they expire.
+//!   nothing): their credit holds are released now, not when they expire. On Postgres, where
+//!   other servers may share the database, only those of processes whose lease ran out (the
+//!   rest when theirs does, by any server's sweep).
 //! - Render work folders (`tmp/`, which hold a Draft's titles) are removed; a render that was
 //!   under way starts again from its job, which stays in the queue with its hold.
 //! - The parts folders of long exports that ended (failed, cancelled, given up after its
@@ -30,11 +32,13 @@ pub struct Recovered {
     pub parts_folders_removed: usize,
 }
 
-/// Clears what a process before this one left; called once before serving.
-pub async fn recover(store: &Store, config: &Config) -> Result<Recovered, String> {
+/// Clears what a process before this one left; called once before serving. `alone`: no
+/// other process uses the database (SQLite in a data folder no other process is in), so
+/// every other process's chat turns are over.
+pub async fn recover(store: &Store, config: &Config, alone: bool) -> Result<Recovered, String> {
     let failed = |what: &str, e: &dyn std::fmt::Display| format!("cannot clear {what}: {e}");
     let holds_released = store
-        .release_holds_of_gone_processes()
+        .release_holds_of_gone_processes(alone)
         .await
         .map_err(|e| failed("the credit holds of stopped turns", &e))?;
     let work_folders_removed =

@@ -13,6 +13,7 @@
 
 pub mod bad;
 pub mod measure;
+pub mod postgres;
 pub mod talk;
 pub mod tools;
 pub mod wav;

@@ -37,6 +37,9 @@ enum TokenCommand {
         /// The server's data folder.
         #[arg(long, env = "CUTLINE_DATA", default_value = "cutline-data")]
         data: PathBuf,
+        /// The server's PostgreSQL database, when it has one (`cutline serve --database`).
+        #[arg(long, env = "CUTLINE_DATABASE", value_name = "URL")]
+        database: Option<String>,
         /// Print {"token", "user_id", "credits"} as JSON.
         #[arg(long)]
         json: bool,
@@ -51,6 +54,7 @@ pub fn run(args: &AdminArgs) -> Result<(), String> {
                 name,
                 days,
                 data,
+                database,
                 json,
             },
     } = &args.command;
@@ -59,7 +63,7 @@ pub fn run(args: &AdminArgs) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start a runtime: {e}"))?;
     runtime.block_on(async {
-        let store = server::Store::open(data).await?;
+        let store = server::Store::connect(database.as_deref(), data).await?;
         let user = store
             .named_user(name, i64::from(*credits))
             .await

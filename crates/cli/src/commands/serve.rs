@@ -29,6 +29,10 @@ pub enum Attribution {
 #[derive(Args, Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
+    /// The PostgreSQL database to keep users, sessions, credits and jobs in
+    /// (postgres://USER:PASSWORD@HOST/DB); unset: SQLite in the data folder.
+    #[arg(long, env = "CUTLINE_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
     /// Credits a new anonymous user gets.
     #[arg(long, env = "CUTLINE_FREE_CREDITS")]
     pub free_credits: Option<i64>,
@@ -129,6 +133,7 @@ impl Settings {
     /// `self` where set, else `under`.
     fn over(self, under: Settings) -> Settings {
         Settings {
+            database: self.database.or(under.database),
             free_credits: self.free_credits.or(under.free_credits),
             anonymous_per_hour: self.anonymous_per_hour.or(under.anonymous_per_hour),
             max_upload_mb: self.max_upload_mb.or(under.max_upload_mb),
@@ -164,6 +169,7 @@ impl Settings {
     /// The defaults with these settings applied.
     fn apply(self, config: &mut Config) {
         let c = config;
+        c.database = self.database.map(server::DatabaseUrl).or(c.database.take());
         let set = |target: &mut i64, value: Option<i64>| *target = value.unwrap_or(*target);
         set(&mut c.free_credits, self.free_credits);
         set(&mut c.prices.turn, self.price_turn);

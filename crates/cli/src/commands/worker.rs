@@ -34,7 +34,7 @@ pub fn run(args: &WorkerArgs, cancel: &CancelToken) -> Result<(), String> {
     if config.workers == 0 {
         return Err("a worker process with --workers 0 would render nothing".into());
     }
-    if !config.data_dir.join("cutline.db").exists() {
+    if config.database.is_none() && !config.data_dir.join("cutline.db").exists() {
         return Err(format!(
             "{} holds no cutline server's data (start `cutline serve --data {}` first)",
             config.data_dir.display(),

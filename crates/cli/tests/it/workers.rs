@@ -1,7 +1,8 @@
 //! `cutline serve --workers 0` with two `cutline worker` processes on its data folder: a long
 //! export is made in parts by both; the worker rendering a part is killed with SIGKILL and
 //! the other takes the part again when its lease runs out; the export completes once, is
-//! charged once, decodes cleanly and is as long as the Draft.
+//! charged once, decodes cleanly and is as long as the Draft. The same again with the
+//! server's and the workers' state in PostgreSQL (`--database`).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -22,9 +23,10 @@ struct Worker {
 }
 
 impl Worker {
-    fn start(data: &Path) -> Worker {
+    fn start(data: &Path, database: &[&str]) -> Worker {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cutline"))
             .args(["worker", "--data", path_str(data)])
+            .args(database)
             .args([
                 "--lease-secs",
                 "2",
@@ -90,9 +92,24 @@ impl Drop for Worker {
 
 #[test]
 fn two_worker_processes_make_a_long_export_in_parts_and_survive_one_being_killed() {
+    parts_by_two_workers_one_killed(None);
+}
+
+#[test]
+fn the_same_with_the_state_in_postgres() {
+    let Some(url) = testkit::postgres::fresh_database() else {
+        eprintln!("no PostgreSQL server for this run (scripts/test.sh starts one): not run");
+        return;
+    };
+    parts_by_two_workers_one_killed(Some(&url));
+}
+
+fn parts_by_two_workers_one_killed(database: Option<&str>) {
+    let database: Vec<&str> = database.map_or(vec![], |url| vec!["--database", url]);
     let scratch = testkit::scratch();
     let data = scratch.path().join("data");
-    let serve = Serve::start_with(&data, &["--workers", "0", "--part-secs", "4"]);
+    let serve_args = [&["--workers", "0", "--part-secs", "4"], database.as_slice()].concat();
+    let serve = Serve::start_with(&data, &serve_args);
     let (bearer, session_id) = serve.new_session("workers-test");
     let clip = std::fs::read(talk(&specs::TALK).path).unwrap();
     upload_clip(&serve, &bearer, &session_id, &clip);
@@ -105,7 +122,10 @@ fn two_worker_processes_make_a_long_export_in_parts_and_survive_one_being_killed
     let draft_s = state["draft"]["d"].as_f64().unwrap() / 1000.0;
     assert!(draft_s > 8.0, "long enough for parts of 4 s: {draft_s}");
 
-    let mut workers = vec![Worker::start(&data), Worker::start(&data)];
+    let mut workers = vec![
+        Worker::start(&data, &database),
+        Worker::start(&data, &database),
+    ];
     let export = json!({"id": "render_parts", "sessionId": session_id,
                         "output": {"resolution": "1080p"}});
     serve.call("POST", "/api/render/proxy/lambda", &bearer, Some(export));

@@ -482,7 +482,7 @@ async fn commit(
 /// named after its file. One video uploaded becomes the current piece; several leave the
 /// words to say which ("the second video"), as does "this one" (the last of them).
 async fn place_videos(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     session: &Session,
     existing: &[store::Piece],
     stored: &[AssetRecord],

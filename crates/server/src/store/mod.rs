@@ -1,23 +1,28 @@
 //! The database: users, tokens, sessions and assets here; the credits ledger and holds in
 //! [`credits`]; the export queue in [`renders`], the parts of long exports in [`parts`].
-//! SQLite through sqlx.
+//! SQLite in the data folder by default, or PostgreSQL (`--database postgres://…`), both
+//! through sqlx's `Any` driver: one text per query, with `$1`-style parameters, which both
+//! engines read. The few places their SQL differs ask [`Engine`].
 //!
-//! Every query is plain SQL with bound parameters (no string building), so a Postgres store
-//! can follow the same shape. Migrations live in `migrations/` and run at start. A
-//! transaction that writes starts with its write, so SQLite takes the write lock first and
-//! two of them never deadlock on upgrading a read.
+//! Each engine has its migrations (`migrations/`, `migrations-postgres/`: the same tables),
+//! run at start. A transaction that writes is one at a time on either engine (see
+//! [`Store::begin`]), so every check-then-write in one (a hold against the balance, a claim
+//! under a user's cap) holds as it does in SQLite.
 
 pub mod credits;
 pub mod parts;
 pub mod pieces;
 pub mod renders;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use media::MediaKind;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor, Row};
 
 use crate::error::ApiError;
 use crate::tokens;
@@ -29,12 +34,61 @@ pub use renders::{NewRender, RenderRecord, RenderStatus};
 
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    engine: Engine,
     /// Tokens already looked up: hash → (user, expiry). Every request starts with its token,
     /// and a token never changes owner or expiry, so this saves a query per request.
     known_tokens: std::sync::Arc<std::sync::Mutex<HashMap<String, (String, i64)>>>,
     /// This process's id, made at open: the holds of its chat turns carry it (see `credits`).
     instance: std::sync::Arc<str>,
+}
+
+/// The database engine behind a [`Store`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// A column that orders a table's rows as they were inserted: SQLite's `rowid`, the
+    /// `seq` column the Postgres tables have for it.
+    fn insertion_order(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "rowid",
+            Engine::Postgres => "seq",
+        }
+    }
+
+    /// The greater of two numbers (SQLite's two-argument `MAX`).
+    fn greatest(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "MAX",
+            Engine::Postgres => "GREATEST",
+        }
+    }
+
+    /// The integer at `$.d` (a wire Draft's length) of the JSON text in `column`.
+    fn draft_length(self, column: &str) -> String {
+        match self {
+            Engine::Sqlite => format!("json_extract({column}, '$.d')"),
+            Engine::Postgres => format!("CAST(CAST({column} AS jsonb) ->> 'd' AS BIGINT)"),
+        }
+    }
+}
+
+/// Where the store is: `--database`, or SQLite in the data folder when that is unset.
+fn engine_of(database: Option<&str>) -> Result<Engine, String> {
+    match database {
+        None => Ok(Engine::Sqlite),
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Engine::Postgres)
+        }
+        Some(other) => Err(format!(
+            "--database takes a postgres://… URL (unset: SQLite in the data folder), not {:?}",
+            other.split(['/', '@']).next().unwrap_or(other)
+        )),
+    }
 }
 
 /// What asking for the user of an `X-Client-Id` got.
@@ -88,37 +142,73 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Set on every SQLite connection. WAL: readers never wait for the writer. `synchronous =
+/// NORMAL`, WAL's own recommendation: a commit is not flushed to disk by itself (the
+/// checkpoints are), so a burst of writers is not a queue of fsyncs; a power cut may lose the
+/// last commits, whole, a killed process loses nothing. A writer waits its turn 30 s before
+/// "database is locked": 200 requests at once on two busy cores waited more than sqlx's
+/// default of 5 s (CI stop 21).
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;";
+
+/// The key of the Postgres advisory lock that makes writing transactions one at a time.
+const WRITE_LOCK: i64 = 0x0063_7574_6c69_6e65;
+
 impl Store {
     /// Opens (creating it if needed) `cutline.db` in `folder` and brings it up to date.
     pub async fn open(folder: &Path) -> Result<Self, String> {
-        std::fs::create_dir_all(folder)
-            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
-        let options = SqliteConnectOptions::new()
-            .filename(folder.join("cutline.db"))
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // WAL's own recommendation: a commit is not flushed to disk by itself (the
-            // checkpoints are), so a burst of writers is not a queue of fsyncs. A power cut
-            // may lose the last commits, whole; a killed process loses nothing.
-            .synchronous(SqliteSynchronous::Normal)
-            // A writer waits its turn this long before "database is locked": 200 requests at
-            // once on two busy cores waited more than sqlx's default of 5 s (CI stop 21).
-            .busy_timeout(std::time::Duration::from_secs(30))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
+        Self::connect(None, folder).await
+    }
+
+    /// Opens the store at `database` (a `postgres://` URL), or SQLite in `folder` when it is
+    /// `None`, and brings it up to date.
+    pub async fn connect(database: Option<&str>, folder: &Path) -> Result<Self, String> {
+        sqlx::any::install_default_drivers();
+        let engine = engine_of(database)?;
+        let (url, place) = match database {
+            Some(url) => (url.to_string(), "the database at --database".to_string()),
+            None => {
+                std::fs::create_dir_all(folder)
+                    .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+                let sqlite = SqliteConnectOptions::new()
+                    .filename(folder.join("cutline.db"))
+                    .create_if_missing(true);
+                let place = format!("the database in {}", folder.display());
+                (sqlite.to_url_lossy().to_string(), place)
+            }
+        };
+        let options: AnyConnectOptions = url
+            .parse()
+            .map_err(|e| format!("cannot read --database: {e}"))?;
+        let pool = AnyPoolOptions::new()
             .max_connections(8)
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        connection.execute(SQLITE_PRAGMAS).await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await
-            .map_err(|e| format!("cannot open the database in {}: {e}", folder.display()))?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .map_err(|e| format!("cannot migrate the database: {e}"))?;
+            .map_err(|e| format!("cannot open {place}: {e}"))?;
+        let migrated = match engine {
+            Engine::Sqlite => sqlx::migrate!("./migrations").run(&pool).await,
+            Engine::Postgres => sqlx::migrate!("./migrations-postgres").run(&pool).await,
+        };
+        migrated.map_err(|e| format!("cannot migrate {place}: {e}"))?;
         Ok(Self {
             pool,
+            engine,
             known_tokens: Default::default(),
             instance: format!("i_{}", tokens::random_hex(8)).into(),
         })
+    }
+
+    /// The engine behind this store.
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// The user of `client_id`, created with `free_credits` when new, unless `ip` already
@@ -136,8 +226,8 @@ impl Store {
         let id = format!("u_{}", tokens::random_hex(8));
         let now = now_s();
         let inserted = sqlx::query(
-            "INSERT INTO users (id, client_id, created_at) SELECT ?1, ?2, ?3 \
-             WHERE (SELECT COUNT(*) FROM anonymous_signups WHERE ip = ?4 AND created_at > ?3 - 3600) < ?5 \
+            "INSERT INTO users (id, client_id, created_at) SELECT $1, $2, $3 \
+             WHERE (SELECT COUNT(*) FROM anonymous_signups WHERE ip = $4 AND created_at > $3 - 3600) < $5 \
              ON CONFLICT (client_id) DO NOTHING",
         )
         .bind(&id)
@@ -157,13 +247,13 @@ impl Store {
             let (_, retry_after_s) = self.recent_signups(ip).await?;
             return Ok(Signup::Limited { retry_after_s });
         }
-        sqlx::query("INSERT INTO ledger (user_id, delta, reason, created_at) VALUES (?, ?, 'free grant', ?)")
+        sqlx::query("INSERT INTO ledger (user_id, delta, reason, created_at) VALUES ($1, $2, 'free grant', $3)")
             .bind(&id)
             .bind(free_credits)
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO anonymous_signups (ip, created_at) VALUES (?, ?)")
+        sqlx::query("INSERT INTO anonymous_signups (ip, created_at) VALUES ($1, $2)")
             .bind(ip)
             .bind(now)
             .execute(&mut *tx)
@@ -177,14 +267,14 @@ impl Store {
         let id = format!("u_{}", tokens::random_hex(8));
         let now = now_s();
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO users (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(&id)
             .bind(name)
             .bind(now)
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO ledger (user_id, delta, reason, created_at) VALUES (?, ?, 'grant', ?)",
+            "INSERT INTO ledger (user_id, delta, reason, created_at) VALUES ($1, $2, 'grant', $3)",
         )
         .bind(&id)
         .bind(credits)
@@ -197,7 +287,7 @@ impl Store {
 
     /// The anonymous user of `client_id`, if one exists.
     pub async fn user_of_client(&self, client_id: &str) -> Result<Option<String>, ApiError> {
-        let row = sqlx::query("SELECT id FROM users WHERE client_id = ?")
+        let row = sqlx::query("SELECT id FROM users WHERE client_id = $1")
             .bind(client_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -208,7 +298,7 @@ impl Store {
     pub async fn recent_signups(&self, ip: &str) -> Result<(u32, i64), ApiError> {
         let since = now_s() - 3600;
         let row = sqlx::query(
-            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM anonymous_signups WHERE ip = ? AND created_at > ?",
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM anonymous_signups WHERE ip = $1 AND created_at > $2",
         )
         .bind(ip)
         .bind(since)
@@ -228,7 +318,7 @@ impl Store {
     ) -> Result<(String, i64), ApiError> {
         let token = tokens::new_token();
         let expires_at = now_s() + lifetime_s;
-        sqlx::query("INSERT INTO tokens (hash, user_id, expires_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO tokens (hash, user_id, expires_at) VALUES ($1, $2, $3)")
             .bind(tokens::hash(&token))
             .bind(user_id)
             .bind(expires_at)
@@ -248,12 +338,13 @@ impl Store {
         if let Some((user, expires_at)) = remembered {
             return Ok((expires_at > now).then_some(user));
         }
-        let row =
-            sqlx::query("SELECT user_id, expires_at FROM tokens WHERE hash = ? AND expires_at > ?")
-                .bind(&hash)
-                .bind(now)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT user_id, expires_at FROM tokens WHERE hash = $1 AND expires_at > $2",
+        )
+        .bind(&hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -282,7 +373,7 @@ impl Store {
             last_event_id: 0,
         };
         sqlx::query(
-            "INSERT INTO sessions (id, task_id, user_id, task_name, language, draft, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (id, task_id, user_id, task_name, language, draft, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&session.id)
         .bind(&session.task_id)
@@ -300,7 +391,7 @@ impl Store {
     pub async fn session(&self, user_id: &str, session_id: &str) -> Result<Session, ApiError> {
         let row = sqlx::query(
             "SELECT id, task_id, user_id, task_name, language, current_piece, last_event_id \
-             FROM sessions WHERE id = ? AND user_id = ?",
+             FROM sessions WHERE id = $1 AND user_id = $2",
         )
         .bind(session_id)
         .bind(user_id)
@@ -325,7 +416,7 @@ impl Store {
         asset_id: &str,
     ) -> Result<Option<AssetRecord>, ApiError> {
         let row = sqlx::query(&format!(
-            "SELECT {ASSET_COLUMNS} FROM assets WHERE id = ? AND user_id = ?"
+            "SELECT {ASSET_COLUMNS} FROM assets WHERE id = $1 AND user_id = $2"
         ))
         .bind(asset_id)
         .bind(user_id)
@@ -338,7 +429,7 @@ impl Store {
     pub async fn known_assets(&self, ids: &[String]) -> Result<Vec<String>, ApiError> {
         let mut known = Vec::new();
         for id in ids {
-            let found: Option<String> = sqlx::query_scalar("SELECT id FROM assets WHERE id = ?")
+            let found: Option<String> = sqlx::query_scalar("SELECT id FROM assets WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -358,7 +449,8 @@ impl Store {
     /// The assets of a session, oldest first.
     pub async fn session_assets(&self, session_id: &str) -> Result<Vec<AssetRecord>, ApiError> {
         let rows = sqlx::query(&format!(
-            "SELECT {ASSET_COLUMNS} FROM assets WHERE session_id = ? ORDER BY created_at, rowid"
+            "SELECT {ASSET_COLUMNS} FROM assets WHERE session_id = $1 ORDER BY created_at, {}",
+            self.engine.insertion_order()
         ))
         .bind(session_id)
         .fetch_all(&self.pool)
@@ -368,25 +460,44 @@ impl Store {
 
     /// Records the id of the last chat event sent in a session.
     pub async fn set_last_event_id(&self, session_id: &str, id: i64) -> Result<(), ApiError> {
-        sqlx::query("UPDATE sessions SET last_event_id = MAX(last_event_id, ?) WHERE id = ?")
-            .bind(id)
-            .bind(session_id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE sessions SET last_event_id = CASE WHEN last_event_id > $1 THEN last_event_id \
+             ELSE $1 END WHERE id = $2",
+        )
+        .bind(id)
+        .bind(session_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
-    /// A transaction on the database (for changes that must land together). It takes the
-    /// write lock at once (`BEGIN IMMEDIATE`): a deferred one that reads and then writes gets
-    /// "database is locked" at once, without waiting, whenever another writer holds the
-    /// lock at that moment — a turn failed with HTTP 500 that way under 200 concurrent
-    /// requests.
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, ApiError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// A transaction on the database (for changes that must land together), one at a time.
+    /// SQLite: it takes the write lock at once (`BEGIN IMMEDIATE`); a deferred one that reads
+    /// and then writes gets "database is locked" at once, without waiting, whenever another
+    /// writer holds the lock at that moment (a turn failed with HTTP 500 that way under 200
+    /// concurrent requests). Postgres: it takes one advisory lock, held to its end, so its
+    /// checks see what the transactions before it wrote (`READ COMMITTED` alone would let
+    /// two holds both pass one balance check).
+    pub async fn begin(&self) -> Result<Transaction, ApiError> {
+        match self.engine {
+            Engine::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Engine::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                // A function returning `void` is no type the Any driver reads: count its row.
+                sqlx::query("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
     }
 
-    /// `PRAGMA integrity_check`: "ok" for a sound database file.
+    /// SQLite's `PRAGMA integrity_check`: "ok" for a sound database file.
     pub async fn integrity_check(&self) -> Result<String, ApiError> {
+        if self.engine != Engine::Sqlite {
+            return Err(ApiError::internal("integrity_check is SQLite's"));
+        }
         let row = sqlx::query("PRAGMA integrity_check")
             .fetch_one(&self.pool)
             .await?;
@@ -394,11 +505,14 @@ impl Store {
     }
 }
 
+/// A transaction of the store.
+pub type Transaction = sqlx::Transaction<'static, sqlx::Any>;
+
 /// The columns [`asset_record`] reads.
 const ASSET_COLUMNS: &str =
     "id, session_id, filename, kind, duration_ms, width, height, fps, size, sha256";
 
-fn asset_record(row: &sqlx::sqlite::SqliteRow) -> AssetRecord {
+fn asset_record(row: &AnyRow) -> AssetRecord {
     AssetRecord {
         id: row.get("id"),
         session_id: row.get("session_id"),
@@ -416,13 +530,13 @@ fn asset_record(row: &sqlx::sqlite::SqliteRow) -> AssetRecord {
 
 /// Records an uploaded file of `user_id` (inside the upload's transaction).
 pub async fn add_asset_in(
-    connection: &mut sqlx::SqliteConnection,
+    connection: &mut AnyConnection,
     user_id: &str,
     asset: &AssetRecord,
 ) -> Result<(), ApiError> {
     sqlx::query(
         "INSERT INTO assets (id, user_id, session_id, filename, kind, duration_ms, width, height, fps, size, sha256, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&asset.id)
     .bind(user_id)

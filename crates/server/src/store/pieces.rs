@@ -2,8 +2,8 @@
 //! one per join. A piece's Draft changes only from the version a change started from, so a
 //! turn and an upload never overwrite each other.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use super::{now_ms, now_s, Store};
 use crate::error::ApiError;
@@ -26,7 +26,7 @@ impl Piece {
     }
 }
 
-fn piece(row: &SqliteRow) -> Piece {
+fn piece(row: &AnyRow) -> Piece {
     Piece {
         id: row.get("id"),
         session_id: row.get("session_id"),
@@ -43,7 +43,7 @@ impl Store {
     pub async fn pieces(&self, session_id: &str) -> Result<Vec<Piece>, ApiError> {
         let rows = sqlx::query(
             "SELECT id, session_id, position, name, joined, draft, draft_version FROM pieces \
-             WHERE session_id = ? ORDER BY position",
+             WHERE session_id = $1 ORDER BY position",
         )
         .bind(session_id)
         .fetch_all(&self.pool)
@@ -69,19 +69,22 @@ pub struct Listed {
 impl Store {
     /// The sessions of `user_id`, the last changed first, at most `limit`.
     pub async fn sessions_of(&self, user_id: &str, limit: i64) -> Result<Vec<Listed>, ApiError> {
-        let rows = sqlx::query(
+        let engine = self.engine;
+        let (greatest, order) = (engine.greatest(), engine.insertion_order());
+        let length = engine.draft_length("p.draft");
+        let rows = sqlx::query(&format!(
             "SELECT s.id, s.task_name, s.language, s.created_at, \
                     (SELECT COUNT(*) FROM pieces p WHERE p.session_id = s.id) AS piece_count, \
-                    MAX(s.created_at * 1000, COALESCE((SELECT MAX(p.changed_ms) FROM pieces p \
+                    {greatest}(s.created_at * 1000, COALESCE((SELECT MAX(p.changed_ms) FROM pieces p \
                         WHERE p.session_id = s.id), 0)) AS changed_ms, \
-                    COALESCE((SELECT json_extract(p.draft, '$.d') FROM pieces p \
+                    COALESCE((SELECT {length} FROM pieces p \
                                 WHERE p.id = s.current_piece AND p.session_id = s.id), \
-                             (SELECT json_extract(p.draft, '$.d') FROM pieces p \
+                             (SELECT {length} FROM pieces p \
                                 WHERE p.session_id = s.id ORDER BY p.position DESC LIMIT 1), \
                              0) AS duration_ms \
-             FROM sessions s WHERE s.user_id = ? \
-             ORDER BY changed_ms DESC, s.rowid DESC LIMIT ?",
-        )
+             FROM sessions s WHERE s.user_id = $1 \
+             ORDER BY changed_ms DESC, s.{order} DESC LIMIT $2",
+        ))
         .bind(user_id)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -103,7 +106,7 @@ impl Store {
 
 /// Adds a piece after the session's others.
 pub async fn insert_in(
-    connection: &mut SqliteConnection,
+    connection: &mut AnyConnection,
     session_id: &str,
     name: &str,
     joined: bool,
@@ -112,8 +115,8 @@ pub async fn insert_in(
     let id = format!("piece_{}", tokens::random_hex(8));
     let position: i64 = sqlx::query_scalar(
         "INSERT INTO pieces (id, session_id, position, name, joined, draft, created_at, changed_ms) \
-         VALUES (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM pieces WHERE session_id = ?2), \
-         ?3, ?4, ?5, ?6, ?7) RETURNING position",
+         VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM pieces WHERE session_id = $2), \
+         $3, $4, $5, $6, $7) RETURNING position",
     )
     .bind(&id)
     .bind(session_id)
@@ -137,14 +140,14 @@ pub async fn insert_in(
 
 /// Replaces a piece's Draft if it is still at `version`; `false` when it changed since.
 pub async fn set_draft_in(
-    connection: &mut SqliteConnection,
+    connection: &mut AnyConnection,
     piece_id: &str,
     version: i64,
     draft_json: &str,
 ) -> Result<bool, ApiError> {
     let changed = sqlx::query(
-        "UPDATE pieces SET draft = ?, draft_version = draft_version + 1, changed_ms = ? \
-         WHERE id = ? AND draft_version = ?",
+        "UPDATE pieces SET draft = $1, draft_version = draft_version + 1, changed_ms = $2 \
+         WHERE id = $3 AND draft_version = $4",
     )
     .bind(draft_json)
     .bind(now_ms())
@@ -158,11 +161,11 @@ pub async fn set_draft_in(
 
 /// Makes `piece_id` the piece words without a name are for (`None`: they must say which).
 pub async fn set_current_in(
-    connection: &mut SqliteConnection,
+    connection: &mut AnyConnection,
     session_id: &str,
     piece_id: Option<&str>,
 ) -> Result<(), ApiError> {
-    sqlx::query("UPDATE sessions SET current_piece = ? WHERE id = ?")
+    sqlx::query("UPDATE sessions SET current_piece = $1 WHERE id = $2")
         .bind(piece_id)
         .bind(session_id)
         .execute(&mut *connection)

@@ -11,7 +11,7 @@
 //! same job or together go past a user's cap.
 
 use media::render::{Format, Quality};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::credits::{end_hold_in, hold_in, HoldEnd, NewHold};
@@ -128,7 +128,7 @@ const COLUMNS: &str =
     "user_id, id, session_id, piece_id, draft, draft_hash, quality, format, status, progress, \
                        attempt, error, duration_ms, size, created_at, completed_at";
 
-fn record(row: &SqliteRow) -> RenderRecord {
+fn record(row: &AnyRow) -> RenderRecord {
     RenderRecord {
         user_id: row.get("user_id"),
         id: row.get("id"),
@@ -160,7 +160,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO renders (user_id, id, session_id, piece_id, draft, draft_hash, quality, \
-             format, length_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             format, length_ms, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (user_id, id) DO NOTHING",
         )
         .bind(&new.user_id)
@@ -191,7 +191,7 @@ impl Store {
                 tx.rollback().await?;
                 return Ok(Err(Refused::OutOfCredits));
             };
-            sqlx::query("UPDATE renders SET hold_id = ? WHERE user_id = ? AND id = ?")
+            sqlx::query("UPDATE renders SET hold_id = $1 WHERE user_id = $2 AND id = $3")
                 .bind(hold)
                 .bind(&new.user_id)
                 .bind(&new.id)
@@ -199,7 +199,7 @@ impl Store {
                 .await?;
         }
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM renders WHERE user_id = ? AND id = ?"
+            "SELECT {COLUMNS} FROM renders WHERE user_id = $1 AND id = $2"
         ))
         .bind(&new.user_id)
         .bind(&new.id)
@@ -216,7 +216,7 @@ impl Store {
     /// A job of `user_id`.
     pub async fn render(&self, user_id: &str, id: &str) -> Result<Option<RenderRecord>, ApiError> {
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM renders WHERE user_id = ? AND id = ?"
+            "SELECT {COLUMNS} FROM renders WHERE user_id = $1 AND id = $2"
         ))
         .bind(user_id)
         .bind(id)
@@ -228,7 +228,7 @@ impl Store {
     /// The finished exports of a session, oldest first.
     pub async fn completed_renders(&self, session_id: &str) -> Result<Vec<RenderRecord>, ApiError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM renders WHERE session_id = ? AND status = 'completed' ORDER BY completed_at"
+            "SELECT {COLUMNS} FROM renders WHERE session_id = $1 AND status = 'completed' ORDER BY completed_at"
         ))
         .bind(session_id)
         .fetch_all(&self.pool)
@@ -251,25 +251,28 @@ impl Store {
             let now = now_ms();
             // `running` is the user's jobs under a live lease (one whose lease ran out is
             // nobody's, and may be claimed again).
+            let order = self.engine.insertion_order();
+            let mut tx = self.begin().await?;
             let row = sqlx::query(&format!(
-                "UPDATE renders SET status = 'processing', attempt = attempt + 1, lease_until = ?1 \
-                 WHERE rowid = ( \
+                "UPDATE renders SET status = 'processing', attempt = attempt + 1, lease_until = $1 \
+                 WHERE {order} = ( \
                    SELECT job FROM ( \
-                     SELECT r.rowid AS job, r.created_at, \
+                     SELECT r.{order} AS job, r.created_at, \
                             (SELECT COUNT(*) FROM renders o WHERE o.user_id = r.user_id \
-                              AND o.status = 'processing' AND o.lease_until >= ?2) AS running \
+                              AND o.status = 'processing' AND o.lease_until >= $2) AS running \
                      FROM renders r \
-                     WHERE (r.status = 'pending' OR (r.status = 'processing' AND r.lease_until < ?2)) \
-                       AND r.length_ms <= ?3) \
-                   WHERE running < ?4 ORDER BY running, created_at, job LIMIT 1) \
+                     WHERE (r.status = 'pending' OR (r.status = 'processing' AND r.lease_until < $2)) \
+                       AND r.length_ms <= $3) AS waiting \
+                   WHERE running < $4 ORDER BY running, created_at, job LIMIT 1) \
                  RETURNING {COLUMNS}"
             ))
             .bind(now + lease_ms)
             .bind(now)
             .bind(longest)
             .bind(i64::from(lane.per_user.max(1)))
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await?;
+            tx.commit().await?;
             let Some(job) = row.as_ref().map(record) else {
                 return Ok(None);
             };
@@ -291,8 +294,9 @@ impl Store {
         lease_ms: i64,
     ) -> Result<bool, ApiError> {
         let renewed = sqlx::query(
-            "UPDATE renders SET progress = MAX(progress, ?), lease_until = ? \
-             WHERE user_id = ? AND id = ? AND attempt = ? AND status = 'processing'",
+            "UPDATE renders SET progress = CASE WHEN progress > $1 THEN progress ELSE $1 END, \
+                    lease_until = $2 \
+             WHERE user_id = $3 AND id = $4 AND attempt = $5 AND status = 'processing'",
         )
         .bind(progress)
         .bind(now_ms() + lease_ms)
@@ -326,9 +330,9 @@ impl Store {
             }
         };
         let hold = sqlx::query(
-            "UPDATE renders SET status = ?, error = ?, duration_ms = ?, size = ?, completed_at = ?, \
-                    progress = CASE WHEN ? = 'completed' THEN 100 ELSE progress END \
-             WHERE user_id = ? AND id = ? AND attempt = ? AND status = 'processing' RETURNING hold_id",
+            "UPDATE renders SET status = $1, error = $2, duration_ms = $3, size = $4, completed_at = $5, \
+                    progress = CASE WHEN $6 = 'completed' THEN 100 ELSE progress END \
+             WHERE user_id = $7 AND id = $8 AND attempt = $9 AND status = 'processing' RETURNING hold_id",
         )
         .bind(status)
         .bind(error)
@@ -357,7 +361,7 @@ impl Store {
         sqlx::query(
             // A worker stopping is not a worker dying: the attempt is not counted.
             "UPDATE renders SET status = 'pending', lease_until = 0, attempt = attempt - 1 \
-             WHERE user_id = ? AND id = ? AND attempt = ? AND status = 'processing'",
+             WHERE user_id = $1 AND id = $2 AND attempt = $3 AND status = 'processing'",
         )
         .bind(&job.user_id)
         .bind(&job.id)
@@ -376,8 +380,8 @@ impl Store {
     ) -> Result<Option<RenderRecord>, ApiError> {
         let mut tx = self.begin().await?;
         let hold = sqlx::query(
-            "UPDATE renders SET status = 'cancelled', completed_at = ? \
-             WHERE user_id = ? AND id = ? AND status IN ('pending', 'processing') RETURNING hold_id",
+            "UPDATE renders SET status = 'cancelled', completed_at = $1 \
+             WHERE user_id = $2 AND id = $3 AND status IN ('pending', 'processing') RETURNING hold_id",
         )
         .bind(now_ms())
         .bind(user_id)

@@ -1,5 +1,7 @@
 //! The server over real HTTP on loopback: each test starts its own `cutline serve` (in this
 //! process, on a free port, with its own data folder) and talks to it as a client would.
+//! With `CUTLINE_TEST_ENGINE=postgres` every server keeps its state in a fresh PostgreSQL
+//! database instead of SQLite (`testkit::postgres`): the same tests, the other engine.
 
 mod assets;
 mod auth_and_sessions;
@@ -27,6 +29,8 @@ use server::{AppState, Config};
 pub struct Running {
     pub base: String,
     data_dir: std::path::PathBuf,
+    /// The Postgres database, when the run's engine is Postgres (kept across a restart).
+    database: Option<server::DatabaseUrl>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     _data: testkit::TempDir,
@@ -55,7 +59,8 @@ impl Running {
         self.stop();
         meanwhile(&self.data_dir);
         let data = std::mem::replace(&mut self._data, testkit::scratch());
-        launch(data, |_| {})
+        let database = self.database.take();
+        launch(data, database, |_| {})
     }
 }
 
@@ -67,13 +72,19 @@ impl Drop for Running {
 
 /// Starts a server with `configure` applied to the default configuration.
 pub fn start(configure: impl FnOnce(&mut Config)) -> Running {
-    launch(testkit::scratch(), configure)
+    let database = testkit::postgres::database_for_test().map(server::DatabaseUrl);
+    launch(testkit::scratch(), database, configure)
 }
 
 /// Starts a server on the data folder in `data`.
-fn launch(data: testkit::TempDir, configure: impl FnOnce(&mut Config)) -> Running {
+fn launch(
+    data: testkit::TempDir,
+    database: Option<server::DatabaseUrl>,
+    configure: impl FnOnce(&mut Config),
+) -> Running {
     let data_dir = data.path().join("data");
     let mut config = Config::with_data_dir(data_dir.clone());
+    config.database = database.clone();
     configure(&mut config);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (ready, address) = std::sync::mpsc::channel();
@@ -98,6 +109,7 @@ fn launch(data: testkit::TempDir, configure: impl FnOnce(&mut Config)) -> Runnin
     Running {
         base: format!("http://{address}"),
         data_dir,
+        database,
         stop: Some(stop),
         thread: Some(thread),
         _data: data,
