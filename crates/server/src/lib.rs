@@ -118,23 +118,18 @@ impl AppState {
         if recovered != recovery::Recovered::default() {
             eprintln!("cutline serve: cleared what the last run left: {recovered:?}");
         }
-        Self::assemble(config, store, planner, presence)
+        let signer = signer(&config, &store).await?;
+        Self::assemble(config, store, planner, presence, signer)
     }
 
-    /// The state around an open `store`: the signing key read (made at the first start),
-    /// nothing running yet.
+    /// The state around an open `store`, nothing running yet.
     fn assemble(
         config: Config,
         store: Store,
         planner: Arc<dyn agent::Understand + Send + Sync>,
         presence: presence::Presence,
+        signer: signing::Signer,
     ) -> Result<Self, String> {
-        let signer = signing::Signer::open(&config.data_dir.join("secret.key")).map_err(|e| {
-            format!(
-                "cannot keep the signing key in {}: {e}",
-                config.data_dir.display()
-            )
-        })?;
         let url_fetches =
             fetch::FetchSlots::new(config.url_fetches_per_user, config.url_fetches_total);
         Ok(Self {
@@ -168,8 +163,33 @@ impl AppState {
         files::prepare(&config).map_err(folders)?;
         let (presence, _) =
             presence::enter(&config, || files::remove_partials(&config).map_err(folders))?;
-        Self::assemble(config, store, Arc::new(agent::RulePlanner), presence)
+        let signer = signer(&config, &store).await?;
+        Self::assemble(
+            config,
+            store,
+            Arc::new(agent::RulePlanner),
+            presence,
+            signer,
+        )
     }
+}
+
+/// The key links are signed with (made at the first start): in the data folder with SQLite,
+/// in the database with Postgres, where every server sharing it must sign alike.
+async fn signer(config: &Config, store: &Store) -> Result<signing::Signer, String> {
+    if store.engine() == store::Engine::Postgres {
+        let key = store
+            .shared_secret("signing", &signing::Signer::new_key())
+            .await
+            .map_err(|e| format!("cannot keep the signing key in the database: {e}"))?;
+        return Ok(signing::Signer::with_key(key.into_bytes()));
+    }
+    signing::Signer::open(&config.data_dir.join("secret.key")).map_err(|e| {
+        format!(
+            "cannot keep the signing key in {}: {e}",
+            config.data_dir.display()
+        )
+    })
 }
 
 /// Runs `state`'s export workers, and nothing else, until `shutdown` resolves; then stops

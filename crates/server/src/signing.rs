@@ -1,7 +1,8 @@
 //! Signed, expiring links to finished exports (`outputUrl`): a browser can fetch the file
 //! without the bearer header, for a while. The signature is an HMAC-SHA256 of the user, the
 //! export id and the expiry, under a key kept in the data folder (made once, readable only by
-//! the server's user).
+//! the server's user), or in the database when that is shared by several servers (Postgres),
+//! so a link one made works at all.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -22,6 +23,16 @@ impl std::fmt::Debug for Signer {
 }
 
 impl Signer {
+    /// A signer with `key` (at least 32 bytes; see [`Signer::new_key`]).
+    pub fn with_key(key: Vec<u8>) -> Self {
+        Self { key }
+    }
+
+    /// A new random key.
+    pub fn new_key() -> String {
+        crate::tokens::random_hex(32)
+    }
+
     /// The key in `path`, made when there is none.
     pub fn open(path: &Path) -> std::io::Result<Self> {
         if let Ok(key) = std::fs::read(path) {
@@ -29,7 +40,7 @@ impl Signer {
                 return Ok(Self { key });
             }
         }
-        let key = crate::tokens::random_hex(32).into_bytes();
+        let key = Self::new_key().into_bytes();
         let partial = path.with_extension("part");
         let mut file = std::fs::OpenOptions::new()
             .write(true)

@@ -471,6 +471,24 @@ impl Store {
         Ok(())
     }
 
+    /// The secret named `name` every process on this database shares: the one stored, or
+    /// `candidate` when there was none (the first process to ask makes it).
+    pub async fn shared_secret(&self, name: &str, candidate: &str) -> Result<String, ApiError> {
+        sqlx::query(
+            "INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(candidate)
+        .execute(&self.pool)
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT value FROM secrets WHERE name = $1")
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     /// A transaction on the database (for changes that must land together), one at a time.
     /// SQLite: it takes the write lock at once (`BEGIN IMMEDIATE`); a deferred one that reads
     /// and then writes gets "database is locked" at once, without waiting, whenever another

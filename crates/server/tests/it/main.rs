@@ -17,6 +17,7 @@ mod slow_sources;
 mod ssrf;
 mod studio;
 mod turns;
+mod two_servers;
 mod uploads;
 mod words;
 
@@ -33,7 +34,8 @@ pub struct Running {
     database: Option<server::DatabaseUrl>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
-    _data: testkit::TempDir,
+    /// The temporary folder `data_dir` is in (none for a server started beside another).
+    _data: Option<testkit::TempDir>,
 }
 
 impl Running {
@@ -58,7 +60,10 @@ impl Running {
     pub fn restart(mut self, meanwhile: impl FnOnce(&std::path::Path)) -> Running {
         self.stop();
         meanwhile(&self.data_dir);
-        let data = std::mem::replace(&mut self._data, testkit::scratch());
+        let data = self
+            ._data
+            .take()
+            .expect("a server that owns its data folder");
         let database = self.database.take();
         launch(data, database, |_| {})
     }
@@ -76,6 +81,12 @@ pub fn start(configure: impl FnOnce(&mut Config)) -> Running {
     launch(testkit::scratch(), database, configure)
 }
 
+/// Starts a server on the Postgres `database`, whatever the run's engine.
+pub fn start_on(database: &str, configure: impl FnOnce(&mut Config)) -> Running {
+    let database = Some(server::DatabaseUrl(database.to_string()));
+    launch(testkit::scratch(), database, configure)
+}
+
 /// Starts a server on the data folder in `data`.
 fn launch(
     data: testkit::TempDir,
@@ -83,6 +94,22 @@ fn launch(
     configure: impl FnOnce(&mut Config),
 ) -> Running {
     let data_dir = data.path().join("data");
+    let mut running = launch_in(data_dir, database, configure);
+    running._data = Some(data);
+    running
+}
+
+/// Starts a second server on the data folder and database of `first` (a shared disk and a
+/// shared Postgres database: what two instances behind a load balancer share).
+pub fn start_beside(first: &Running, configure: impl FnOnce(&mut Config)) -> Running {
+    launch_in(first.data_dir(), first.database.clone(), configure)
+}
+
+fn launch_in(
+    data_dir: std::path::PathBuf,
+    database: Option<server::DatabaseUrl>,
+    configure: impl FnOnce(&mut Config),
+) -> Running {
     let mut config = Config::with_data_dir(data_dir.clone());
     config.database = database.clone();
     configure(&mut config);
@@ -112,7 +139,7 @@ fn launch(
         database,
         stop: Some(stop),
         thread: Some(thread),
-        _data: data,
+        _data: None,
     }
 }
 
