@@ -32,17 +32,21 @@ start() {
         local sudo="" policy=/usr/sbin/policy-rc.d made_policy=""
         [ "$(id -u)" -eq 0 ] || sudo="sudo"
         if [ ! -e "$policy" ]; then
+            # Removed however the install ends.
+            trap '$sudo rm -f "$policy"' EXIT
             printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy"
             made_policy=1
         fi
         # shellcheck source=lib/apt.sh
         source "$(dirname "$0")/lib/apt.sh"
         apt_install postgres.sh postgresql
-        [ -z "$made_policy" ] || $sudo rm -f "$policy"
+        [ -z "$made_policy" ] || { $sudo rm -f "$policy"; trap - EXIT; }
     fi
     local bin dir port
     bin=$(bin_dir)
-    dir=$(mktemp -d "${TMPDIR:-/tmp}/cutline-postgres.XXXXXX")
+    # A folder without spaces (it goes into the server's options).
+    dir=$(mktemp -d /tmp/cutline-postgres.XXXXXX)
+    trap 'rm -rf "$dir"' EXIT
     [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     as_server_user "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
@@ -50,6 +54,7 @@ start() {
     as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >&2 \
         || { cat "$dir/server.log" >&2; exit 1; }
+    trap - EXIT
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     echo "$dir"
 }

@@ -160,8 +160,11 @@ pub async fn settle_uploads(config: &Config, store: &crate::Store) -> Result<(),
         .await
         .map_err(|e| format!("finishing uploads: {e}"))?;
     for id in kept {
-        std::fs::rename(part_path(&media_dir, &id), media_dir.join(&id))
-            .map_err(|e| format!("finishing upload {id}: {e}"))?;
+        match std::fs::rename(part_path(&media_dir, &id), media_dir.join(&id)) {
+            // Its own server (alive, sharing the folder) named it meanwhile.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            other => other.map_err(|e| format!("finishing upload {id}: {e}"))?,
+        }
     }
     Ok(())
 }

@@ -113,8 +113,11 @@ impl AppState {
             .map_err(|e| format!("cannot record this process in the database: {e}"))?;
         // SQLite in a data folder has one server at a time (workers take no chat turns); a
         // Postgres database may have others, on other machines.
-        let alone = store.engine() == store::Engine::Sqlite;
-        let recovered = recovery::recover(&store, &config, alone).await?;
+        let company = recovery::Company {
+            alone_with_the_database: store.engine() == store::Engine::Sqlite,
+            alone_in_the_folder: arrival.alone,
+        };
+        let recovered = recovery::recover(&store, &config, company).await?;
         if recovered != recovery::Recovered::default() {
             eprintln!("cutline serve: cleared what the last run left: {recovered:?}");
         }
@@ -325,11 +328,13 @@ pub async fn serve(
     for worker in workers {
         let _ = worker.await;
     }
-    sweeper.abort();
+    // The lease is renewed until the last turn ends: another server must not take it for
+    // stopped and release its hold meanwhile.
     let waiting = Instant::now();
     while state.turns.any_running() && waiting.elapsed() < TURNS_GRACE {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    sweeper.abort();
     served
 }
 

@@ -15,9 +15,11 @@
 //!   removed; half-written ones (`.part`) are removed by `files::remove_partials`, when no
 //!   worker process shares the folder (`presence`).
 //!
-//! One data folder has one server at a time, so all of this is safe at start. Worker
-//! processes (`cutline worker`) may be running: their work folders (`tmp/worker-…`) are left
-//! to `presence`, which removes only a killed worker's.
+//! Other processes may be running on the same folder and database: workers (`cutline
+//! worker`, whose work folders `tmp/worker-…` are left to `presence`, which removes only a
+//! killed worker's) and, on Postgres, other servers. So the work folders and cache
+//! temporaries are removed only by a start alone in the folder, and on Postgres a turn's
+//! hold only once its server's lease has run out.
 
 use crate::config::Config;
 use crate::store::Store;
@@ -32,17 +34,36 @@ pub struct Recovered {
     pub parts_folders_removed: usize,
 }
 
-/// Clears what a process before this one left; called once before serving. `alone`: no
-/// other process uses the database (SQLite in a data folder no other process is in), so
-/// every other process's chat turns are over.
-pub async fn recover(store: &Store, config: &Config, alone: bool) -> Result<Recovered, String> {
+/// Who else a starting server may share its database and data folder with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Company {
+    /// No other server uses the database (SQLite in its data folder): every other process's
+    /// chat turns are over.
+    pub alone_with_the_database: bool,
+    /// No other process uses the data folder (`presence`): no one else's work files are in it.
+    pub alone_in_the_folder: bool,
+}
+
+/// Clears what a process before this one left; called once before serving. What another
+/// live process may be using is left: its render work folders and cache temporaries stay
+/// until a start alone in the folder, its turns' holds until its lease runs out.
+pub async fn recover(
+    store: &Store,
+    config: &Config,
+    company: Company,
+) -> Result<Recovered, String> {
     let failed = |what: &str, e: &dyn std::fmt::Display| format!("cannot clear {what}: {e}");
     let holds_released = store
-        .release_holds_of_gone_processes(alone)
+        .release_holds_of_gone_processes(company.alone_with_the_database)
         .await
         .map_err(|e| failed("the credit holds of stopped turns", &e))?;
-    let work_folders_removed =
-        empty_folder(&config.tmp_dir()).map_err(|e| failed("the render work folders", &e))?;
+    let alone = company.alone_in_the_folder;
+    let work_folders_removed = match alone {
+        true => {
+            empty_folder(&config.tmp_dir()).map_err(|e| failed("the render work folders", &e))?
+        }
+        false => 0,
+    };
     let known = store
         .asset_ids()
         .await
@@ -58,8 +79,11 @@ pub async fn recover(store: &Store, config: &Config, alone: bool) -> Result<Reco
             orphan_files_removed += 1;
         }
     }
-    let cache_temporaries_removed = remove_temporaries(&config.cache_dir())
-        .map_err(|e| failed("the analysis cache's temporary files", &e))?;
+    let cache_temporaries_removed = match alone {
+        true => remove_temporaries(&config.cache_dir())
+            .map_err(|e| failed("the analysis cache's temporary files", &e))?,
+        false => 0,
+    };
     let unfinished = store
         .unfinished_renders()
         .await

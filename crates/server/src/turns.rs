@@ -960,7 +960,14 @@ async fn commit(
         } else {
             HoldEnd::Release
         };
-        store::credits::end_hold_in(&mut tx, hold, end).await?;
+        if !store::credits::end_hold_in(&mut tx, hold, end).await? {
+            // Released meanwhile: this server was taken for stopped (its lease lapsed), so
+            // the turn must not land unpaid.
+            tx.rollback().await?;
+            return Err(ApiError::internal(
+                "the turn's credit hold was released before it ended; nothing was changed",
+            ));
+        }
     }
     tx.commit().await?;
     Ok(Some(ids))

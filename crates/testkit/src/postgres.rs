@@ -45,6 +45,17 @@ pub fn fresh_database() -> Option<String> {
     Some(format!("{server}/{name}"))
 }
 
+/// Drops a database [`fresh_database`] made (each is some megabytes), once nothing uses it.
+pub fn drop_database(url: &str) {
+    let (Some(admin), Some((_, name))) = (server(), url.rsplit_once('/')) else {
+        return;
+    };
+    let _ = Command::new("psql")
+        .args([&admin, "-qc"])
+        .arg(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .status();
+}
+
 /// The database a server behaviour test runs on: a fresh Postgres one when the run's
 /// engine is Postgres, else `None` (SQLite in the test's data folder).
 pub fn database_for_test() -> Option<String> {

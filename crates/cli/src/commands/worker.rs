@@ -34,7 +34,12 @@ pub fn run(args: &WorkerArgs, cancel: &CancelToken) -> Result<(), String> {
     if config.workers == 0 {
         return Err("a worker process with --workers 0 would render nothing".into());
     }
-    if config.database.is_none() && !config.data_dir.join("cutline.db").exists() {
+    // A server's folder: its database (SQLite), or the media folder it made (Postgres).
+    let made_by_a_server = match config.database {
+        None => config.data_dir.join("cutline.db").exists(),
+        Some(_) => config.media_dir().is_dir(),
+    };
+    if !made_by_a_server {
         return Err(format!(
             "{} holds no cutline server's data (start `cutline serve --data {}` first)",
             config.data_dir.display(),

@@ -74,7 +74,12 @@ impl Received {
     /// stays even if the rename fails ([`files::settle_uploads`] names it at the next start).
     fn keep(mut self, media_dir: &FsPath) -> std::io::Result<()> {
         self.partial.kept = true;
-        std::fs::rename(&self.partial.path, media_dir.join(&self.record.id))
+        let name = media_dir.join(&self.record.id);
+        match std::fs::rename(&self.partial.path, &name) {
+            // Another server starting on the folder named it first (`settle_uploads`).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && name.exists() => Ok(()),
+            other => other,
+        }
     }
 }
 

@@ -21,8 +21,7 @@ use std::path::Path;
 
 use media::MediaKind;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor, Row};
+use sqlx::{AnyConnection, AnyPool, Executor, Row};
 
 use crate::error::ApiError;
 use crate::tokens;
@@ -148,8 +147,31 @@ fn now_ms() -> i64 {
 /// last commits, whole, a killed process loses nothing. A writer waits its turn 30 s before
 /// "database is locked": 200 requests at once on two busy cores waited more than sqlx's
 /// default of 5 s (CI stop 21).
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;";
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+/// Set on every Postgres connection: a process that stalls inside a transaction (holding the
+/// write lock) is cut off after a minute instead of stopping every writer of every server.
+const POSTGRES_SETTINGS: &str = "SET idle_in_transaction_session_timeout = '60s'";
+
+/// The `sqlite://` URL of the database file at `path` (absolute), created when missing. Every
+/// byte a URL could read otherwise is percent-encoded (`%` too: sqlx decodes the path).
+fn sqlite_url(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    const ENCODED: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}');
+    let encoded = percent_encoding::percent_encode(path.as_os_str().as_bytes(), ENCODED);
+    format!("sqlite://{encoded}?mode=rwc")
+}
 
 /// The key of the Postgres advisory lock that makes writing transactions one at a time.
 const WRITE_LOCK: i64 = 0x0063_7574_6c69_6e65;
@@ -170,11 +192,13 @@ impl Store {
             None => {
                 std::fs::create_dir_all(folder)
                     .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
-                let sqlite = SqliteConnectOptions::new()
-                    .filename(folder.join("cutline.db"))
-                    .create_if_missing(true);
                 let place = format!("the database in {}", folder.display());
-                (sqlite.to_url_lossy().to_string(), place)
+                // Whole and real, so the URL names this file and no other: a relative path's
+                // first name would be read as the URL's host.
+                let folder = folder
+                    .canonicalize()
+                    .map_err(|e| format!("cannot open {place}: {e}"))?;
+                (sqlite_url(&folder.join("cutline.db")), place)
             }
         };
         let options: AnyConnectOptions = url
@@ -184,9 +208,11 @@ impl Store {
             .max_connections(8)
             .after_connect(move |connection, _| {
                 Box::pin(async move {
-                    if engine == Engine::Sqlite {
-                        connection.execute(SQLITE_PRAGMAS).await?;
-                    }
+                    let settings = match engine {
+                        Engine::Sqlite => SQLITE_PRAGMAS,
+                        Engine::Postgres => POSTGRES_SETTINGS,
+                    };
+                    connection.execute(settings).await?;
                     Ok(())
                 })
             })

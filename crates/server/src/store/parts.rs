@@ -115,8 +115,11 @@ impl Store {
             let order = self.engine.insertion_order();
             let mut tx = self.begin().await?;
             let row = sqlx::query(&format!(
+                // The outer condition again: Postgres re-reads a row another statement changed
+                // meanwhile against it, not against the subquery (a part just done stays done).
                 "UPDATE render_parts SET status = 'processing', attempt = attempt + 1, lease_until = $1 \
-                 WHERE {order} = ( \
+                 WHERE (status = 'pending' OR (status = 'processing' AND lease_until < $2)) \
+                   AND {order} = ( \
                    SELECT p.{order} FROM render_parts p \
                    JOIN renders r ON r.user_id = p.user_id AND r.id = p.render_id \
                    WHERE r.status = 'processing' \

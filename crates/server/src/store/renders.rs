@@ -254,8 +254,10 @@ impl Store {
             let order = self.engine.insertion_order();
             let mut tx = self.begin().await?;
             let row = sqlx::query(&format!(
+                // The outer condition again, as in `claim_part`.
                 "UPDATE renders SET status = 'processing', attempt = attempt + 1, lease_until = $1 \
-                 WHERE {order} = ( \
+                 WHERE (status = 'pending' OR (status = 'processing' AND lease_until < $2)) \
+                   AND {order} = ( \
                    SELECT job FROM ( \
                      SELECT r.{order} AS job, r.created_at, \
                             (SELECT COUNT(*) FROM renders o WHERE o.user_id = r.user_id \

@@ -269,3 +269,17 @@ async fn a_turns_hold_stays_while_its_process_renews_its_lease_and_goes_when_tha
         assert_credits(&other, &ann, (10, 0)).await;
     }
 }
+
+#[tokio::test]
+async fn a_data_folder_named_with_url_characters_holds_the_database_itself() {
+    let root = tempfile::tempdir().unwrap();
+    let folder = root.path().join("my data %41 ?#[1]");
+    let store = Store::open(&folder).await.unwrap();
+    store.named_user("ann", 1).await.unwrap();
+    assert!(folder.join("cutline.db").is_file());
+    let names: Vec<String> = std::fs::read_dir(root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["my data %41 ?#[1]"], "no other file or folder made");
+}

@@ -84,7 +84,7 @@ fn an_asset_is_served_to_its_owner_by_bearer_or_signed_link_with_ranges() {
     let tampered = tamper(link);
     let (status, _, body) = get(&format!("{}{tampered}", server.base), &[auth]);
     assert_eq!((status, code(&body)), (401, 1001), "{tampered}");
-    let signer = server::signing::Signer::open(&server.data_dir().join("secret.key")).unwrap();
+    let signer = server.signer();
     let user = query_value(link, "user");
     let past = chrono_now() - 10;
     let expired = format!(

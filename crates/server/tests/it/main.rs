@@ -39,6 +39,26 @@ pub struct Running {
 }
 
 impl Running {
+    /// The key the server signs links with, where it keeps it: the data folder's file with
+    /// SQLite, the database with Postgres.
+    pub fn signer(&self) -> server::signing::Signer {
+        let Some(database) = &self.database else {
+            return server::signing::Signer::open(&self.data_dir.join("secret.key")).unwrap();
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let key = runtime.block_on(async {
+            let store = server::Store::connect(Some(&database.0), &self.data_dir)
+                .await
+                .unwrap();
+            store.shared_secret("signing", "none yet").await.unwrap()
+        });
+        assert_ne!(key, "none yet", "the server made its key");
+        server::signing::Signer::with_key(key.into_bytes())
+    }
+
     /// The server's `--data` folder.
     pub fn data_dir(&self) -> std::path::PathBuf {
         self.data_dir.clone()
@@ -72,6 +92,10 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         self.stop();
+        // The server that made its database drops it (one started beside it shares it).
+        if let (Some(database), Some(_)) = (&self.database, &self._data) {
+            testkit::postgres::drop_database(&database.0);
+        }
     }
 }
 
