@@ -2,11 +2,12 @@
 # Benchmark `cutline serve` on loopback, load from a second process (wrk, installed from the
 # distribution's packages when missing).
 #
-# Usage: scripts/bench-server.sh [--seconds N] [--connections N] [--sessions N]
+# Usage: scripts/bench-server.sh [--seconds N] [--connections N] [--sessions N] [--skip-preview]
 #
 #   --seconds N       how long each wrk run lasts (default 10)
 #   --connections N   wrk's open connections (default 64)
 #   --sessions N      idle sessions created to measure memory per session (default 2000)
+#   --skip-preview    leave out the studio preview rows (a release test build, minutes)
 #
 # Rows: requests/s and latency percentiles of the credits and state endpoints (targets:
 # >= 5,000 requests/s, p99 < 20 ms), on SQLite and again with the state in PostgreSQL
@@ -21,11 +22,13 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=10
 CONNECTIONS=64
 SESSIONS=2000
+PREVIEW=1
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
         --connections) CONNECTIONS="$2"; shift 2 ;;
         --sessions) SESSIONS="$2"; shift 2 ;;
+        --skip-preview) PREVIEW=""; shift ;;
         -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -145,6 +148,7 @@ curl -s -X POST -H "$AUTH" -H 'Content-Type: application/json' \
 AFTER=$(rss_kb)
 PER_SESSION=$(awk -v a="$AFTER" -v b="$BEFORE" -v n="$SESSIONS" 'BEGIN { printf "%.2f", (a - b) / n }')
 
+if [ -n "$PREVIEW" ]; then
 note "preview speed: a 2-minute talk, its pauses trimmed (the studio; test build in release)"
 if ! cargo test --release --locked -q -p server --test it -- --ignored --exact \
     studio::preview_speed_on_a_two_minute_talk --nocapture >"$BENCH/preview.log" 2>&1; then
@@ -153,7 +157,8 @@ if ! cargo test --release --locked -q -p server --test it -- --ignored --exact \
     exit 1
 fi
 PREVIEW_ROW=$(sed -n 's/^preview-bench-row: //p' "$BENCH/preview.log")
-field() { tr ' ' '\n' <<<"$PREVIEW_ROW" | sed -n "s/^$1=//p"; }
+fi
+field() { tr ' ' '\n' <<<"${PREVIEW_ROW:-}" | sed -n "s/^$1=//p"; }
 
 row() {
     IFS='|' read -r rps p50 p99 errors <<<"$2"
@@ -172,8 +177,10 @@ row() {
     echo "| time to the first SSE byte of a turn (median of 20; max) | $FIRST_BYTE ms ($FIRST_BYTE_MAX ms) | < 100 ms |"
     echo "| resident memory per idle session ($SESSIONS sessions) | $PER_SESSION KB | – |"
     echo "| server resident memory, idle / after the sessions | $((BEFORE / 1024)) MB / $((AFTER / 1024)) MB | – |"
-    echo "| studio preview after a turn's end: $(field clip) s talk, $(field cuts) cuts, proxy made (stream copy) | $(field warm) s | < 5 s |"
-    echo "| studio preview after a turn's end: the same, turn sent right after the upload (waits for the proxy) | $(field cold) s | – |"
-    echo "| studio preview after a turn's end: beyond cuts (black and white: rendered from the proxy) | $(field rendered) s | – |"
-    echo "| studio proxy of the $(field clip) s talk (240p all-intra), from the upload's reply | $(field proxy) s | – |"
+    if [ -n "$PREVIEW" ]; then
+        echo "| studio preview after a turn's end: $(field clip) s talk, $(field cuts) cuts, proxy made (stream copy) | $(field warm) s | < 5 s |"
+        echo "| studio preview after a turn's end: the same, turn sent right after the upload (waits for the proxy) | $(field cold) s | – |"
+        echo "| studio preview after a turn's end: beyond cuts (black and white: rendered from the proxy) | $(field rendered) s | – |"
+        echo "| studio proxy of the $(field clip) s talk (240p all-intra), from the upload's reply | $(field proxy) s | – |"
+    fi
 } | tee "$BENCH/server.md"

@@ -3,14 +3,19 @@
 //! A turn runs on its own task and appends numbered [`Event`]s to its session's
 //! [`TurnLog`]; every stream of the turn (the first one, and any reconnect with
 //! `Last-Event-ID`) reads the log from where it is. So a client that goes away stops nothing,
-//! and one that comes back misses nothing. Ids go on across a session's turns.
+//! and one that comes back misses nothing. Ids go on across a session's turns. Each event is
+//! also sent, in order, to the log's mirror, which keeps it in the database
+//! (`store::turn_events`), so a client can come back at another server too.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
+
+/// Where a turn's events go besides its log, in order: (id, event).
+pub type Mirror = mpsc::UnboundedSender<(i64, Event)>;
 
 /// One server-sent event of API.md's `/run_sse` table.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -38,6 +43,8 @@ pub struct TurnLog {
     entries: Mutex<Entries>,
     /// The id of the last event, and when the turn ends one past it, for streams to wait on.
     changed: watch::Sender<(i64, bool)>,
+    /// Until the turn ends.
+    mirror: Mutex<Option<Mirror>>,
 }
 
 impl TurnLog {
@@ -46,7 +53,15 @@ impl TurnLog {
             first_after,
             entries: Mutex::new(Entries::default()),
             changed: watch::channel((first_after, false)).0,
+            mirror: Mutex::new(None),
         }
+    }
+
+    /// A log whose events also go to `mirror`, which is let go when the turn ends.
+    pub fn mirrored(first_after: i64, mirror: Mirror) -> Self {
+        let log = Self::new(first_after);
+        *log.mirror.lock().unwrap_or_else(|e| e.into_inner()) = Some(mirror);
+        log
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, Entries> {
@@ -61,6 +76,9 @@ impl TurnLog {
             .last()
             .map_or(self.first_after, |(id, _)| *id)
             + 1;
+        if let Some(mirror) = &*self.mirror.lock().unwrap_or_else(|e| e.into_inner()) {
+            let _ = mirror.send((id, event.clone()));
+        }
         entries.events.push((id, event));
         self.changed.send_replace((id, entries.finished));
         id
@@ -68,6 +86,7 @@ impl TurnLog {
 
     /// The turn is over: streams end after its last event.
     pub fn finish(&self) {
+        self.mirror.lock().unwrap_or_else(|e| e.into_inner()).take();
         let mut entries = self.entries();
         entries.finished = true;
         let last = entries
@@ -113,6 +132,9 @@ const LOGS_KEPT: usize = 10_000;
 #[derive(Debug, Default)]
 pub struct Turns {
     latest: Mutex<HashMap<String, Arc<TurnLog>>>,
+    /// Held while a turn starts (its claim in the database, then its log here), so two
+    /// requests of one server never claim one session's turn over each other.
+    pub starting: tokio::sync::Mutex<()>,
 }
 
 impl Turns {
@@ -120,8 +142,14 @@ impl Turns {
         self.latest.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Starts a turn in `session_id` with ids after `last_id`, unless one is running there.
-    pub fn begin(&self, session_id: &str, last_id: i64) -> Option<Arc<TurnLog>> {
+    /// Starts a turn in `session_id` with ids after `last_id`, unless one is running there;
+    /// its events also go to `mirror` when there is one.
+    pub fn begin(
+        &self,
+        session_id: &str,
+        last_id: i64,
+        mirror: Option<Mirror>,
+    ) -> Option<Arc<TurnLog>> {
         let mut latest = self.latest();
         if let Some(running) = latest.get(session_id) {
             if !running.is_finished() {
@@ -134,7 +162,10 @@ impl Turns {
         if latest.len() >= LOGS_KEPT {
             latest.retain(|_, log| !log.is_finished());
         }
-        let log = Arc::new(TurnLog::new(first_after));
+        let log = Arc::new(match mirror {
+            Some(mirror) => TurnLog::mirrored(first_after, mirror),
+            None => TurnLog::new(first_after),
+        });
         latest.insert(session_id.to_string(), Arc::clone(&log));
         Some(log)
     }
@@ -142,6 +173,13 @@ impl Turns {
     /// The latest turn of a session, running or over.
     pub fn latest_of(&self, session_id: &str) -> Option<Arc<TurnLog>> {
         self.latest().get(session_id).cloned()
+    }
+
+    /// Whether a turn of `session_id` runs here.
+    pub fn is_running(&self, session_id: &str) -> bool {
+        self.latest()
+            .get(session_id)
+            .is_some_and(|log| !log.is_finished())
     }
 
     /// Whether any turn is still running.
@@ -175,12 +213,15 @@ mod tests {
     #[test]
     fn one_turn_at_a_time_per_session_and_the_next_numbers_on() {
         let turns = Turns::default();
-        let first = turns.begin("s1", 0).unwrap();
-        assert!(turns.begin("s1", 0).is_none(), "a turn is running");
-        assert!(turns.begin("s2", 0).is_some(), "another session is free");
+        let first = turns.begin("s1", 0, None).unwrap();
+        assert!(turns.begin("s1", 0, None).is_none(), "a turn is running");
+        assert!(
+            turns.begin("s2", 0, None).is_some(),
+            "another session is free"
+        );
         first.push(text("done"));
         first.finish();
-        let second = turns.begin("s1", 0).unwrap();
+        let second = turns.begin("s1", 0, None).unwrap();
         assert_eq!(second.push(text("next")), 2);
     }
 }

@@ -128,12 +128,7 @@ pub async fn start(
     asked: Asked,
     attributed: bool,
 ) -> Result<Arc<TurnLog>, ApiError> {
-    let log = state
-        .turns
-        .begin(&session.id, session.last_event_id)
-        .ok_or(ApiError::RateLimited {
-            retry_after_secs: 5,
-        })?;
+    let log = claim(state, &session).await?;
     let accepted = match accept(state, &session, &asked, attributed).await {
         Ok(accepted) => accepted,
         Err(error) => {
@@ -167,6 +162,61 @@ pub async fn start(
         turn_log.finish();
     });
     Ok(log)
+}
+
+/// Takes the session's turn, here and in the database (no other server may run one there),
+/// with a log whose events are kept in the database too; 429 while a turn runs.
+async fn claim(state: &AppState, session: &Session) -> Result<Arc<TurnLog>, ApiError> {
+    let busy = || ApiError::RateLimited {
+        retry_after_secs: 5,
+    };
+    let _starting = state.turns.starting.lock().await;
+    if state.turns.is_running(&session.id) {
+        return Err(busy());
+    }
+    let claim = state
+        .store
+        .claim_turn(&session.id)
+        .await?
+        .ok_or_else(busy)?;
+    let (mirror, events) = tokio::sync::mpsc::unbounded_channel();
+    let last = claim.last_event_id.max(session.last_event_id);
+    // No turn of this server runs there (checked under `starting`): this begins.
+    let log = state
+        .turns
+        .begin(&session.id, last, Some(mirror))
+        .ok_or_else(busy)?;
+    let store = state.store.clone();
+    let (session_id, first_after) = (session.id.clone(), log.first_after);
+    tokio::spawn(keep_events(
+        store,
+        session_id,
+        claim.token,
+        first_after,
+        events,
+    ));
+    Ok(log)
+}
+
+/// Records a turn's events in the database as they come, in order, then ends its claim.
+async fn keep_events(
+    store: store::Store,
+    session_id: String,
+    token: String,
+    first_after: i64,
+    mut events: tokio::sync::mpsc::UnboundedReceiver<(i64, Event)>,
+) {
+    let mut last = first_after;
+    while let Some((id, event)) = events.recv().await {
+        let json = serde_json::to_string(&event).unwrap_or_default();
+        if let Err(error) = store.record_event(&session_id, id, &json).await {
+            eprintln!("turn {session_id}: keeping event {id}: {error}");
+        }
+        last = id;
+    }
+    if let Err(error) = store.end_turn(&session_id, &token, last).await {
+        eprintln!("turn {session_id}: ending it in the database: {error}");
+    }
 }
 
 /// What was asked comes to, before anything is held or changed.

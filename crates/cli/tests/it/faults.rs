@@ -300,3 +300,70 @@ fn kill_9_mid_upload_mid_turn_and_mid_export_leaves_no_orphan_no_stuck_hold_no_d
     assert_eq!((tally.kills, tally.restarts), (3, 3));
     assert_eq!((tally.stuck_holds, tally.double_charges), (0, 0));
 }
+
+/// Two servers on one PostgreSQL database and data folder; the one running a chat turn is
+/// killed with SIGKILL mid-turn. A client that resumes at the other with `Last-Event-ID`
+/// gets the turn's `error` event once the dead server's lease has run out, the Draft is as
+/// it was, and the turn's hold is released by the other's sweep.
+#[test]
+fn kill_9_of_the_server_running_a_turn_ends_it_at_the_other_with_nothing_changed() {
+    let Some(database) = testkit::postgres::fresh_database() else {
+        eprintln!("no PostgreSQL server for this run (scripts/test.sh starts one): not run");
+        return;
+    };
+    let scratch = testkit::scratch();
+    let data = scratch.path().join("data");
+    let flags = ["--database", database.as_str(), "--heartbeat-secs", "1"];
+    let mut running = Serve::start_with(&data, &flags);
+    let other = Serve::start_with(&data, &flags);
+    let (bearer, session_id) = running.new_session("two-servers");
+    let clip = std::fs::read(talk(&specs::TALK).path).unwrap();
+    upload_clip(&running, &bearer, &session_id, &clip);
+    let state_path = format!("/api/state/nemo_agent/me/{session_id}/latest");
+    let draft_before = other.call("GET", &state_path, &bearer, None)["draft"].clone();
+    let (available, _) = balance(&other, &bearer);
+
+    // The turn starts at one server and has said something; that server is killed.
+    let events = turn_in_background(&running, &bearer, &session_id, "add captions");
+    events
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the turn says something");
+    wait_for("the turn's hold", Duration::from_secs(30), || {
+        (balance(&other, &bearer).1 > 0).then_some(())
+    });
+    running.child.kill().unwrap();
+    running.child.wait().unwrap();
+
+    // Resumed at the other server: the rest of the turn ends with its error.
+    let resumed = ureq::post(&format!("{}/run_sse", other.base))
+        .set("Authorization", &format!("Bearer {bearer}"))
+        .set("Last-Event-ID", "1")
+        .send_json(json!({"session_id": session_id,
+                          "new_message": {"parts": [{"text": "add captions"}]}}))
+        .unwrap();
+    let said: Vec<Value> = BufReader::new(resumed.into_reader())
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| serde_json::from_str(line.strip_prefix("data:")?.trim()).ok())
+        .filter(|event: &Value| event["type"] != "heartbeat")
+        .collect();
+    let last = said
+        .last()
+        .expect("the resumed stream says how the turn ended");
+    assert_eq!(last["type"], "error", "{said:?}");
+    assert!(
+        last["message"].as_str().unwrap().contains("stopped"),
+        "{last}"
+    );
+
+    // Nothing changed, and the credits come back.
+    let draft_after = other.call("GET", &state_path, &bearer, None)["draft"].clone();
+    assert_eq!(draft_after, draft_before, "the Draft is as it was");
+    wait_for("the hold released", Duration::from_secs(30), || {
+        (balance(&other, &bearer) == (available, 0)).then_some(())
+    });
+    // The session takes turns again, at the server still alive.
+    let next = turn_in_background(&other, &bearer, &session_id, "make it 9:16");
+    let first = next.recv_timeout(Duration::from_secs(60)).unwrap();
+    assert_ne!(first["type"], "error", "{first}");
+}

@@ -1,11 +1,14 @@
 //! `POST /run_sse`: a chat turn as server-sent events. The turn itself is [`crate::turns`];
 //! this reads the request and streams the turn's log: every event with its id, a heartbeat
 //! when nothing else was said for a while, the end of the stream when the turn is over. With
-//! `Last-Event-ID` it starts no turn: it replays the latest one after that id.
+//! `Last-Event-ID` it starts no turn: it replays the latest one after that id — from this
+//! server's log while the turn runs here, else from the events the database keeps (the turn
+//! ran, or runs, in another server; or it is over), ending a turn whose server died with an
+//! `error` event.
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use agent::Step;
 use axum::extract::rejection::JsonRejection;
@@ -21,6 +24,7 @@ use serde_json::Value;
 use crate::auth::{attributed, Caller};
 use crate::error::{json_refusal, ApiError};
 use crate::events::{Event, TurnLog};
+use crate::store::turn_events::TurnStand;
 use crate::{turns, AppState};
 
 #[derive(Deserialize)]
@@ -72,11 +76,20 @@ pub async fn run_sse(
         .map(|v| event_id(v.as_bytes()))
         .transpose()?;
     if let Some(after) = resume_after {
-        let log = state
-            .turns
-            .latest_of(&session.id)
-            .unwrap_or_else(|| finished_log(session.last_event_id));
-        return Ok(stream_of(log, after, heartbeat).into_response());
+        if let Some(log) = state.turns.latest_of(&session.id) {
+            if !log.is_finished() {
+                return Ok(stream_of(log, after, heartbeat).into_response());
+            }
+        }
+        let recorded = Recorded {
+            state: state.clone(),
+            session_id: session.id,
+            after,
+            queued: Default::default(),
+            heartbeat,
+            quiet_since: Instant::now(),
+        };
+        return Ok(Sse::new(stream::unfold(recorded, next_recorded)).into_response());
     }
     let asked = asked(request)?;
     let log = turns::start(&state, session, asked, attributed(&headers)).await?;
@@ -153,11 +166,73 @@ fn event_id(value: &[u8]) -> Result<i64, ApiError> {
         })
 }
 
-/// A turn that is over and said nothing (a reconnect after a restart).
-fn finished_log(last_id: i64) -> Arc<TurnLog> {
-    let log = TurnLog::new(last_id);
-    log.finish();
-    Arc::new(log)
+/// A resumed stream read from the events the database keeps.
+struct Recorded {
+    state: AppState,
+    session_id: String,
+    after: i64,
+    queued: std::collections::VecDeque<(i64, String)>,
+    heartbeat: Duration,
+    quiet_since: Instant,
+}
+
+/// How often a resumed stream looks for the next recorded event.
+const RECORDED_POLL: Duration = Duration::from_millis(200);
+
+async fn next_recorded(mut reading: Recorded) -> Option<(Result<SseEvent, Infallible>, Recorded)> {
+    let store = reading.state.store.clone();
+    loop {
+        if let Some((id, json)) = reading.queued.pop_front() {
+            reading.after = id;
+            reading.quiet_since = Instant::now();
+            return Some((
+                Ok(SseEvent::default().id(id.to_string()).data(json)),
+                reading,
+            ));
+        }
+        // Where the turn stands first, then its events: an end read means every event
+        // before it is readable.
+        let stand = store.turn_stand(&reading.session_id).await;
+        let events = store.events_after(&reading.session_id, reading.after).await;
+        let (stand, events) = match (stand, events) {
+            (Ok(stand), Ok(events)) => (stand, events),
+            (Err(error), _) | (_, Err(error)) => {
+                eprintln!("resuming a turn of {}: {error}", reading.session_id);
+                return None;
+            }
+        };
+        if !events.is_empty() {
+            reading.queued.extend(events);
+            continue;
+        }
+        match stand {
+            TurnStand::Over => return None,
+            TurnStand::Running => {}
+            TurnStand::Orphaned { token } => {
+                let error = Event::Error {
+                    code: 5000,
+                    message: "the server running this turn stopped before the turn ended; \
+                              nothing was changed, and the credits it held are released"
+                        .into(),
+                };
+                let json = serde_json::to_string(&error).unwrap_or_default();
+                if let Err(error) = store
+                    .end_orphaned_turn(&reading.session_id, &token, &json)
+                    .await
+                {
+                    eprintln!("ending a stopped turn of {}: {error}", reading.session_id);
+                    return None;
+                }
+                continue;
+            }
+        }
+        if reading.quiet_since.elapsed() >= reading.heartbeat {
+            reading.quiet_since = Instant::now();
+            let beat = serde_json::to_string(&Event::Heartbeat).unwrap_or_default();
+            return Some((Ok(SseEvent::default().data(beat)), reading));
+        }
+        tokio::time::sleep(RECORDED_POLL).await;
+    }
 }
 
 /// What the stream is doing between events.

@@ -15,6 +15,7 @@ pub mod pieces;
 pub mod renders;
 #[cfg(test)]
 mod tests;
+pub mod turn_events;
 
 use std::collections::HashMap;
 use std::path::Path;

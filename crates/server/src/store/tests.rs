@@ -283,3 +283,64 @@ async fn a_data_folder_named_with_url_characters_holds_the_database_itself() {
         .collect();
     assert_eq!(names, ["my data %41 ?#[1]"], "no other file or folder made");
 }
+
+#[tokio::test]
+async fn one_turn_per_session_across_servers_and_a_dead_servers_turn_ends_with_an_error() {
+    use super::turn_events::TurnStand;
+    for (first, other, _folder) in two_processes_on_each_engine().await {
+        let engine = first.engine();
+        let user = first.named_user("ann", 10).await.unwrap();
+        let session = first.create_session(&user, "t", "en").await.unwrap();
+        first.renew_instance(60_000).await.unwrap();
+        other.renew_instance(60_000).await.unwrap();
+
+        let claim = first.claim_turn(&session.id).await.unwrap().unwrap();
+        assert_eq!(claim.last_event_id, 0);
+        assert_eq!(
+            other.claim_turn(&session.id).await.unwrap(),
+            None,
+            "{engine:?}"
+        );
+        first
+            .record_event(&session.id, 1, r#"{"type":"text"}"#)
+            .await
+            .unwrap();
+        assert_eq!(
+            other.turn_stand(&session.id).await.unwrap(),
+            TurnStand::Running
+        );
+        assert_eq!(other.events_after(&session.id, 0).await.unwrap().len(), 1);
+
+        // The first server dies mid-turn: its turn is orphaned, and ended once, numbered on.
+        first.renew_instance(-1).await.unwrap();
+        let TurnStand::Orphaned { token } = other.turn_stand(&session.id).await.unwrap() else {
+            panic!("orphaned, {engine:?}");
+        };
+        let error = r#"{"type":"error"}"#;
+        assert!(other
+            .end_orphaned_turn(&session.id, &token, error)
+            .await
+            .unwrap());
+        assert!(!other
+            .end_orphaned_turn(&session.id, &token, error)
+            .await
+            .unwrap());
+        let events = other.events_after(&session.id, 0).await.unwrap();
+        assert_eq!(events[1], (2, error.to_string()), "{engine:?}");
+        assert_eq!(
+            other.turn_stand(&session.id).await.unwrap(),
+            TurnStand::Over
+        );
+
+        // The dead turn's late end changes nothing; the next turn takes the session and
+        // numbers on after the error.
+        first.end_turn(&session.id, &claim.token, 1).await.unwrap();
+        let next = other.claim_turn(&session.id).await.unwrap().unwrap();
+        assert_eq!(next.last_event_id, 2, "{engine:?}");
+        other.end_turn(&session.id, &next.token, 3).await.unwrap();
+        assert_eq!(
+            other.turn_stand(&session.id).await.unwrap(),
+            TurnStand::Over
+        );
+    }
+}

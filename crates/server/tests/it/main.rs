@@ -427,6 +427,29 @@ pub fn read_events(reader: impl std::io::Read, stop_after: Option<usize>) -> Vec
     events
 }
 
+/// Asserts that `rest`, a turn's stream resumed after event `seen`, is the rest of a turn
+/// that did its work: numbered on from `seen`, none missing or twice, with tool results and
+/// words and no error. Its ids.
+pub fn assert_the_rest_of_a_turn(rest: &[Sse], seen: i64) -> Vec<i64> {
+    let ids: Vec<i64> = rest.iter().filter_map(|e| e.id).collect();
+    assert_eq!(
+        ids.first(),
+        Some(&(seen + 1)),
+        "from just after the last seen"
+    );
+    assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "{ids:?}");
+    let kinds: Vec<&str> = rest
+        .iter()
+        .filter(|e| e.id.is_some())
+        .filter_map(|e| e.data["type"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"tool_result") && kinds.contains(&"text") && !kinds.contains(&"error"),
+        "{kinds:?}"
+    );
+    ids
+}
+
 /// The session's state (`data` of the latest-state reply).
 pub fn state(server: &Running, bearer: &str, session_id: &str) -> Value {
     call(

@@ -47,22 +47,7 @@ fn a_client_that_leaves_mid_turn_misses_nothing_with_last_event_id() {
                           "new_message": {"parts": [{"text": words}]}}))
         .unwrap();
     let rest = read_events(resumed.into_reader(), None);
-    let ids: Vec<i64> = rest.iter().filter_map(|e| e.id).collect();
-    assert_eq!(
-        ids.first(),
-        Some(&(seen + 1)),
-        "from just after the last seen"
-    );
-    assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "{ids:?}");
-    let kinds: Vec<&str> = rest
-        .iter()
-        .filter(|e| e.id.is_some())
-        .filter_map(|e| e.data["type"].as_str())
-        .collect();
-    assert!(
-        kinds.contains(&"tool_result") && kinds.contains(&"text"),
-        "{kinds:?}"
-    );
+    let ids = crate::assert_the_rest_of_a_turn(&rest, seen);
     let after_ms = state(&server, &bearer, &session_id)["draft"]["d"]
         .as_u64()
         .unwrap();
