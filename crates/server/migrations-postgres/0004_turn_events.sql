@@ -9,3 +9,5 @@ CREATE TABLE turn_events (
 ALTER TABLE sessions ADD COLUMN turn_instance TEXT;
 -- Which turn holds it (a new one per turn): only that turn's end clears it.
 ALTER TABLE sessions ADD COLUMN turn_token TEXT;
+-- When the claim lapses even if nothing ends it (a lost end): the turn limit and a margin.
+ALTER TABLE sessions ADD COLUMN turn_until BIGINT;

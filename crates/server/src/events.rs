@@ -84,6 +84,12 @@ impl TurnLog {
         id
     }
 
+    /// Lets the mirror go: no event is pushed after this (the turn's own task calls it, then
+    /// waits for the mirror to be written, then [`TurnLog::finish`]es).
+    pub fn close_mirror(&self) {
+        self.mirror.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+
     /// The turn is over: streams end after its last event.
     pub fn finish(&self) {
         self.mirror.lock().unwrap_or_else(|e| e.into_inner()).take();

@@ -53,6 +53,14 @@ pub async fn recover(
     company: Company,
 ) -> Result<Recovered, String> {
     let failed = |what: &str, e: &dyn std::fmt::Display| format!("cannot clear {what}: {e}");
+    if company.alone_with_the_database {
+        // Their turns are orphans now: the next message or reconnect need not wait for
+        // their leases to run out.
+        store
+            .expire_other_instances()
+            .await
+            .map_err(|e| failed("the leases of stopped servers", &e))?;
+    }
     let holds_released = store
         .release_holds_of_gone_processes(company.alone_with_the_database)
         .await

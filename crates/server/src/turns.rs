@@ -128,14 +128,12 @@ pub async fn start(
     asked: Asked,
     attributed: bool,
 ) -> Result<Arc<TurnLog>, ApiError> {
-    let log = claim(state, &session).await?;
-    let accepted = match accept(state, &session, &asked, attributed).await {
-        Ok(accepted) => accepted,
-        Err(error) => {
-            log.finish();
-            return Err(error);
-        }
-    };
+    let (log, keeper) = claim(state, &session).await?;
+    // Ended however this request ends, even dropped mid-way (its client went away while it
+    // was accepted): the claim must not outlive it.
+    let mut unstarted = Unstarted(Some(Arc::clone(&log)));
+    let accepted = accept(state, &session, &asked, attributed).await?;
+    unstarted.0 = None;
     let running = state.clone();
     let turn_log = Arc::clone(&log);
     tokio::spawn(async move {
@@ -159,14 +157,32 @@ pub async fn start(
         {
             eprintln!("turn {}: {error}", session.id);
         }
+        // The stream ends once the database has every event and the claim is let go, so the
+        // next message, at any server, finds the session free.
+        turn_log.close_mirror();
+        let _ = keeper.await;
         turn_log.finish();
     });
     Ok(log)
 }
 
+/// A claimed turn not started yet: finished (its claim let go) when dropped.
+struct Unstarted(Option<Arc<TurnLog>>);
+
+impl Drop for Unstarted {
+    fn drop(&mut self) {
+        if let Some(log) = self.0.take() {
+            log.finish();
+        }
+    }
+}
+
 /// Takes the session's turn, here and in the database (no other server may run one there),
 /// with a log whose events are kept in the database too; 429 while a turn runs.
-async fn claim(state: &AppState, session: &Session) -> Result<Arc<TurnLog>, ApiError> {
+async fn claim(
+    state: &AppState,
+    session: &Session,
+) -> Result<(Arc<TurnLog>, tokio::task::JoinHandle<()>), ApiError> {
     let busy = || ApiError::RateLimited {
         retry_after_secs: 5,
     };
@@ -174,9 +190,10 @@ async fn claim(state: &AppState, session: &Session) -> Result<Arc<TurnLog>, ApiE
     if state.turns.is_running(&session.id) {
         return Err(busy());
     }
+    let longest = state.config.turn_limit + CLAIM_MARGIN;
     let claim = state
         .store
-        .claim_turn(&session.id)
+        .claim_turn(&session.id, longest.as_millis() as i64)
         .await?
         .ok_or_else(busy)?;
     let (mirror, events) = tokio::sync::mpsc::unbounded_channel();
@@ -188,15 +205,19 @@ async fn claim(state: &AppState, session: &Session) -> Result<Arc<TurnLog>, ApiE
         .ok_or_else(busy)?;
     let store = state.store.clone();
     let (session_id, first_after) = (session.id.clone(), log.first_after);
-    tokio::spawn(keep_events(
+    let keeper = tokio::spawn(keep_events(
         store,
         session_id,
         claim.token,
         first_after,
         events,
     ));
-    Ok(log)
+    Ok((log, keeper))
 }
+
+/// How long past the turn limit a claim stays when nothing ends it (a panicked turn, a lost
+/// end): then any server may take the session again.
+const CLAIM_MARGIN: Duration = Duration::from_secs(60);
 
 /// Records a turn's events in the database as they come, in order, then ends its claim.
 async fn keep_events(
@@ -209,13 +230,33 @@ async fn keep_events(
     let mut last = first_after;
     while let Some((id, event)) = events.recv().await {
         let json = serde_json::to_string(&event).unwrap_or_default();
-        if let Err(error) = store.record_event(&session_id, id, &json).await {
+        let kept = retried(|| store.record_event(&session_id, id, &json)).await;
+        if let Err(error) = kept {
             eprintln!("turn {session_id}: keeping event {id}: {error}");
         }
         last = id;
     }
-    if let Err(error) = store.end_turn(&session_id, &token, last).await {
+    if let Err(error) = retried(|| store.end_turn(&session_id, &token, last)).await {
         eprintln!("turn {session_id}: ending it in the database: {error}");
+    }
+}
+
+/// `write` tried up to three times, half a second apart (a database restarting, a lock
+/// waited out): a turn's events and end are worth a wait.
+async fn retried<F, Fut>(mut write: F) -> Result<(), ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), ApiError>>,
+{
+    let mut tries = 0;
+    loop {
+        match write().await {
+            Err(_) if tries < 2 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            done => return done,
+        }
     }
 }
 

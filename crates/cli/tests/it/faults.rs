@@ -259,6 +259,31 @@ fn kill_9_mid_upload_mid_turn_and_mid_export_leaves_no_orphan_no_stuck_hold_no_d
         "the turn charged {charged}, changed: {}",
         after != before
     );
+    // The killed turn's claim went with the restart: a reconnect hears at once how it ended
+    // (not heartbeats until the dead server's lease runs out), and the session takes a turn.
+    let resumed = ureq::post(&format!("{}/run_sse", serve.base))
+        .set("Authorization", &format!("Bearer {bearer}"))
+        .set("Last-Event-ID", "0")
+        .timeout(Duration::from_secs(20))
+        .send_json(json!({"session_id": session_id,
+                          "new_message": {"parts": [{"text": "add captions"}]}}))
+        .unwrap();
+    let replayed: Vec<String> = BufReader::new(resumed.into_reader())
+        .lines()
+        .map(|line| line.expect("the replay ends by itself, within 20 s"))
+        .collect();
+    assert!(
+        !replayed.iter().any(|line| line.contains("\"heartbeat\"")),
+        "{replayed:?}"
+    );
+    let next = turn_in_background(&serve, &bearer, &session_id, "make it 9:16");
+    let first = next
+        .recv_timeout(Duration::from_secs(60))
+        .expect("a new turn starts at once");
+    assert_ne!(first["type"], "error", "{first}");
+    wait_for("the new turn's end", Duration::from_secs(120), || {
+        (balance(&serve, &bearer).1 == 0).then_some(())
+    });
 
     // 3. An export killed while it renders (after its progress passed 0).
     let (available, _) = balance(&serve, &bearer);

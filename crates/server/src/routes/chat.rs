@@ -88,6 +88,7 @@ pub async fn run_sse(
             queued: Default::default(),
             heartbeat,
             quiet_since: Instant::now(),
+            failed: false,
         };
         return Ok(Sse::new(stream::unfold(recorded, next_recorded)).into_response());
     }
@@ -174,12 +175,17 @@ struct Recorded {
     queued: std::collections::VecDeque<(i64, String)>,
     heartbeat: Duration,
     quiet_since: Instant,
+    /// The database could not be read: the stream said so and ends.
+    failed: bool,
 }
 
 /// How often a resumed stream looks for the next recorded event.
 const RECORDED_POLL: Duration = Duration::from_millis(200);
 
 async fn next_recorded(mut reading: Recorded) -> Option<(Result<SseEvent, Infallible>, Recorded)> {
+    if reading.failed {
+        return None;
+    }
     let store = reading.state.store.clone();
     loop {
         if let Some((id, json)) = reading.queued.pop_front() {
@@ -197,8 +203,18 @@ async fn next_recorded(mut reading: Recorded) -> Option<(Result<SseEvent, Infall
         let (stand, events) = match (stand, events) {
             (Ok(stand), Ok(events)) => (stand, events),
             (Err(error), _) | (_, Err(error)) => {
+                // Said, not a quiet end a client would take for the turn's: it may come back.
                 eprintln!("resuming a turn of {}: {error}", reading.session_id);
-                return None;
+                let unread = Event::Error {
+                    code: 5000,
+                    message: "the turn's events could not be read just now; reconnect with \
+                              the same Last-Event-ID"
+                        .into(),
+                };
+                let json = serde_json::to_string(&unread).unwrap_or_default();
+                reading.queued.clear();
+                reading.failed = true;
+                return Some((Ok(SseEvent::default().data(json)), reading));
             }
         };
         if !events.is_empty() {
@@ -209,18 +225,19 @@ async fn next_recorded(mut reading: Recorded) -> Option<(Result<SseEvent, Infall
             TurnStand::Over => return None,
             TurnStand::Running => {}
             TurnStand::Orphaned { token } => {
+                // Its server stopped: what the turn committed before (a turn commits all or
+                // nothing) is in the state; the rest was not done.
                 let error = Event::Error {
                     code: 5000,
                     message: "the server running this turn stopped before the turn ended; \
-                              nothing was changed, and the credits it held are released"
+                              what it had not finished was not done and is not charged (the \
+                              state shows the timeline as it is now)"
                         .into(),
                 };
                 let json = serde_json::to_string(&error).unwrap_or_default();
-                if let Err(error) = store
-                    .end_orphaned_turn(&reading.session_id, &token, &json)
-                    .await
-                {
-                    eprintln!("ending a stopped turn of {}: {error}", reading.session_id);
+                let (session, after) = (&reading.session_id, reading.after);
+                if let Err(error) = store.end_orphaned_turn(session, &token, &json, after).await {
+                    eprintln!("ending a stopped turn of {session}: {error}");
                     return None;
                 }
                 continue;

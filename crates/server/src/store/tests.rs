@@ -294,10 +294,14 @@ async fn one_turn_per_session_across_servers_and_a_dead_servers_turn_ends_with_a
         first.renew_instance(60_000).await.unwrap();
         other.renew_instance(60_000).await.unwrap();
 
-        let claim = first.claim_turn(&session.id).await.unwrap().unwrap();
+        let claim = first
+            .claim_turn(&session.id, 60_000)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(claim.last_event_id, 0);
         assert_eq!(
-            other.claim_turn(&session.id).await.unwrap(),
+            other.claim_turn(&session.id, 60_000).await.unwrap(),
             None,
             "{engine:?}"
         );
@@ -311,22 +315,23 @@ async fn one_turn_per_session_across_servers_and_a_dead_servers_turn_ends_with_a
         );
         assert_eq!(other.events_after(&session.id, 0).await.unwrap().len(), 1);
 
-        // The first server dies mid-turn: its turn is orphaned, and ended once, numbered on.
+        // The first server dies mid-turn, after sending event 3 it never recorded: its turn
+        // is orphaned, and ended once, numbered after what the reader saw.
         first.renew_instance(-1).await.unwrap();
         let TurnStand::Orphaned { token } = other.turn_stand(&session.id).await.unwrap() else {
             panic!("orphaned, {engine:?}");
         };
         let error = r#"{"type":"error"}"#;
         assert!(other
-            .end_orphaned_turn(&session.id, &token, error)
+            .end_orphaned_turn(&session.id, &token, error, 3)
             .await
             .unwrap());
         assert!(!other
-            .end_orphaned_turn(&session.id, &token, error)
+            .end_orphaned_turn(&session.id, &token, error, 3)
             .await
             .unwrap());
         let events = other.events_after(&session.id, 0).await.unwrap();
-        assert_eq!(events[1], (2, error.to_string()), "{engine:?}");
+        assert_eq!(events[1], (4, error.to_string()), "{engine:?}");
         assert_eq!(
             other.turn_stand(&session.id).await.unwrap(),
             TurnStand::Over
@@ -335,12 +340,36 @@ async fn one_turn_per_session_across_servers_and_a_dead_servers_turn_ends_with_a
         // The dead turn's late end changes nothing; the next turn takes the session and
         // numbers on after the error.
         first.end_turn(&session.id, &claim.token, 1).await.unwrap();
-        let next = other.claim_turn(&session.id).await.unwrap().unwrap();
-        assert_eq!(next.last_event_id, 2, "{engine:?}");
-        other.end_turn(&session.id, &next.token, 3).await.unwrap();
+        let next = other
+            .claim_turn(&session.id, 60_000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(next.last_event_id, 4, "{engine:?}");
+        other.end_turn(&session.id, &next.token, 5).await.unwrap();
         assert_eq!(
             other.turn_stand(&session.id).await.unwrap(),
             TurnStand::Over
         );
+    }
+}
+
+#[tokio::test]
+async fn a_claim_nothing_ended_lapses_after_the_longest_turn_even_with_its_server_alive() {
+    use super::turn_events::TurnStand;
+    for (first, other, _folder) in two_processes_on_each_engine().await {
+        let engine = first.engine();
+        let user = first.named_user("ann", 10).await.unwrap();
+        let session = first.create_session(&user, "t", "en").await.unwrap();
+        first.renew_instance(60_000).await.unwrap();
+        // A claim whose longest turn is already over (its end was lost).
+        first.claim_turn(&session.id, -1).await.unwrap().unwrap();
+        let stand = other.turn_stand(&session.id).await.unwrap();
+        assert!(matches!(stand, TurnStand::Orphaned { .. }), "{engine:?}");
+        assert!(other
+            .claim_turn(&session.id, 60_000)
+            .await
+            .unwrap()
+            .is_some());
     }
 }

@@ -9,6 +9,11 @@
 use sqlx::Row;
 
 use super::{now_ms, Store};
+
+/// A session's claim is an orphan (`sessions`' row; `$2`: now in ms): its server's lease ran
+/// out, or it outlived the longest a turn may take.
+const ORPHANED: &str = "(turn_until < $2 OR NOT EXISTS (SELECT 1 FROM instances i \
+     WHERE i.id = sessions.turn_instance AND i.lease_until >= $2))";
 use crate::error::ApiError;
 use crate::tokens;
 
@@ -33,23 +38,27 @@ pub enum TurnStand {
 }
 
 impl Store {
-    /// Takes the session's turn for this server, unless another live server runs one there.
-    /// (A claim of this server's own is an earlier turn whose end is still being written: the
-    /// caller knows no turn of its runs there.)
-    pub async fn claim_turn(&self, session_id: &str) -> Result<Option<TurnClaim>, ApiError> {
+    /// Takes the session's turn for this server for at most `longest_ms`, unless another live
+    /// server runs one there. (A claim of this server's own is an earlier turn whose end is
+    /// still being written: the caller knows no turn of its runs there.)
+    pub async fn claim_turn(
+        &self,
+        session_id: &str,
+        longest_ms: i64,
+    ) -> Result<Option<TurnClaim>, ApiError> {
         let token = format!("t_{}", tokens::random_hex(8));
+        let now = now_ms();
         let mut tx = self.begin().await?;
-        let claimed = sqlx::query(
-            "UPDATE sessions SET turn_instance = $1, turn_token = $2 \
-             WHERE id = $3 AND (turn_instance IS NULL OR turn_instance = $1 \
-               OR NOT EXISTS (SELECT 1 FROM instances i \
-                              WHERE i.id = sessions.turn_instance AND i.lease_until >= $4)) \
-             RETURNING last_event_id",
-        )
+        let claimed = sqlx::query(&format!(
+            "UPDATE sessions SET turn_instance = $1, turn_token = $3, turn_until = $5 \
+             WHERE id = $4 AND (turn_instance IS NULL OR turn_instance = $1 OR {ORPHANED}) \
+             RETURNING last_event_id"
+        ))
         .bind(&*self.instance)
+        .bind(now)
         .bind(&token)
         .bind(session_id)
-        .bind(now_ms())
+        .bind(now + longest_ms)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = claimed else {
@@ -101,7 +110,7 @@ impl Store {
         last_id: i64,
     ) -> Result<(), ApiError> {
         sqlx::query(
-            "UPDATE sessions SET turn_instance = NULL, turn_token = NULL, \
+            "UPDATE sessions SET turn_instance = NULL, turn_token = NULL, turn_until = NULL, \
                     last_event_id = CASE WHEN last_event_id > $1 THEN last_event_id ELSE $1 END \
              WHERE id = $2 AND turn_token = $3",
         )
@@ -134,11 +143,10 @@ impl Store {
 
     /// Where the session's turn stands.
     pub async fn turn_stand(&self, session_id: &str) -> Result<TurnStand, ApiError> {
-        let row = sqlx::query(
-            "SELECT s.turn_token, EXISTS (SELECT 1 FROM instances i \
-                      WHERE i.id = s.turn_instance AND i.lease_until >= $2) AS alive \
-             FROM sessions s WHERE s.id = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT turn_token, CASE WHEN {ORPHANED} THEN 1 ELSE 0 END AS orphaned \
+             FROM sessions WHERE id = $1"
+        ))
         .bind(session_id)
         .bind(now_ms())
         .fetch_optional(&self.pool)
@@ -147,50 +155,63 @@ impl Store {
             return Ok(TurnStand::Over);
         };
         let token: Option<String> = row.get("turn_token");
-        // EXISTS is a boolean on Postgres and an integer on SQLite.
-        let alive = row
-            .try_get::<bool, _>("alive")
-            .unwrap_or_else(|_| row.get::<i64, _>("alive") != 0);
         Ok(match token {
             None => TurnStand::Over,
-            Some(_) if alive => TurnStand::Running,
-            Some(token) => TurnStand::Orphaned { token },
+            Some(token) if row.get::<i64, _>("orphaned") == 1 => TurnStand::Orphaned { token },
+            Some(_) => TurnStand::Running,
         })
     }
 
-    /// Ends an orphaned turn (`token`, whose server died) with `error` (its JSON) as its last
-    /// event; `false` when it was no longer orphaned (its end came, or another server ended it).
+    /// Marks every other server's lease as run out: a start alone with its database (SQLite
+    /// in its folder) knows they stopped, so their turns are orphans at once.
+    pub async fn expire_other_instances(&self) -> Result<(), ApiError> {
+        sqlx::query("UPDATE instances SET lease_until = 0 WHERE id != $1")
+            .bind(&*self.instance)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends an orphaned turn (`token`) with `error` (its JSON) as its last event, numbered
+    /// after every id recorded and `seen` (the reader's last: the dead server may have sent
+    /// events it never recorded); `false` when it was no longer orphaned (its end came, its
+    /// server renewed its lease, or another server ended it).
     pub async fn end_orphaned_turn(
         &self,
         session_id: &str,
         token: &str,
         error: &str,
+        seen: i64,
     ) -> Result<bool, ApiError> {
         let mut tx = self.begin().await?;
-        let last: Option<i64> = sqlx::query_scalar(
+        let last: Option<i64> = sqlx::query_scalar(&format!(
             "SELECT CASE WHEN COALESCE((SELECT MAX(id) FROM turn_events WHERE session_id = $1), 0) \
                          > last_event_id \
                     THEN (SELECT MAX(id) FROM turn_events WHERE session_id = $1) \
                     ELSE last_event_id END \
-             FROM sessions WHERE id = $1 AND turn_token = $2",
-        )
+             FROM sessions WHERE id = $1 AND turn_token = $3 AND {ORPHANED}"
+        ))
         .bind(session_id)
+        .bind(now_ms())
         .bind(token)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(last) = last else {
+        let Some(last) = last.map(|last| last.max(seen)) else {
             tx.rollback().await?;
             return Ok(false);
         };
-        sqlx::query("INSERT INTO turn_events (session_id, id, event) VALUES ($1, $2, $3)")
-            .bind(session_id)
-            .bind(last + 1)
-            .bind(error)
-            .execute(&mut *tx)
-            .await?;
         sqlx::query(
-            "UPDATE sessions SET turn_instance = NULL, turn_token = NULL, last_event_id = $1 \
-             WHERE id = $2",
+            "INSERT INTO turn_events (session_id, id, event) VALUES ($1, $2, $3) \
+             ON CONFLICT (session_id, id) DO NOTHING",
+        )
+        .bind(session_id)
+        .bind(last + 1)
+        .bind(error)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE sessions SET turn_instance = NULL, turn_token = NULL, turn_until = NULL, \
+                    last_event_id = $1 WHERE id = $2",
         )
         .bind(last + 1)
         .bind(session_id)
